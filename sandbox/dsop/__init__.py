@@ -1,0 +1,1 @@
+"""Facts of the DSOP standard itself (enumerations, service names), shared by the scenario, world and APIs."""
