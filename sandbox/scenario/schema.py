@@ -245,6 +245,7 @@ class EventSchema(_Strict):
     holder = Ref(required=False)
     card_type = OneOf(CARD_TYPES, load_default="debitCard")
     expires = MonthField()
+    account_type = OneOf(ACCOUNT_TYPES_V21, metadata={"description": "transfer_ownership: the type under the new owner"})
 
     @validates_schema
     def needs(self, data, **kwargs):

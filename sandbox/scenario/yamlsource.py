@@ -41,7 +41,12 @@ class _Builder:
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, path + (i,)) for i, child in enumerate(node.value)]
-        return self._constructor.construct_object(node, deep=True)
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except ValueError:
+            # e.g. `2024-13-01` matches YAML's timestamp pattern but is no date: keep the text, so the schema
+            # reports it with the path and what was expected.
+            return node.value
 
 
 def read_yaml(text: str) -> tuple[object, dict[Path, int], list[tuple[Path, int]]]:

@@ -1,0 +1,218 @@
+"""ScenarioSpec + seed + today → World: resolve dates, fill in generated identifiers and names, apply the
+timeline, add the generated crowd, freeze everything.
+
+Determinism rules (DESIGN §2): each entity draws from its own generator seeded by (seed, kind, id); the
+shared Faker instance is re-seeded per entity; no clock, no hash(), no uuid4(). Identifier collisions between
+generated entities are resolved by redrawing for the entity met later in a fixed order (explicit entities in
+file order, then the crowd by index), so explicitly written identifiers never move.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sandbox import ids
+from sandbox.scenario import ScenarioSpec
+
+from . import crowd
+from .dates_util import add_years_month
+from .model import (
+    Account, Activity, Address, Bank, Card, Consumer, Counterparty, ExplicitTransaction, Guardianship, Ownership,
+    Party, PartialNotice, PartyPeriod, PendingItem, Role,
+)
+from .period import Period
+from .rng import faker_for, rng_for
+from .timeline import apply_events
+from .world import World
+
+# Default activity per account type when the scenario gives none: (profile, monthly amount in NOK).
+DEFAULT_ACTIVITY = {
+    "salaryAccount": ("household", 42_000), "savingsAccount": ("savings", 2_500), "loanAccount": ("loan", 0),
+    "businessAccount": ("business", 180_000), "creditCardAccount": ("credit_card", 0),
+    "currencyAccount": ("none", 0), "clientAccount": ("business", 60_000), "taxDeductionAccount": ("savings", 3_000),
+    "prepaidCardAccount": ("none", 0), "leasingAccount": ("none", 0), "accountWithoutBalance": ("none", 0),
+    "otherAccount": ("none", 0),
+}
+
+
+class _Unique:
+    """Tracks identifiers in use; `draw` redraws until it finds a free one."""
+
+    def __init__(self):
+        self.used: set[str] = set()
+
+    def claim(self, value: str) -> str:
+        self.used.add(value)
+        return value
+
+    def draw(self, make) -> str:
+        for _ in range(1000):
+            value = make()
+            if value not in self.used:
+                return self.claim(value)
+        raise RuntimeError("identifier space exhausted")
+
+
+def _address(seed: str, kind: str, key: str) -> Address:
+    fake = faker_for(seed, f"{kind}-address", key)
+    return Address(fake.street_name(), fake.building_number(), fake.postcode(), fake.city().upper())
+
+
+def _addr(spec: dict | None) -> Address | None:
+    if not spec:
+        return None
+    return Address(spec["street"], spec.get("building_number"), spec["post_code"], spec["town"], spec.get("country", "NO"))
+
+
+class Builder:
+    def __init__(self, spec: ScenarioSpec):
+        self.spec = spec
+        self.seed = spec.seed
+        self.today = spec.today
+        self.numbers = _Unique()
+
+    def d(self, expr):
+        return self.spec.date(expr)
+
+    def build(self) -> World:
+        data = self.spec.data
+        for p in data["people"]:
+            if p.get("national_id"):
+                self.numbers.claim(p["national_id"])
+        for a in data["accounts"]:
+            if a.get("number"):
+                self.numbers.claim(a["number"])
+        banks = self.banks(data["banks"])
+        consumers = {c["id"]: Consumer(c["id"], c["name"], c["org_number"], tuple(c["services"]), c.get("about"))
+                     for c in data["consumers"]}
+        parties = {p["id"]: self.person(p) for p in data["people"]}
+        parties.update({o["id"]: self.organisation(o) for o in data["organisations"]})
+        accounts = {a["id"]: self.draft_account(a) for a in data["accounts"]}
+        events = [{**ev, "day": self.d(ev["date"]), "index": i,
+                   "expires": self.d(ev["expires"]).replace(day=1) if ev.get("expires") else None}
+                  for i, ev in enumerate(data["events"])]
+        apply_events(events, accounts, parties)
+        guardianships = [Guardianship(g["guardian"], g["ward"], Period(self.d(g["from_"]), self.d(g.get("to"))))
+                         for g in data["guardianships"]]
+        if data.get("generate"):
+            crowd.generate(self, data["generate"], banks, parties, accounts)
+        frozen_parties = {pid: Party(**p) for pid, p in parties.items()}
+        frozen_accounts = {aid: self.freeze_account(a, banks[a["bank"]]) for aid, a in accounts.items()}
+        return World(self.spec, banks, consumers, frozen_parties, frozen_accounts, tuple(guardianships))
+
+    # ---- banks and parties ----------------------------------------------------------------------
+    def banks(self, specs: list[dict]) -> dict[str, Bank]:
+        taken = {r for b in specs for r in b.get("registration_numbers") or []}
+        out = {}
+        for b in specs:
+            rng = rng_for(self.seed, "bank", b["id"])
+            regs = b.get("registration_numbers")
+            if not regs:
+                free = [str(r) for r in ids.SYNTHETIC_REGISTRATION_RANGE[:-2] if str(r) not in taken]
+                regs = [rng.choice(free)]
+                taken.add(regs[0])
+            out[b["id"]] = Bank(b["id"], b["name"], b.get("org_number") or ids.generate_organisation_number(rng),
+                                tuple(regs), b["register"], b["country"], b.get("about"))
+        return out
+
+    def person(self, p: dict) -> dict:
+        rng = rng_for(self.seed, "person", p["id"])
+        birth = self.d(p.get("birth_date"))
+        if p.get("national_id"):
+            birth = birth or ids.parse_person_number(p["national_id"]).birth_date
+        birth = birth or date(self.today.year - rng.randint(20, 80), rng.randint(1, 12), rng.randint(1, 28))
+        number = p.get("national_id") or self.numbers.draw(
+            lambda: ids.generate_person_number(rng, birth, d_number=p.get("d_number", False)))
+        fake = faker_for(self.seed, "person", p["id"])
+        return dict(id=p["id"], kind="person", identifier=number, name=(p.get("name") or fake.name()).upper(),
+                    address=_addr(p.get("address")) or _address(self.seed, "person", p["id"]), birth_date=birth,
+                    death_date=self.d(p.get("death_date")), d_number=p.get("d_number", False),
+                    shielded=p.get("shielded", False), tags=tuple(p.get("tags") or ()), about=p.get("about"))
+
+    def organisation(self, o: dict) -> dict:
+        rng = rng_for(self.seed, "organisation", o["id"])
+        number = o.get("org_number") or self.numbers.draw(lambda: ids.generate_organisation_number(rng))
+        fake = faker_for(self.seed, "organisation", o["id"])
+        name = o.get("name") or f"{fake.last_name()} {rng.choice(('Handel', 'Bygg', 'Transport', 'Consult', 'Eiendom'))} AS"
+        return dict(id=o["id"], kind="organisation", identifier=number, name=name.upper(),
+                    address=_addr(o.get("address")) or _address(self.seed, "organisation", o["id"]),
+                    bankruptcy_date=self.d(o.get("bankruptcy_date")), tags=tuple(o.get("tags") or ()),
+                    about=o.get("about"))
+
+    # ---- accounts -------------------------------------------------------------------------------
+    def draft_account(self, a: dict) -> dict:
+        opened, closed = self.d(a["opened"]), self.d(a.get("closed"))
+
+        def period(item):
+            return {"start": self.d(item.get("from_")) or opened, "end": self.d(item.get("to"))}
+
+        owners = [{"party": o["party"], "primary": o.get("primary"), "account_type": o.get("account_type") or a["type"],
+                   **period(o)} for o in a["owners"]]
+        if not any(o["primary"] for o in owners):
+            owners[0]["primary"] = True
+        for o in owners:
+            o["primary"] = bool(o["primary"])
+            if closed and o["end"] is None:
+                o["end"] = closed
+        roles = [{"party": r["party"], "permission": r["permission"], **period(r)} for r in a["roles"]]
+        for r in roles:
+            if closed and r["end"] is None:
+                r["end"] = closed
+        cards = [{"id": c["id"], "holder": c["holder"], "type": c["type"], "issued": self.d(c["issued"]).replace(day=1),
+                  "expires": self.d(c["expires"]).replace(day=1), "status": c["status"], "version": c["version"],
+                  "number": None, "blocked_on": None} for c in a["cards"]]
+        return dict(a, lifecycles=[{"start": opened, "end": closed}], owners=owners, roles=roles, cards=cards,
+                    closed_owners=[o for o in owners if closed and o["end"] == closed])
+
+    def freeze_account(self, a: dict, bank: Bank) -> Account:
+        rng = rng_for(self.seed, "account", a["id"])
+        number = a.get("number") or self.numbers.draw(
+            lambda: ids.generate_account_number(rng, rng.choice(bank.registration_numbers)))
+        cards, numbers = [], {}
+        for c in a["cards"]:
+            pan = c["number"] or numbers.get(c["id"]) or ids.generate_card_number(rng_for(self.seed, "card", f"{a['id']}:{c['id']}"))
+            numbers[c["id"]] = pan
+            cards.append(Card(c["id"], c["holder"], c["type"], pan, c["issued"], c["expires"], c["status"], c["version"], c["blocked_on"]))
+        act = a.get("activity") or {}
+        profile, default_amount = DEFAULT_ACTIVITY[a["type"]]
+        profile = act.get("profile", profile)
+        if profile == "household" and not act.get("amount"):
+            default_amount = rng.randrange(30_000, 75_000, 500)
+        activity = Activity(profile, act.get("amount") or default_amount * 100,
+                            act.get("purchases_per_month", 18 if profile in ("household", "credit_card") else 4),
+                            act.get("foreign_share", 0.08))
+        return Account(
+            id=a["id"], bank_id=a["bank"], number=number, type=a["type"], currency=a["currency"], name=a.get("name"),
+            lifecycles=tuple(Period(lc["start"], lc["end"]) for lc in a["lifecycles"]),
+            owners=tuple(Ownership(o["party"], o["primary"], Period(o["start"], o["end"]), o["account_type"]) for o in a["owners"]),
+            roles=tuple(Role(r["party"], r["permission"], Period(r["start"], r["end"])) for r in a["roles"]),
+            co_borrowers=tuple(PartyPeriod(c["party"], Period(self.d(c.get("from_")) or a["lifecycles"][0]["start"], self.d(c.get("to")))) for c in a["co_borrowers"]),
+            guarantors=tuple(PartyPeriod(g["party"], Period(self.d(g.get("from_")) or a["lifecycles"][0]["start"], self.d(g.get("to")))) for g in a["guarantors"]),
+            opening_balance=a["opening_balance"], credit_line=a["credit_line"],
+            credit_line_included=a["credit_line_included"], blocked_amount=a["blocked_amount"],
+            data_not_delivered=a["data_not_delivered"], status_override=a.get("status"), cards=tuple(cards),
+            activity=activity,
+            explicit_transactions=tuple(self.explicit(t) for t in a["transactions"]),
+            pending=tuple(PendingItem(self.d(p["date"]), p["amount"], p["direction"], p.get("merchant"), p.get("text")) for p in a["pending"]),
+            partial=tuple(PartialNotice(Period(self.d(p.get("from_")) or date.min, self.d(p.get("to"))), p["message"], tuple(p["endpoints"])) for p in a["partial"]),
+            generated=a.get("generated", False),
+        )
+
+    def explicit(self, t: dict) -> ExplicitTransaction:
+        cp = t.get("counterparty")
+        counterparty = None
+        if cp:
+            ident = cp.get("org_number") or cp.get("national_id")
+            counterparty = Counterparty(cp["name"], cp.get("account"), ident,
+                                        None if not ident else ("countryIdentificationCode" if cp.get("org_number") else "nationalIdentityNumber"))
+        return ExplicitTransaction(self.d(t["date"]), t["amount"], t["direction"], t["kind"], t.get("text"),
+                                   t.get("merchant"), counterparty, t.get("card"), t.get("original_currency"),
+                                   t.get("original_amount"))
+
+
+def build_world(spec: ScenarioSpec) -> World:
+    """The World of a validated scenario. Pure: same spec (with its seed and today) → same world."""
+    return Builder(spec).build()
+
+
+__all__ = ["build_world", "add_years_month"]

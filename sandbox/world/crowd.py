@@ -1,0 +1,101 @@
+"""The generated crowd: `generate: {people: {count: N}, organisations: {count: M}}` in a scenario.
+
+Each crowd member is drawn from its own generator seeded by its index (`gen-p-000042`), so the crowd is the
+same on every machine, and a member's links only reach its neighbours (joint owner = next person), so growing
+the crowd does not rewrite the existing members.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sandbox import ids
+
+from .rng import faker_for, rng_for
+
+PERSON_ACCOUNT_TYPES = (("salaryAccount", 40), ("savingsAccount", 28), ("creditCardAccount", 10),
+                        ("loanAccount", 10), ("currencyAccount", 4), ("taxDeductionAccount", 4), ("prepaidCardAccount", 4))
+ORG_ACCOUNT_TYPES = (("businessAccount", 60), ("savingsAccount", 15), ("taxDeductionAccount", 15),
+                     ("loanAccount", 5), ("clientAccount", 5))
+
+
+def _weighted(rng, table):
+    return rng.choices([t for t, _ in table], weights=[w for _, w in table])[0]
+
+
+def _day_between(rng, start: date, end: date) -> date:
+    return start + timedelta(days=rng.randint(0, max(0, (end - start).days)))
+
+
+def generate(builder, spec: dict, banks: dict, parties: dict, accounts: dict) -> None:
+    today, seed = builder.today, builder.seed
+    people_spec, org_spec = spec.get("people") or {}, spec.get("organisations") or {}
+    n_people = people_spec.get("count", 0)
+    person_ids = [f"gen-p-{i:06d}" for i in range(n_people)]
+    for i, pid in enumerate(person_ids):
+        rng = rng_for(seed, "gen-person", pid)
+        birth = date(today.year - rng.randint(18, 90), rng.randint(1, 12), rng.randint(1, 28))
+        d_number = rng.random() < people_spec.get("d_number_share", 0.05)
+        number = builder.numbers.draw(lambda: ids.generate_person_number(rng, birth, d_number=d_number))
+        fake = faker_for(seed, "gen-person", pid)
+        deceased = rng.random() < people_spec.get("deceased_share", 0.02)
+        parties[pid] = dict(
+            id=pid, kind="person", identifier=number, name=fake.name().upper(),
+            address=None, birth_date=birth, d_number=d_number,
+            death_date=_day_between(rng, today - timedelta(days=700), today - timedelta(days=1)) if deceased else None,
+            shielded=rng.random() < people_spec.get("shielded_share", 0.01), tags=("crowd",), generated=True)
+        _accounts_for(builder, rng, pid, people_spec, PERSON_ACCOUNT_TYPES, banks, accounts,
+                      partner=person_ids[i + 1] if i + 1 < n_people and rng.random() < people_spec.get("joint_share", 0.1) else None,
+                      default_years=(1, 12), default_count=(1, 4), death=parties[pid]["death_date"])
+    for i in range(org_spec.get("count", 0)):
+        oid = f"gen-o-{i:06d}"
+        rng = rng_for(seed, "gen-organisation", oid)
+        number = builder.numbers.draw(lambda: ids.generate_organisation_number(rng))
+        fake = faker_for(seed, "gen-organisation", oid)
+        bankrupt = rng.random() < org_spec.get("bankrupt_share", 0.04)
+        parties[oid] = dict(
+            id=oid, kind="organisation", identifier=number, name=fake.company().upper()[:140], address=None,
+            bankruptcy_date=_day_between(rng, today - timedelta(days=500), today - timedelta(days=10)) if bankrupt else None,
+            tags=("crowd",), generated=True)
+        manager = person_ids[(i * 7) % n_people] if n_people else None
+        _accounts_for(builder, rng, oid, org_spec, ORG_ACCOUNT_TYPES, banks, accounts, partner=None,
+                      default_years=(1, 15), default_count=(1, 5), manager=manager)
+
+
+def _accounts_for(builder, rng, party_id, spec, types, banks, accounts, *, partner, default_years, default_count,
+                  death=None, manager=None):
+    today = builder.today
+    allowed = spec.get("banks") or list(banks)
+    low, high = spec.get("accounts_per_person") or spec.get("accounts_per_organisation") or default_count
+    years_low, years_high = spec.get("history_years") or default_years
+    for k in range(rng.randint(low, high)):
+        acc_id = f"{party_id}-a{k}"
+        account_type = _weighted(rng, types)
+        opened = today - timedelta(days=rng.randint(years_low * 365, max(years_low * 365, years_high * 365)))
+        closed = None
+        if rng.random() < 0.08:
+            closed = _day_between(rng, opened + timedelta(days=30), today - timedelta(days=1))
+            if closed <= opened:
+                closed = None
+        owners = [{"party": party_id, "primary": True, "start": opened, "end": closed, "account_type": account_type}]
+        if partner and k == 0:
+            owners.append({"party": partner, "primary": False, "start": opened, "end": closed, "account_type": account_type})
+        roles = []
+        if manager:
+            roles.append({"party": manager, "permission": "rightToUseAlone", "start": opened, "end": closed})
+        cards = []
+        if account_type in ("salaryAccount", "creditCardAccount", "businessAccount"):
+            issued = max(opened, today - timedelta(days=rng.randint(30, 1400))).replace(day=1)
+            expires = issued.replace(year=issued.year + 4)
+            cards.append({"id": "card-1", "holder": party_id, "type": "creditCard" if account_type == "creditCardAccount" else "debitCard",
+                          "issued": issued, "expires": expires, "status": "active", "version": 1, "number": None,
+                          "blocked_on": closed or death})
+        opening = 0
+        if account_type == "loanAccount":
+            opening = -rng.randrange(50_000, 4_000_000, 10_000) * 100
+        accounts[acc_id] = dict(
+            id=acc_id, bank=rng.choice(allowed), type=account_type, currency="NOK", name=None,
+            lifecycles=[{"start": opened, "end": closed}], owners=owners, roles=roles, co_borrowers=[], guarantors=[],
+            opening_balance=opening, credit_line=(rng.choice((10_000, 25_000, 50_000)) * 100 if account_type == "creditCardAccount" else 0),
+            credit_line_included=False, blocked_amount=0, data_not_delivered=False, cards=cards,
+            transactions=[], pending=[], partial=[], generated=True)

@@ -1,0 +1,202 @@
+"""Transactions and balances, generated lazily and deterministically per (account, month).
+
+Invariant (DESIGN D15): a booked balance always equals the opening balance plus every booked transaction up
+to that day. It holds by construction: each month steers to an end-of-month balance drawn independently for
+that month (activity.target), and a balancing entry on the month's last day closes the gap; a closing entry
+empties the account on the day it closes. So month m starts from month m-1's target without generating m-1.
+
+Only days up to `today` are booked; the future part of the current month is generated (so that moving the
+clock forward never rewrites the past) but filtered out.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta
+from functools import lru_cache
+
+from .activity import BALANCING, at, month_items, target
+from .model import Account, Card
+from .period import Period
+from .pools import Pools
+from .rng import rng_for
+from .transaction import Transaction
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def months_between(a: date, b: date) -> int:
+    return (b.year - a.year) * 12 + (b.month - a.month)
+
+
+def iter_months(start: date, end: date):
+    y, m = start.year, start.month
+    while (y, m) <= (end.year, end.month):
+        yield y, m
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+
+
+class Ledger:
+    """The transaction history of every account of one world. Caches whole months (bounded LRU)."""
+
+    def __init__(self, seed: str, today: date, pools: Pools, employer_of, cache_months: int = 20_000):
+        self.seed = seed
+        self.today = today
+        self.pools = pools
+        self._employer_of = employer_of  # account -> Counterparty | None
+        self._month = lru_cache(maxsize=cache_months)(self._generate_month)
+
+    # ---- balances -------------------------------------------------------------------------------
+    def _opening(self, account: Account, lc_index: int) -> int:
+        return account.opening_balance if lc_index == 0 else 0
+
+    def end_of_month_balance(self, account: Account, y: int, m: int) -> int:
+        """Booked balance at the end of month (y, m), assuming the month's last day is in a lifecycle."""
+        last = date(y, m, calendar.monthrange(y, m)[1])
+        for index, lc in enumerate(account.lifecycles):
+            if lc.contains(last):
+                return self._target(account, index, lc, y, m)
+        return 0  # closed at month end: the closing entry emptied it
+
+    def _target(self, account: Account, index: int, lc: Period, y: int, m: int) -> int:
+        months_open = months_between(lc.start, date(y, m, 1))
+        wanted = target(account, months_open, rng_for(self.seed, "target", f"{account.id}:{y}-{m:02d}"))
+        if wanted is not None:
+            return wanted
+        # No profile: opening plus the explicit transactions of this lifecycle so far.
+        last = date(y, m, calendar.monthrange(y, m)[1])
+        return self._opening(account, index) + sum(
+            (t.amount if t.direction == "credit" else -t.amount)
+            for t in account.explicit_transactions if lc.start <= t.day <= last)
+
+    def balance(self, account: Account, day: date) -> int:
+        """Booked balance at the end of `day` (0 before opening and after closing)."""
+        if not account.is_open_on(day):
+            return 0
+        start = self._start_balance(account, day.year, day.month, day)
+        return start + sum(t.signed for t in self.month(account, day.year, day.month)
+                           if t.booking_date <= day and t.booking_date >= self._segment_start(account, day))
+
+    def _segment_start(self, account: Account, day: date) -> date:
+        for lc in account.lifecycles:
+            if lc.contains(day):
+                return max(lc.start, month_start(day))
+        return month_start(day)
+
+    def _start_balance(self, account: Account, y: int, m: int, day: date) -> int:
+        for index, lc in enumerate(account.lifecycles):
+            if lc.contains(day):
+                if lc.start >= date(y, m, 1):
+                    return self._opening(account, index)
+                py, pm = (y - 1, 12) if m == 1 else (y, m - 1)
+                return self.end_of_month_balance(account, py, pm)
+        return 0
+
+    # ---- transactions ---------------------------------------------------------------------------
+    def month(self, account: Account, y: int, m: int) -> tuple[Transaction, ...]:
+        """Booked transactions of one month up to today, oldest first."""
+        if date(y, m, 1) > self.today:
+            return ()
+        return tuple(t for t in self._month(account, y, m) if t.booking_date <= self.today)
+
+    def booked(self, account: Account, window: Period) -> list[Transaction]:
+        end = window.last_day(self.today)
+        out: list[Transaction] = []
+        for y, m in iter_months(max(window.start, account.opened), end):
+            out.extend(t for t in self.month(account, y, m) if window.start <= t.booking_date <= end)
+        return out
+
+    def _generate_month(self, account: Account, y: int, m: int) -> tuple[Transaction, ...]:
+        first, last = date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1])
+        rng = rng_for(self.seed, "month", f"{account.id}:{y}-{m:02d}")
+        employer = self._employer_of(account)
+        out: list[dict] = []
+        for index, lc in enumerate(account.lifecycles):
+            seg = lc.intersect(Period(first, last))
+            if seg is None:
+                continue
+            days = [seg.start + timedelta(days=i) for i in range((seg.end - seg.start).days + 1)]
+            items = month_items(account, days, rng, self.pools, employer, lambda d: self._cards_on(account, d))
+            items += [_explicit(t) for t in account.explicit_transactions if seg.start <= t.day <= seg.end]
+            items.sort(key=lambda it: (it["day"], it["kind"], it["amount"]))
+            start = self._opening(account, index) if lc.start >= first else self.end_of_month_balance(
+                account, *((y - 1, 12) if m == 1 else (y, m - 1)))
+            net = start + sum(it["amount"] if it["direction"] == "credit" else -it["amount"] for it in items)
+            if lc.end is not None and lc.end <= last:
+                if net:
+                    items.append(dict(day=lc.end, amount=abs(net), direction="debit" if net > 0 else "credit",
+                                      kind="closing", text="Kontoavslutning"))
+            elif account.activity is not None and account.activity.profile in BALANCING:
+                gap = self._target(account, index, lc, y, m) - net
+                if gap:
+                    kind_in, kind_out, text = BALANCING[account.activity.profile]
+                    items.append(dict(day=last, amount=abs(gap), direction="credit" if gap > 0 else "debit",
+                                      kind=kind_in if gap > 0 else kind_out, text=text))
+            out.extend(items)
+        return tuple(self._number(account, y, m, out, rng))
+
+    def _number(self, account: Account, y: int, m: int, items: list[dict], rng) -> list[Transaction]:
+        txs = []
+        for n, it in enumerate(items, start=1):
+            day = it["day"]
+            value_day = day + timedelta(days=2) if it["kind"] == "card_purchase" and rng.random() < 0.3 else day
+            txs.append(Transaction(
+                id=f"TX{account.number}{y}{m:02d}{n:04d}",
+                booking_date=day, value_date=min(value_day, month_end(day)),
+                registered=it.get("registered") or at(day, rng),
+                amount=it["amount"], direction=it["direction"], status="booked", kind=it["kind"],
+                text=it.get("text"), counterparty=it.get("counterparty"), merchant=it.get("merchant"),
+                card_id=it.get("card"), reference=f"{rng.randrange(10**11, 10**12)}",
+                original_currency=it.get("original_currency"), original_amount=it.get("original_amount"),
+                exchange_rate=it.get("exchange_rate"),
+            ))
+        return txs
+
+    @staticmethod
+    def _cards_on(account: Account, day: date) -> list[Card]:
+        return [c for c in account.cards if c.issued <= day <= month_end(c.expires) and c.status_on(day) == "active"]
+
+    # ---- pending items (reservations) ----------------------------------------------------------
+    def pending(self, account: Account) -> list[Transaction]:
+        """Reservations as of today: the scenario's own, plus a few card holds on household/card accounts."""
+        if not account.is_open_on(self.today):
+            return []
+        rng = rng_for(self.seed, "pending", f"{account.id}:{self.today.isoformat()}")
+        items = [dict(day=p.day, amount=p.amount, direction=p.direction, merchant=p.merchant, text=p.text,
+                      kind="card_purchase" if p.merchant else "other_debit") for p in account.pending
+                 if p.day <= self.today]
+        if account.activity is not None and account.activity.profile in ("household", "credit_card"):
+            for _ in range(rng.randint(0, 3)):
+                merchant = rng.choice(self.pools.merchants)
+                items.append(dict(day=self.today - timedelta(days=rng.randint(0, 1)), amount=rng.randint(50, 900) * 100,
+                                  direction="debit", kind="card_purchase", merchant=f"{merchant.name} {merchant.town}",
+                                  card=_card_id(self._cards_on(account, self.today), rng)))
+        out = []
+        for n, it in enumerate(items, start=1):
+            out.append(Transaction(
+                id=f"PX{account.number}{self.today.strftime('%Y%m%d')}{n:03d}", booking_date=None, value_date=None,
+                registered=at(it["day"], rng), amount=it["amount"], direction=it["direction"], status="pending",
+                kind=it["kind"], text=it.get("text"), merchant=it.get("merchant"), card_id=it.get("card")))
+        return out
+
+    def available(self, account: Account) -> int:
+        """Available now = booked today − blocked amounts − pending debits (R-43: the credit line is not added)."""
+        held = sum(t.amount for t in self.pending(account) if t.direction == "debit")
+        return self.balance(account, self.today) - account.blocked_amount - held
+
+
+def _card_id(cards, rng):
+    return rng.choice(cards).id if cards else None
+
+
+def _explicit(t) -> dict:
+    return dict(day=t.day, amount=t.amount, direction=t.direction, kind=t.kind, text=t.text, merchant=t.merchant,
+                counterparty=t.counterparty, card=t.card_id, original_currency=t.original_currency,
+                original_amount=t.original_amount,
+                exchange_rate=round(t.amount / t.original_amount, 6) if t.original_amount else None)

@@ -1,0 +1,206 @@
+"""The world's entities: immutable records built once from a scenario (build.py) and queried by the services.
+
+Amounts are integer minor units (øre) so a balance is an exact sum of transactions. Everything that varies
+over time carries a Period; the questions "who owned this on day X" live in queries.py, not here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from .period import Period
+
+
+@dataclass(frozen=True)
+class Address:
+    street: str
+    building_number: str | None
+    post_code: str
+    town: str
+    country: str = "NO"
+
+
+@dataclass(frozen=True)
+class Bank:
+    id: str
+    name: str
+    org_number: str
+    registration_numbers: tuple[str, ...]
+    register: str  # "kar": a NICS bank known to KAR; "kfr": known only through KFR (activeAccount always false)
+    country: str = "NO"
+    about: str | None = None
+
+
+@dataclass(frozen=True)
+class Consumer:
+    id: str
+    name: str
+    org_number: str
+    services: tuple[str, ...]
+    about: str | None = None
+
+
+@dataclass(frozen=True)
+class Party:
+    """A person or an organisation: the control object of a case."""
+
+    id: str
+    kind: str  # "person" | "organisation"
+    identifier: str  # person number / D-number, or organisation number
+    name: str
+    address: Address | None = None
+    birth_date: date | None = None
+    death_date: date | None = None
+    d_number: bool = False
+    shielded: bool = False
+    bankruptcy_date: date | None = None
+    tags: tuple[str, ...] = ()
+    about: str | None = None
+    generated: bool = False
+
+    @property
+    def identifier_type(self) -> str:
+        return "nationalIdentityNumber" if self.kind == "person" else "countryIdentificationCode"
+
+
+@dataclass(frozen=True)
+class Ownership:
+    party_id: str
+    primary: bool
+    period: Period
+    account_type: str  # the account's type during this ownership (v2.1 Owners, R-62)
+
+
+@dataclass(frozen=True)
+class Role:
+    party_id: str
+    permission: str
+    period: Period
+
+
+@dataclass(frozen=True)
+class PartyPeriod:
+    """A co-borrower or guarantor position."""
+
+    party_id: str
+    period: Period
+
+
+@dataclass(frozen=True)
+class Card:
+    id: str
+    holder_id: str
+    type: str
+    number: str  # full PAN; only ever shown masked
+    issued: date  # first day of the valid-from month
+    expires: date  # first day of the expiry month
+    status: str
+    version: int
+    blocked_on: date | None = None
+
+    def status_on(self, day: date) -> str:
+        if self.status == "blocked" or (self.blocked_on is not None and self.blocked_on <= day):
+            return "blocked"
+        return "active"
+
+
+@dataclass(frozen=True)
+class Activity:
+    profile: str
+    amount: int  # minor units; the main monthly flow
+    purchases_per_month: int
+    foreign_share: float
+
+
+@dataclass(frozen=True)
+class Counterparty:
+    name: str
+    account: str | None = None
+    identifier: str | None = None
+    identifier_type: str | None = None
+    address: Address | None = None
+
+
+@dataclass(frozen=True)
+class ExplicitTransaction:
+    day: date
+    amount: int
+    direction: str
+    kind: str
+    text: str | None = None
+    merchant: str | None = None
+    counterparty: Counterparty | None = None
+    card_id: str | None = None
+    original_currency: str | None = None
+    original_amount: int | None = None
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    day: date
+    amount: int
+    direction: str
+    merchant: str | None
+    text: str | None
+
+
+@dataclass(frozen=True)
+class PartialNotice:
+    period: Period
+    message: str
+    endpoints: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    bank_id: str
+    number: str
+    type: str
+    currency: str
+    name: str | None
+    lifecycles: tuple[Period, ...]  # open..closed cycles, oldest first (a reopen adds one)
+    owners: tuple[Ownership, ...]
+    roles: tuple[Role, ...] = ()
+    co_borrowers: tuple[PartyPeriod, ...] = ()
+    guarantors: tuple[PartyPeriod, ...] = ()
+    opening_balance: int = 0
+    credit_line: int = 0
+    credit_line_included: bool = False
+    blocked_amount: int = 0
+    data_not_delivered: bool = False
+    status_override: str | None = None
+    cards: tuple[Card, ...] = ()
+    activity: Activity | None = None
+    explicit_transactions: tuple[ExplicitTransaction, ...] = ()
+    pending: tuple[PendingItem, ...] = ()
+    partial: tuple[PartialNotice, ...] = ()
+    generated: bool = False
+
+    @property
+    def opened(self) -> date:
+        return self.lifecycles[0].start
+
+    @property
+    def closed(self) -> date | None:
+        return self.lifecycles[-1].end
+
+    def is_open_on(self, day: date) -> bool:
+        return any(lc.contains(day) for lc in self.lifecycles)
+
+    def closed_within(self, window: Period) -> bool:
+        """R-41: the account was closed on a day inside the window (and not reopened by its end)."""
+        return any(lc.end is not None and window.contains(lc.end) for lc in self.lifecycles) and not \
+            self.is_open_on(window.end if window.end else lc_end_default(self))
+
+
+def lc_end_default(account: Account) -> date:
+    return account.lifecycles[-1].end or account.lifecycles[-1].start
+
+
+@dataclass(frozen=True)
+class Guardianship:
+    guardian_id: str
+    ward_id: str
+    period: Period

@@ -1,0 +1,67 @@
+"""Timeline events (open, close, reopen, transfer_ownership, grant/revoke_role, issue/block_card, death,
+bankruptcy) applied, in date order, to the draft entities before they are frozen.
+
+Events are sugar over periods: after this step an account simply has lifecycles, ownership and role periods
+and cards, so every query reads one representation whatever the scenario author wrote.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from .dates_util import add_years_month
+
+
+def _current(periods: list[dict], day: date, key=None) -> list[dict]:
+    return [p for p in periods if p["start"] <= day and (p["end"] is None or p["end"] >= day) and (key is None or key(p))]
+
+
+def apply_events(events: list[dict], accounts: dict[str, dict], parties: dict[str, dict]) -> None:
+    """Mutate draft accounts/parties. Each event dict has a resolved `day` and the schema's other keys."""
+    for ev in sorted(events, key=lambda e: (e["day"], e["index"])):
+        day, kind = ev["day"], ev["type"]
+        if kind == "death":
+            parties[ev["party"]]["death_date"] = day
+            continue
+        if kind == "bankruptcy":
+            parties[ev["party"]]["bankruptcy_date"] = day
+            continue
+        acc = accounts[ev["account"]]
+        before = day - timedelta(days=1)
+        if kind == "close":
+            for lc in acc["lifecycles"]:
+                if lc["start"] <= day and lc["end"] is None:
+                    lc["end"] = day
+            for p in _current(acc["owners"], day) + _current(acc["roles"], day):
+                p["end"] = day
+            acc["closed_owners"] = [o for o in acc["owners"] if o["end"] == day]
+        elif kind in ("reopen", "open"):
+            if any(lc["end"] is None for lc in acc["lifecycles"]):
+                continue  # already open: nothing to do
+            acc["lifecycles"].append({"start": day, "end": None})
+            for o in acc.get("closed_owners") or []:
+                acc["owners"].append({**o, "start": day, "end": None})
+        elif kind == "transfer_ownership":
+            for o in _current(acc["owners"], day):
+                o["end"] = before
+            acc["owners"].append({"party": ev["party"], "primary": True, "start": day, "end": None,
+                                  "account_type": ev.get("account_type") or acc["type"]})
+        elif kind == "grant_role":
+            acc["roles"].append({"party": ev["party"], "permission": ev["permission"], "start": day, "end": None})
+        elif kind == "revoke_role":
+            for r in _current(acc["roles"], day, key=lambda r: r["party"] == ev["party"]):
+                r["end"] = day
+        elif kind == "issue_card":
+            same = [c for c in acc["cards"] if c["id"] == ev["card"]]
+            acc["cards"].append({
+                "id": ev["card"], "holder": ev["holder"], "type": ev.get("card_type") or "debitCard",
+                "issued": day.replace(day=1), "expires": ev.get("expires") or add_years_month(day, 3),
+                "status": "active", "version": (max(c["version"] for c in same) + 1) if same else 1,
+                "number": same[-1]["number"] if same else None, "blocked_on": None,
+            })
+            for c in same:
+                c["blocked_on"] = c["blocked_on"] or day
+        elif kind == "block_card":
+            for c in acc["cards"]:
+                if c["id"] == ev["card"] and c["blocked_on"] is None:
+                    c["blocked_on"] = day

@@ -1,0 +1,134 @@
+"""The World: immutable entities plus the indexes and time questions every service asks of them.
+
+Built once per process from (scenario, seed, today) by build.py; every gunicorn worker builds the same one.
+Questions answered here are the standard-neutral ones (who owned what when, balance at a date, transactions
+in a period, which banks knew a party); what a bank or the register makes of them lives in their rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from .ledger import Ledger
+from .model import Account, Bank, Consumer, Guardianship, Ownership, Party, Role
+from .period import Period
+from .pools import build_pools
+from .rng import rng_for
+
+RELATION_KINDS = ("owner", "role", "co_borrower", "guarantor")
+
+
+@dataclass(frozen=True)
+class Relation:
+    """A party's tie to an account for a period: as owner (primary or not), role holder, co-borrower or guarantor."""
+
+    account_id: str
+    party_id: str
+    kind: str
+    period: Period
+    primary: bool = False
+    permission: str | None = None
+
+
+class World:
+    def __init__(self, spec, banks: dict[str, Bank], consumers: dict[str, Consumer], parties: dict[str, Party],
+                 accounts: dict[str, Account], guardianships: tuple[Guardianship, ...]):
+        self.spec = spec
+        self.name = spec.name
+        self.seed = spec.seed
+        self.today: date = spec.today
+        self.banks = banks
+        self.consumers = consumers
+        self.parties = parties
+        self.accounts = accounts
+        self.guardianships = guardianships
+        self.bank_by_org = {b.org_number: b for b in banks.values()}
+        self.consumer_by_org = {c.org_number: c for c in consumers.values()}
+        self.party_by_identifier = {p.identifier: p for p in parties.values()}
+        self.account_by_number = {a.number: a for a in accounts.values()}
+        self.accounts_by_bank: dict[str, list[Account]] = {b: [] for b in banks}
+        self.relations_by_party: dict[str, list[Relation]] = {p: [] for p in parties}
+        for account in accounts.values():
+            self.accounts_by_bank[account.bank_id].append(account)
+            for rel in self._relations_of(account):
+                self.relations_by_party[rel.party_id].append(rel)
+        self.pools = build_pools(self.seed)
+        self.ledger = Ledger(self.seed, self.today, self.pools, self._employer_of)
+
+    @staticmethod
+    def _relations_of(account: Account):
+        for o in account.owners:
+            yield Relation(account.id, o.party_id, "owner", o.period, primary=o.primary)
+        for r in account.roles:
+            yield Relation(account.id, r.party_id, "role", r.period, permission=r.permission)
+        for c in account.co_borrowers:
+            yield Relation(account.id, c.party_id, "co_borrower", c.period)
+        for g in account.guarantors:
+            yield Relation(account.id, g.party_id, "guarantor", g.period)
+
+    def _employer_of(self, account: Account):
+        """The synthetic employer paying salary into an account: stable per primary owner."""
+        owner = account.owners[0].party_id
+        pool = self.pools.employers
+        return pool[rng_for(self.seed, "employer-of", owner).randrange(len(pool))] if pool else None
+
+    # ---- time questions -------------------------------------------------------------------------
+    def relations(self, party_id: str, window: Period, kinds=RELATION_KINDS) -> list[Relation]:
+        """Every relation of a party that overlaps the window (inclusive), in account order."""
+        return [r for r in self.relations_by_party.get(party_id, ()) if r.kind in kinds and r.period.overlaps(window)]
+
+    def owners_on(self, account: Account, day: date) -> list[Ownership]:
+        return [o for o in account.owners if o.period.contains(day)]
+
+    def primary_owner_on(self, account: Account, day: date) -> Ownership | None:
+        """The primary owner on `day`; if nobody owns it then (closed), the last primary owner before it."""
+        current = [o for o in account.owners if o.primary and o.period.contains(day)]
+        if current:
+            return current[0]
+        past = [o for o in account.owners if o.primary and o.period.start <= day]
+        return max(past, key=lambda o: o.period.start) if past else None
+
+    def roles_in(self, account: Account, window: Period) -> list[Role]:
+        return [r for r in account.roles if r.period.overlaps(window)]
+
+    def banks_for(self, party_id: str, window: Period) -> list[Bank]:
+        """Banks where the party had any relation in the window, in bank order of the scenario."""
+        seen = {self.accounts[r.account_id].bank_id for r in self.relations(party_id, window)}
+        return [b for b in self.banks.values() if b.id in seen]
+
+    def balance(self, account: Account, day: date) -> int:
+        return self.ledger.balance(account, day)
+
+    def transactions(self, account: Account, window: Period):
+        return self.ledger.booked(account, window)
+
+    def guardianships_of(self, ward_id: str) -> list[Guardianship]:
+        return [g for g in self.guardianships if g.ward_id == ward_id]
+
+    def status(self, account: Account) -> str:
+        """Current status (R-33): closed → deleted; bankrupt or deceased owner → disabled; else enabled."""
+        if account.status_override:
+            return account.status_override
+        if not account.is_open_on(self.today):
+            return "deleted"
+        for o in self.owners_on(account, self.today):
+            party = self.parties[o.party_id]
+            if (party.bankruptcy_date and party.bankruptcy_date <= self.today) or \
+                    (party.death_date and party.death_date <= self.today):
+                return "disabled"
+        return "enabled"
+
+    def counts(self) -> dict[str, int]:
+        people = sum(1 for p in self.parties.values() if p.kind == "person")
+        return {
+            "banks": len(self.banks), "consumers": len(self.consumers), "people": people,
+            "organisations": len(self.parties) - people, "accounts": len(self.accounts),
+            "cards": sum(len(a.cards) for a in self.accounts.values()),
+            "roles": sum(len(a.roles) for a in self.accounts.values()),
+            "guardianships": len(self.guardianships),
+        }
+
+    def date_range(self) -> Period:
+        starts = [a.opened for a in self.accounts.values()]
+        return Period(min(starts) if starts else self.today, self.today)
