@@ -190,13 +190,9 @@ class Account:
         return any(lc.contains(day) for lc in self.lifecycles)
 
     def closed_within(self, window: Period) -> bool:
-        """R-41: the account was closed on a day inside the window (and not reopened by its end)."""
-        return any(lc.end is not None and window.contains(lc.end) for lc in self.lifecycles) and not \
-            self.is_open_on(window.end if window.end else lc_end_default(self))
-
-
-def lc_end_default(account: Account) -> date:
-    return account.lifecycles[-1].end or account.lifecycles[-1].start
+        """R-41: closed on a day inside the window and not open again at its end (window.end is required)."""
+        closed_inside = any(lc.end is not None and window.contains(lc.end) for lc in self.lifecycles)
+        return closed_inside and not self.is_open_on(window.end)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,93 @@
+"""create_app(settings): build the world once, wire each service's rules and blueprints (DESIGN §2, §4).
+
+Errors never leave as HTML or a stack trace: HTTP errors (unknown route, wrong method) and unexpected
+exceptions are answered in the format of the API the path belongs to.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from flask import Flask, request
+from werkzeug.exceptions import HTTPException
+
+from sandbox.config import Settings
+from sandbox.dsop.wire import sandbox_now
+from sandbox.web import json_response
+
+log = logging.getLogger("dsop-sandbox")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    world: object
+    digest: str
+    bank: object
+    register: object
+
+
+def build_services(settings: Settings, real_today: date | None = None) -> Services:
+    from sandbox.bank.rules import BankRules
+    from sandbox.register.rules import RegisterRules
+    from sandbox.scenario import load_scenario
+    from sandbox.scenario.catalog import resolve
+    from sandbox.world import build_world, world_digest
+
+    spec = load_scenario(resolve(settings.scenario), today=settings.today, seed=settings.seed, real_today=real_today)
+    world = build_world(spec)
+    return Services(settings, world, world_digest(world), BankRules(world, settings.page_size), RegisterRules(world))
+
+
+def _error_for_path(status: int, message: str, today):
+    path = request.path
+    if path.startswith("/banks/"):
+        code = {405: "ACC-012", 404: "ACC-002", 406: "ACC-013", 429: "ACC-022"}.get(status, "ACC-001" if status < 500 else "ACC-100")
+        return json_response({"code": code, "message": message}, status)
+    if path.startswith("/kar-ws/"):
+        return json_response({"errorCode": f"ERR-{status}", "errorMessage": message, "timestamp": sandbox_now(today)}, status)
+    return json_response({"error": status, "message": message}, status)
+
+
+def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+    from sandbox.bank.views import bp as bank_bp
+    from sandbox.directory.views import bp as directory_bp
+    from sandbox.register.views import bp as register_bp
+
+    settings = settings or Settings()
+    services = services or build_services(settings)
+    app = Flask("sandbox")
+    app.extensions["dsop"] = services
+    for bp in (register_bp, directory_bp, bank_bp):
+        app.register_blueprint(bp)
+
+    @app.get("/health")
+    def health():
+        """Liveness and identity: scenario, world digest, sandbox date, auth."""
+        return json_response({"status": "ok", "scenario": services.world.name, "digest": services.digest,
+                              "today": services.world.today.isoformat(), "auth": settings.auth})
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code == 405:
+            message = f"method {request.method} is not allowed: the DSOP APIs only answer GET"
+        elif exc.code == 404:
+            message = f"no such endpoint: {request.path[:200]}"
+        else:
+            message = exc.description or exc.name
+        return _error_for_path(exc.code or 500, message, services.world.today)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return _error_for_path(500, "internal error in the sandbox (logged)", services.world.today)
+
+    if not settings.auth:
+        @app.after_request
+        def say_auth_off(response):
+            response.headers["Sandbox-Auth"] = "off"
+            return response
+
+    return app

@@ -1,0 +1,58 @@
+"""Bank API errors: one class per situation, each knowing its HTTP status and ACC code (DESIGN D4).
+
+The views never build error bodies themselves: the blueprint's handler turns any BankError into
+`{"code": ..., "message": ...}` once.
+"""
+
+from __future__ import annotations
+
+
+class BankError(Exception):
+    status = 500
+    code = "ACC-100"
+
+    def __init__(self, message: str, headers: dict | None = None):
+        self.message = message
+        self.headers = headers or {}
+        super().__init__(message)
+
+    def body(self) -> dict:
+        return {"code": self.code, "message": self.message}
+
+
+class BadRequest(BankError):
+    status, code = 400, "ACC-001"
+
+
+class Unauthorized(BankError):
+    status, code = 401, "ACC-010"
+
+
+class Forbidden(BankError):
+    status, code = 403, "ACC-011"
+
+
+class UnknownAccount(BankError):
+    """D4: an account reference (or number) this bank does not know."""
+    status, code = 404, "ACC-002"
+
+
+class NotForThisParty(BankError):
+    """D4: a well-formed reference that is not valid in this party's/consumer's context."""
+    status, code = 404, "ACC-003"
+
+
+class MethodNotAllowed(BankError):
+    status, code = 405, "ACC-012"
+
+
+class NotAcceptable(BankError):
+    status, code = 406, "ACC-013"
+
+
+class TooManyRequests(BankError):
+    status, code = 429, "ACC-022"
+
+
+class BackendFailure(BankError):
+    status, code = 500, "ACC-100"

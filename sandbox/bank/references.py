@@ -1,0 +1,68 @@
+"""accountReference (D14, R-35): opaque, stable, tamper-evident, and decodable by any worker without state.
+
+A reference packs (account key, party key, MAC) into one 16-byte block encrypted with AES under a key derived
+from the world's seed, written in UUID form. Keys are 5-byte digests of the ids (collision-checked when the
+world is built), so references do not change when other entities are added. Any altered character decrypts
+to a block whose MAC fails → 404. Nothing about the account number can be read from a reference.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+DATA_NOT_DELIVERED = "dataNotDelivered"
+
+
+def _key(kind: str, ident: str, salt: int) -> bytes:
+    return hashlib.sha256(f"{kind}:{ident}:{salt}".encode()).digest()[:5]
+
+
+def _index(kind: str, idents) -> tuple[dict[str, bytes], dict[bytes, str]]:
+    forward, backward = {}, {}
+    for ident in sorted(idents):
+        salt = 0
+        key = _key(kind, ident, salt)
+        while key in backward:
+            salt += 1
+            key = _key(kind, ident, salt)
+        forward[ident], backward[key] = key, ident
+    return forward, backward
+
+
+class ReferenceCodec:
+    def __init__(self, seed: str, account_ids, party_ids):
+        secret = hashlib.sha256(f"dsop-sandbox:account-reference:{seed}".encode()).digest()
+        self._aes_key, self._mac_key = secret[:16], secret[16:]
+        self._acc, self._acc_back = _index("account", account_ids)
+        self._party, self._party_back = _index("party", party_ids)
+        self._cipher = Cipher(algorithms.AES(self._aes_key), modes.ECB())
+
+    def _mac(self, body: bytes) -> bytes:
+        return hmac.new(self._mac_key, body, hashlib.sha256).digest()[:6]
+
+    def encode(self, account_id: str, party_id: str) -> str:
+        body = self._acc[account_id] + self._party[party_id]
+        enc = self._cipher.encryptor()
+        block = enc.update(body + self._mac(body)) + enc.finalize()
+        h = block.hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+    def decode(self, reference: str) -> tuple[str, str] | None:
+        """(account id, party id), or None when the reference was not issued by this sandbox."""
+        text = reference.replace("-", "")
+        if len(text) != 32 or len(reference) != 36:
+            return None
+        try:
+            block = bytes.fromhex(text)
+        except ValueError:
+            return None
+        dec = self._cipher.decryptor()
+        plain = dec.update(block) + dec.finalize()
+        body, mac = plain[:10], plain[10:]
+        if not hmac.compare_digest(mac, self._mac(body)):
+            return None
+        account, party = self._acc_back.get(body[:5]), self._party_back.get(body[5:])
+        return (account, party) if account and party else None

@@ -1,0 +1,205 @@
+"""What a fake bank answers (spec/data-model.md §2.3–2.8 and §4). Plain Python: no Flask here.
+
+Each public method takes parsed parameters and returns the response body as a dict, or raises a BankError.
+Service-profile rules (who may call what, field filtering) plug in in front of these (issue: auth/profiles).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sandbox.dsop import wire as w
+from sandbox.world import Period, World
+
+from . import wire
+from .errors import NotForThisParty, UnknownAccount
+from .pagination import paginate
+from .references import DATA_NOT_DELIVERED, ReferenceCodec
+
+COMPLETE = {"status": "complete"}
+
+
+class BankRules:
+    def __init__(self, world: World, page_size: int = 1000):
+        self.world = world
+        self.page_size = page_size
+        self.codec = ReferenceCodec(world.seed, world.accounts, world.parties)
+
+    @property
+    def today(self) -> date:
+        return self.world.today
+
+    # ---- helpers ------------------------------------------------------------------------------------
+    def _details(self, account, window: Period, endpoint: str) -> dict:
+        """responseDetails: partial with the scenario's message(s) where data exists offline (R-06, D17)."""
+        messages = [p.message for p in account.partial if endpoint in p.endpoints and p.period.overlaps(window)]
+        if messages:
+            return {"status": "partial", "message": " ".join(dict.fromkeys(messages))[:500]}
+        return dict(COMPLETE)
+
+    def _party_span(self, account, party_id: str, window: Period) -> Period | None:
+        """Q-34: the part of the window in which the party had a relation (owner or role) with the account."""
+        spans = [r.period for r in self.world.relations(party_id, window, kinds=("owner", "role"))
+                 if r.account_id == account.id]
+        if not spans:
+            return None
+        start = max(window.start, min(s.start for s in spans))
+        ends = [s.end for s in spans]
+        end = window.end if any(e is None for e in ends) else min(window.end, max(ends))
+        return Period(start, end)
+
+    def _primary_owner(self, account, span: Period) -> dict | None:
+        """R-31: the primary owner at the end of the period, capped at the end of the party's relation."""
+        owner = self.world.primary_owner_on(account, span.end)
+        if owner is None:
+            return None
+        party = self.world.parties[owner.party_id]
+        return wire.party_role(party, "rightToUseAlone", owner.period.start, owner.period.end, self.today)
+
+    def _reference(self, account, party_id: str) -> str:
+        return DATA_NOT_DELIVERED if account.data_not_delivered else self.codec.encode(account.id, party_id)
+
+    def resolve(self, bank, reference: str, window: Period):
+        """accountReference → (account, party, span) or 404 (D4, D14)."""
+        if reference == DATA_NOT_DELIVERED:
+            raise UnknownAccount("accountReference dataNotDelivered: this bank delivers no data for that account (R-35)")
+        decoded = self.codec.decode(reference)
+        if decoded is None:
+            raise UnknownAccount("unknown accountReference: use a reference from this bank's /accounts response")
+        account_id, party_id = decoded
+        account = self.world.accounts[account_id]
+        if account.bank_id != bank.id:
+            raise UnknownAccount("unknown accountReference: it was not issued by this bank")
+        span = self._party_span(account, party_id, window)
+        if span is None:
+            raise NotForThisParty(
+                "accountReference is not valid for this period: the party it was issued for had no relation "
+                "with the account between fromDate and toDate")
+        return account, self.world.parties[party_id], span
+
+    # ---- endpoints ----------------------------------------------------------------------------------
+    def list_accounts(self, bank, party_identifier: str, window: Period, only_primary: bool,
+                      page: str | None = None, base_path: str = "/accounts", query: dict | None = None) -> dict:
+        """GET /accounts (R-26…R-37)."""
+        party = self.world.party_by_identifier.get(party_identifier)
+        if party is None or party.shielded:  # no customer, or R-30 shielded: empty and complete
+            return {"responseDetails": dict(COMPLETE), "accounts": [],
+                    "links": [{"rel": "self", "href": _href(base_path, query)}]}
+        kinds = ("owner",) if only_primary else ("owner", "role")  # R-27; never co-borrower/guarantor (R-28/29)
+        chosen: dict[str, object] = {}
+        for rel in self.world.relations(party.id, window, kinds=kinds):
+            account = self.world.accounts[rel.account_id]
+            if account.bank_id != bank.id or (only_primary and not rel.primary):
+                continue
+            chosen.setdefault(account.id, account)
+        accounts = sorted(chosen.values(), key=lambda a: (a.opened, a.number))
+        entries, partial = [], []
+        for account in accounts:
+            span = self._party_span(account, party.id, window)
+            entries.append(wire.account_entry(account, bank, self.world.status(account),
+                                              self._reference(account, party.id), self._primary_owner(account, span)))
+            det = self._details(account, window, "accounts")
+            if det["status"] == "partial":
+                partial.append(det["message"])
+        items, links = paginate(entries, page, self.page_size, base_path, query)
+        details = {"status": "partial", "message": " ".join(dict.fromkeys(partial))[:500]} if partial else dict(COMPLETE)
+        return {"responseDetails": details, "accounts": items, "links": links}
+
+    def account_details(self, bank, reference: str, window: Period) -> dict:
+        """GET /accounts/{accountReference}: balances per R-38…R-44 and D15."""
+        account, party, span = self.resolve(bank, reference, window)
+        body = wire.account_entry(account, bank, self.world.status(account), reference,
+                                  self._primary_owner(account, span))
+        owner = body.pop("primaryOwner", None)
+        if account.type != "accountWithoutBalance":  # Q-29: no balance for that type
+            body["balances"] = self._balances(account, window, span)
+        if owner is not None:
+            body["primaryOwner"] = owner
+        lifecycle = max((lc for lc in account.lifecycles if lc.start <= span.end), key=lambda lc: lc.start)
+        body["startDate"] = w.day(lifecycle.start)
+        if lifecycle.end is not None and lifecycle.end <= self.today:
+            body["endDate"] = w.day(lifecycle.end)
+        return {"responseDetails": self._details(account, window, "details"), "account": body}
+
+    def _balances(self, account, window: Period, span: Period) -> list[dict]:
+        if account.closed_within(window):  # R-41
+            return []
+        if span.end == self.today and account.is_open_on(self.today):  # R-39: today → available + booked
+            now = w.sandbox_now(self.today)
+            return [wire.balance("availableBalance", self.world.ledger.available(account), now, account),
+                    wire.balance("bookedBalance", self.world.balance(account, self.today), now, account)]
+        return [wire.balance("bookedBalance", self.world.balance(account, span.end),  # R-40
+                             w.end_of_day_oslo(span.end), account)]
+
+    def transactions(self, bank, reference: str, window: Period, page: str | None, base_path: str,
+                     query: dict) -> dict:
+        """GET …/transactions: booked in the period (R-46…R-55), pending only when toDate is today (Q-09)."""
+        account, party, span = self.resolve(bank, reference, window)
+        txs = self.world.transactions(account, span)
+        if span.end == self.today:
+            txs = txs + self.world.ledger.pending(account)
+        cards = {c.id: c for c in account.cards}
+        holders = self.world.parties
+
+        def render(t):
+            return wire.transaction(t, account, bank, cards, holders, self.today)
+
+        items, links = paginate(txs, page, self.page_size, base_path, query, render=render)
+        return {"responseDetails": self._details(account, window, "transactions"), "transactions": items,
+                "links": links}
+
+    def cards(self, bank, reference: str, window: Period) -> dict:
+        """GET …/cards: every card linked to the account in the period (R-56, Q-11)."""
+        account, party, span = self.resolve(bank, reference, window)
+        cards = []
+        for c in account.cards:
+            valid = Period(c.issued, _month_end(c.expires))
+            if valid.overlaps(span):
+                cards.append(wire.card(c, bank, self.world.parties[c.holder_id], self.today))
+        return {"responseDetails": self._details(account, window, "cards"), "paymentCards": cards}
+
+    def roles(self, bank, reference: str, window: Period) -> dict:
+        """GET …/roles: owners and disponents in the period, latest period per party (R-57, Q-11)."""
+        account, party, span = self.resolve(bank, reference, window)
+        latest: dict[tuple, tuple] = {}
+        for o in account.owners:
+            if o.period.overlaps(span):
+                key = (o.party_id, "rightToUseAlone")
+                if key not in latest or o.period.start > latest[key][0].start:
+                    latest[key] = (o.period,)
+        for r in account.roles:
+            if r.period.overlaps(span):
+                key = (r.party_id, r.permission)
+                if key not in latest or r.period.start > latest[key][0].start:
+                    latest[key] = (r.period,)
+        roles = [wire.party_role(self.world.parties[pid], perm, p[0].start, p[0].end, self.today)
+                 for (pid, perm), p in sorted(latest.items(), key=lambda kv: (kv[1][0].start, kv[0]))]
+        return {"responseDetails": self._details(account, window, "roles"), "roles": roles}
+
+    def owners(self, bank, account_number: str, window: Period) -> dict:
+        """GET /accounts/{accountID}/owners (v2.1, R-60…R-62): real, unclipped ownership dates."""
+        account = self.world.account_by_number.get(account_number)
+        if account is None or account.bank_id != bank.id:
+            raise UnknownAccount(f"account {account_number} is not serviced by {bank.name}")
+        owners = []
+        for o in sorted(account.owners, key=lambda o: o.period.start, reverse=True):
+            if o.period.overlaps(window):
+                party = self.world.parties[o.party_id]
+                entry = {"identifier": wire.identifier(party.identifier, party.identifier_type),
+                         "name": party.name[:140], "type": o.account_type, "startDate": w.day(o.period.start)}
+                if o.period.end is not None and o.period.end <= self.today:
+                    entry["endDate"] = w.day(o.period.end)
+                owners.append(entry)
+        return {"responseDetails": self._details(account, window, "owners"), "accountOwners": owners}
+
+
+def _month_end(d: date) -> date:
+    from sandbox.world.ledger import month_end
+
+    return month_end(d)
+
+
+def _href(base_path: str, query: dict | None) -> str:
+    from .pagination import href
+
+    return href(base_path, query or {}, None)

@@ -1,0 +1,17 @@
+"""Server settings: one frozen object built by the CLI (or tests) and handed to create_app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Settings:
+    scenario: str = "default"  # a file path or a shipped scenario's name
+    seed: str | None = None
+    today: date | None = None
+    public_url: str = "http://127.0.0.1:8000"
+    lenient: bool = False  # D8: default missing fromDate/toDate to today
+    page_size: int = 1000  # D6
+    auth: bool = False  # token checks arrive with the Maskinporten issue; until then everything is --auth off

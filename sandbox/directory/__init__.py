@@ -1,0 +1,1 @@
+"""The fake API directory (data.altinn.no "Kontrollinformasjon"): each bank's DSOP Control API base URL."""

@@ -1,0 +1,114 @@
+"""Parsing of the standard's request parameters, shared by the register and the banks (plain Python).
+
+Every failure raises ParamError naming the field and what was expected; each service maps it to its own
+wire error once (bank: 400 ACC-001; register: 400 ERR-002/ERR-003/ERR-006). Header lookups take a mapping
+whose keys are lower-cased, because HTTP header names are case-insensitive (DESIGN D10).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from urllib.parse import unquote
+
+from sandbox import ids
+from sandbox.world.period import Period
+
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_HEADER = 4096
+
+
+class ParamError(ValueError):
+    """A parameter is missing or malformed. `kind` is "missing", "invalid" or "period"."""
+
+    def __init__(self, field: str, message: str, kind: str = "invalid"):
+        self.field, self.kind = field, kind
+        super().__init__(message)
+
+
+def _printable(value: str) -> bool:
+    return all(ch >= " " and ch != "\x7f" for ch in value)
+
+
+def header(headers, name: str, *, required: bool = True) -> str | None:
+    value = headers.get(name.lower())
+    if value is None or value.strip() == "":
+        if required:
+            raise ParamError(name, f"header {name} is required", "missing")
+        return None
+    if len(value) > MAX_HEADER:
+        raise ParamError(name, f"header {name} is longer than {MAX_HEADER} characters")
+    if not _printable(value):
+        raise ParamError(name, f"header {name} contains control characters")
+    return value.strip()
+
+
+def uuid_header(headers, name: str) -> str:
+    value = header(headers, name)
+    if not _UUID.match(value):
+        raise ParamError(name, f"header {name} must be a UUID (e.g. 3f2b8c1e-0000-4000-8000-000000000001)")
+    return value.lower()
+
+
+def legal_mandate(headers, name: str = "Legal-Mandate") -> str:
+    """The decoded legal basis: percent-decoded as UTF-8 (R-69); `+` is not a space."""
+    raw = header(headers, name)
+    try:
+        text = unquote(raw, encoding="utf-8", errors="strict")
+    except UnicodeDecodeError:
+        raise ParamError(name, f"header {name} is not percent-encoded UTF-8") from None
+    if not _printable(text):
+        raise ParamError(name, f"header {name} decodes to control characters")
+    return " ".join(text.split())
+
+
+def party_identifier(value: str | None, name: str) -> str:
+    """An 11-digit person/D-number or a 9-digit organisation number, with valid check digits."""
+    if value is None:
+        raise ParamError(name, f"{name} is required", "missing")
+    kind = ids.identifier_kind(value)
+    if kind is None:
+        if value.isdigit() and len(value) in (9, 11):
+            raise ParamError(name, f"{name} has an invalid check digit (MOD11)")
+        raise ParamError(name, f"{name} must be an 11-digit national identity number or a 9-digit organisation number")
+    return value
+
+
+def parse_date(value: str, name: str) -> date:
+    if not _DATE.match(value):
+        raise ParamError(name, f"{name} must be a date YYYY-MM-DD", "period")
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ParamError(name, f"{name} ({value}) is not a calendar date", "period") from None
+
+
+def period(args, today: date, *, lenient: bool = False) -> Period:
+    """fromDate/toDate, both inclusive (R-08). Mandatory unless lenient (D8), never reversed, never future."""
+    raw = {}
+    for name in ("fromDate", "toDate"):
+        value = args.get(name)
+        if value is None or value == "":
+            if not lenient:
+                raise ParamError(name, f"query parameter {name} is required (YYYY-MM-DD)", "period")
+            value = today.isoformat()
+        raw[name] = parse_date(value, name)
+    start, end = raw["fromDate"], raw["toDate"]
+    if start > end:
+        raise ParamError("fromDate", f"toDate ({end}) is earlier than fromDate ({start})", "period")
+    if end > today:
+        raise ParamError("toDate", f"toDate ({end}) is after the sandbox's today ({today})", "period")
+    return Period(start, end)
+
+
+def boolean(value: str | None, name: str, *, default: bool | None = None) -> bool:
+    """`true`/`false` in any letter case (D9, Q-31)."""
+    if value is None or value == "":
+        if default is None:
+            raise ParamError(name, f"query parameter {name} is required (true or false)", "missing")
+        return default
+    lowered = value.strip().lower()
+    if lowered not in ("true", "false"):
+        raise ParamError(name, f"{name} must be true or false")
+    return lowered == "true"

@@ -1,0 +1,45 @@
+"""Wire formats shared by every API: dates, date-times, amounts (DESIGN D5).
+
+Amounts are integer øre inside the sandbox and JSON numbers with at most two decimals on the wire; dates are
+YYYY-MM-DD, date-times RFC 3339 in UTC with `Z`, card months YYYY-MM.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timezone
+from zoneinfo import ZoneInfo
+
+OSLO = ZoneInfo("Europe/Oslo")
+
+
+def money(minor: int) -> float | int:
+    """øre → a JSON number: whole kroner as an integer-valued number, else two decimals."""
+    value = abs(minor)
+    return value // 100 if value % 100 == 0 else round(value / 100, 2)
+
+
+def day(d: date) -> str:
+    return d.isoformat()
+
+
+def month(d: date) -> str:
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def datetime_z(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def midnight_z(d: date) -> str:
+    """bookingDate/valueDate: the day at 00:00 UTC (D5 requires an offset; Q-12)."""
+    return f"{d.isoformat()}T00:00:00Z"
+
+
+def end_of_day_oslo(d: date) -> str:
+    """Q-08: a historical balance is registered at the end of `d` in Oslo, written in UTC."""
+    return datetime_z(datetime.combine(d, time(23, 59, 59), OSLO))
+
+
+def sandbox_now(today: date) -> str:
+    """The sandbox clock's "now" for body timestamps: noon UTC on today, so bodies are byte-stable (D15)."""
+    return f"{today.isoformat()}T12:00:00Z"

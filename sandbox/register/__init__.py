@@ -1,0 +1,1 @@
+"""The fake Customer Relations Overview ("KAR"): which banks know a party; which bank services an account."""

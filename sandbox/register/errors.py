@@ -1,0 +1,50 @@
+"""Register errors with their wire codes (spec/protocol.md §2.5). ERR-005 and ERR-006 are sandbox codes,
+documented as such: the standard names no code for an unknown account number or a bad mandatory header."""
+
+from __future__ import annotations
+
+
+class RegisterError(Exception):
+    status, code = 500, "ERR-500"
+
+    def __init__(self, message: str):
+        self.message = message
+        super().__init__(message)
+
+
+class Unauthorized(RegisterError):
+    status, code = 401, "ERR-001"
+
+
+class Forbidden(RegisterError):
+    status, code = 403, "ERR-001"
+
+
+class InvalidCustomer(RegisterError):
+    status, code = 400, "ERR-002"
+
+
+class InvalidPeriod(RegisterError):
+    status, code = 400, "ERR-003"
+
+
+class InvalidAccountNumber(RegisterError):
+    status, code = 400, "ERR-004"
+
+
+class UnknownAccountNumber(RegisterError):
+    """Sandbox code: a well-formed account number that no bank in this sandbox services."""
+    status, code = 404, "ERR-005"
+
+
+class InvalidHeader(RegisterError):
+    """Sandbox code: a missing or malformed mandatory header other than CustomerID."""
+    status, code = 400, "ERR-006"
+
+
+class MethodNotAllowed(RegisterError):
+    status, code = 405, "ERR-405"
+
+
+class NotFound(RegisterError):
+    status, code = 404, "ERR-404"

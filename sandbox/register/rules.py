@@ -1,0 +1,61 @@
+"""What the register answers (spec/data-model.md §2.1–2.2, R-20…R-25). Plain Python."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sandbox.dsop.enums import FUNDS_ACCOUNT_TYPES
+from sandbox.world import Period, World
+
+from .errors import UnknownAccountNumber
+
+# KAR has held disponent (role) relations only since Q3 2019 (spec/data-model.md §2.1): a bank known only through
+# roles that ended before then cannot tell whether the customer owned anything → ownershipType "unknown".
+ROLE_HISTORY_SINCE = date(2019, 7, 1)
+
+
+class RegisterRules:
+    def __init__(self, world: World):
+        self.world = world
+
+    def customer_relationships(self, customer_id: str, window: Period, only_primary: bool | None) -> dict:
+        """Banks the customer had any relation with in the window (R-20), with activeAccount (R-23) and,
+        when onlyPrimaryOwner was sent, ownershipType (R-22); `true` drops notPrimaryOwner (Q-21)."""
+        party = self.world.party_by_identifier.get(customer_id)
+        if party is None:
+            return {"banks": []}
+        today = self.world.today
+        by_bank: dict[str, list] = {}
+        for rel in self.world.relations(party.id, window):
+            by_bank.setdefault(self.world.accounts[rel.account_id].bank_id, []).append(rel)
+        banks = []
+        for bank in self.world.banks.values():
+            rels = by_bank.get(bank.id)
+            if not rels:
+                continue
+            owned_funds = [self.world.accounts[r.account_id] for r in rels
+                           if r.kind == "owner" and self.world.accounts[r.account_id].type in FUNDS_ACCOUNT_TYPES]
+            active = bank.register == "kar" and window.end == today and any(
+                a.is_open_on(today) and any(o.party_id == party.id for o in self.world.owners_on(a, today))
+                for a in owned_funds)
+            entry = {"organizationID": bank.org_number, "bankName": bank.name, "activeAccount": active}
+            if only_primary is not None:
+                if owned_funds:
+                    kind = "primaryOwner"
+                elif all(r.kind == "role" and r.period.end is not None and r.period.end < ROLE_HISTORY_SINCE for r in rels):
+                    kind = "unknown"
+                else:
+                    kind = "notPrimaryOwner"
+                if only_primary and kind == "notPrimaryOwner":
+                    continue
+                entry["ownershipType"] = kind
+            banks.append(entry)
+        return {"banks": banks}
+
+    def account_servicing_provider(self, account_number: str) -> dict:
+        """The bank that services an account number: found by the account, never guessed from digits."""
+        account = self.world.account_by_number.get(account_number)
+        if account is None:
+            raise UnknownAccountNumber("no bank in this sandbox services that account number")
+        bank = self.world.banks[account.bank_id]
+        return {"organizationID": bank.org_number, "bankName": bank.name}
