@@ -1,0 +1,54 @@
+"""`dsop-sandbox serve`: build the world, print its summary, then serve it with gunicorn (or Flask's dev server
+with --dev). The world is built once before the workers fork (preload), so every worker holds the same one and
+a bad scenario stops the server before it listens.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from sandbox.config import Settings
+
+
+def settings_from_args(args) -> Settings:
+    public = args.public_url or f"http://{args.host}:{args.port}"
+    return Settings(scenario=args.scenario, seed=args.seed, today=args.today, public_url=public,
+                    lenient=args.lenient)
+
+
+def serve(args) -> int:
+    from sandbox.app import build_services, create_app
+    from sandbox.scenario import ScenarioError
+    from sandbox.summary import summary_lines
+
+    settings = settings_from_args(args)
+    try:
+        services = build_services(settings)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found; the server was not started.", file=sys.stderr)
+        return 2
+    for line in summary_lines(services.world.spec, services.world):
+        print(line)
+    print(f"serving       {settings.public_url}  (register /kar-ws/api/v2, directory "
+          f"/altinn/v1/directharvest/Kontrollinformasjon, banks /banks/ORGNR/v2, health /health)", flush=True)
+    app = create_app(settings, services)
+    if args.dev:
+        app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+        return 0
+    from gunicorn.app.base import BaseApplication
+
+    class _Gunicorn(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", f"{args.host}:{args.port}")
+            self.cfg.set("workers", max(1, args.workers))
+            self.cfg.set("preload_app", True)
+            self.cfg.set("accesslog", None)
+            self.cfg.set("loglevel", "warning")
+
+        def load(self):
+            return app
+
+    _Gunicorn().run()
+    return 0
