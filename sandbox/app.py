@@ -52,6 +52,7 @@ def _error_for_path(status: int, message: str, today):
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+    from sandbox.admin.views import bp as admin_bp
     from sandbox.bank.views import bp as bank_bp
     from sandbox.directory.views import bp as directory_bp
     from sandbox.register.views import bp as register_bp
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     services = services or build_services(settings)
     app = Flask("sandbox")
     app.extensions["dsop"] = services
-    for bp in (register_bp, directory_bp, bank_bp):
+    for bp in (register_bp, directory_bp, bank_bp, admin_bp):
         app.register_blueprint(bp)
 
     @app.get("/health")

@@ -1,0 +1,1 @@
+"""Read-only admin API for scripts, the README and the UI: who is in the world, and which banks."""

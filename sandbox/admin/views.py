@@ -1,0 +1,46 @@
+"""`GET /sandbox/v1/banks` and `GET /sandbox/v1/parties` (JSON, read-only)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, request
+
+from sandbox.directory.views import endpoints
+from sandbox.web import json_response
+
+bp = Blueprint("admin", __name__, url_prefix="/sandbox/v1")
+
+
+@bp.get("/banks")
+def banks():
+    """Every bank with its org number, registration numbers, register (KAR/KFR) and base URL."""
+    services = current_app.extensions["dsop"]
+    urls = {e["orgNo"]: e["url"] for e in endpoints(services.world, services.settings.public_url)}
+    return json_response({"banks": [
+        {"id": b.id, "name": b.name, "orgNumber": b.org_number, "registrationNumbers": list(b.registration_numbers),
+         "register": b.register, "baseUrl": urls[b.org_number],
+         "accounts": len(services.world.accounts_by_bank[b.id])} for b in services.world.banks.values()]})
+
+
+@bp.get("/parties")
+def parties():
+    """Test subjects: named personas first, then (with ?crowd=true) the generated crowd."""
+    world = current_app.extensions["dsop"].world
+    crowd = request.args.get("crowd", "false").lower() == "true"
+    out = []
+    for p in world.parties.values():
+        if p.generated and not crowd:
+            continue
+        entry = {"id": p.id, "identifier": p.identifier, "identifierType": p.identifier_type, "name": p.name,
+                 "kind": p.kind, "tags": list(p.tags), "generated": p.generated,
+                 "banks": sorted({world.accounts[r.account_id].bank_id for r in world.relations_by_party[p.id]})}
+        if p.about:
+            entry["about"] = p.about
+        for key in ("birth_date", "death_date", "bankruptcy_date"):
+            if getattr(p, key, None):
+                entry[key.replace("_d", "D")] = getattr(p, key).isoformat()
+        if p.shielded:
+            entry["shielded"] = True
+        if p.d_number:
+            entry["dNumber"] = True
+        out.append(entry)
+    return json_response({"parties": out, "total": len(out)})
