@@ -32,6 +32,8 @@ class _Checker:
             value = item.get(key)
             if value is None:
                 continue
+            if key == "id" and str(value).startswith("gen-"):
+                self.add((kind, i, key), f"ids starting with 'gen-' are reserved for the generated crowd ('{value}')")
             if value in seen:
                 self.add((kind, i, key), f"'{value}' is used twice (first at {seen[value][0]}[{seen[value][1]}])")
             else:
@@ -115,6 +117,8 @@ class _Checker:
         closed = self.d(acc.get("closed"))
         if opened and opened > self.today:
             self.add(base + ("opened",), f"opening date {opened} is after today ({self.today})")
+        if closed and closed > self.today:
+            self.add(base + ("closed",), f"closing date {closed} is after today ({self.today}): close it with a later today")
         for list_name in ("owners", "roles", "co_borrowers", "guarantors"):
             for j, item in enumerate(acc.get(list_name) or []):
                 path = base + (list_name, j)
@@ -164,8 +168,10 @@ class _Checker:
             if ok_acc:
                 acc = acc_by_id[ev["account"]]
                 opened = self.d(acc["opened"])
-                if when < opened and ev["type"] != "open":
+                if when < opened:
                     self.add(path + ("date",), f"'{ev['type']}' on {when}, before account '{acc['id']}' was opened ({opened})")
+                elif when == opened and ev["type"] in ("open", "reopen"):
+                    self.add(path + ("date",), f"'{ev['type']}' on {when}, the day account '{acc['id']}' was opened: reopen after a close")
                 if ev["type"] == "issue_card":
                     issued[acc["id"]].add(ev["card"])
                 if ev["type"] == "block_card" and ev.get("card") not in issued[acc["id"]]:

@@ -112,6 +112,10 @@ class OwnershipSchema(_Strict):
     to = DateField()
     account_type = OneOf(ACCOUNT_TYPES_V21, metadata={"description": "the account's type during this ownership (v2.1 Owners)"})
 
+    @pre_load
+    def shorthand(self, data, **kwargs):
+        return _party_shorthand(data)
+
 
 class RoleSchema(_Strict):
     party = Ref()

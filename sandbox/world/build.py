@@ -175,10 +175,13 @@ class Builder:
             cards.append(Card(c["id"], c["holder"], c["type"], pan, c["issued"], c["expires"], c["status"], c["version"], c["blocked_on"]))
         act = a.get("activity") or {}
         profile, default_amount = DEFAULT_ACTIVITY[a["type"]]
-        profile = act.get("profile", profile)
+        if act.get("profile") and act["profile"] != profile:
+            # the profile's own default amount, taken from an account type that has it (business → businessAccount)
+            profile = act["profile"]
+            default_amount = next((amt for prof, amt in DEFAULT_ACTIVITY.values() if prof == profile), 0)
         if profile == "household" and not act.get("amount"):
             default_amount = rng.randrange(30_000, 75_000, 500)
-        activity = Activity(profile, act.get("amount") or default_amount * 100,
+        activity = Activity(profile, act["amount"] if "amount" in act else default_amount * 100,
                             act.get("purchases_per_month", 18 if profile in ("household", "credit_card") else 4),
                             act.get("foreign_share", 0.08))
         return Account(

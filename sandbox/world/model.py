@@ -191,8 +191,8 @@ class Account:
 
     def closed_within(self, window: Period) -> bool:
         """R-41: closed on a day inside the window and not open again at its end (window.end is required)."""
-        closed_inside = any(lc.end is not None and window.contains(lc.end) for lc in self.lifecycles)
-        return closed_inside and not self.is_open_on(window.end)
+        latest = max((lc for lc in self.lifecycles if lc.start <= window.end), key=lambda lc: lc.start, default=None)
+        return latest is not None and latest.end is not None and window.contains(latest.end)
 
 
 @dataclass(frozen=True)

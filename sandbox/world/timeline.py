@@ -34,17 +34,23 @@ def apply_events(events: list[dict], accounts: dict[str, dict], parties: dict[st
                     lc["end"] = day
             for p in _current(acc["owners"], day) + _current(acc["roles"], day):
                 p["end"] = day
+            for c in acc["cards"]:
+                if c["blocked_on"] is None and c["issued"] <= day:
+                    c["blocked_on"] = day
             acc["closed_owners"] = [o for o in acc["owners"] if o["end"] == day]
         elif kind in ("reopen", "open"):
-            if any(lc["end"] is None for lc in acc["lifecycles"]):
-                continue  # already open: nothing to do
-            acc["lifecycles"].append({"start": day, "end": None})
+            if any(lc["end"] is None or lc["end"] > day for lc in acc["lifecycles"]):
+                continue  # open on that day already (checks.py reports it): nothing to do
+            # Lifecycles are inclusive: a reopen on the closing day starts the new one the next day, so no day
+            # belongs to two lifecycles (and the balance invariant holds across the gap).
+            start = day + timedelta(days=1) if any(lc["end"] == day for lc in acc["lifecycles"]) else day
+            acc["lifecycles"].append({"start": start, "end": None})
             for o in acc.get("closed_owners") or []:
-                acc["owners"].append({**o, "start": day, "end": None})
+                acc["owners"].append({**o, "start": start, "end": None})
         elif kind == "transfer_ownership":
             for o in _current(acc["owners"], day):
                 o["end"] = before
-            acc["owners"].append({"party": ev["party"], "primary": True, "start": day, "end": None,
+            acc["owners"].append({"party": ev["party"], "primary": ev.get("primary", True), "start": day, "end": None,
                                   "account_type": ev.get("account_type") or acc["type"]})
         elif kind == "grant_role":
             acc["roles"].append({"party": ev["party"], "permission": ev["permission"], "start": day, "end": None})
