@@ -30,11 +30,6 @@ def line_of():
 
 
 @pytest.fixture
-def today() -> date:
-    return TODAY
-
-
-@pytest.fixture
 def load():
     """load(text, today=TODAY, seed=None, source="test.yaml") -> ScenarioSpec."""
 
@@ -55,14 +50,3 @@ def problems():
         return info.value.problems
 
     return _problems
-
-
-@pytest.fixture
-def world_of():
-    """world_of(text, today=TODAY, seed=None) -> World built from an inline scenario."""
-    from sandbox.world import build_world
-
-    def _world(text: str, *, today: date = TODAY, seed=None):
-        return build_world(load_scenario_text(text, "test.yaml", today=today, seed=seed))
-
-    return _world

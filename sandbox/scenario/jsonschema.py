@@ -122,7 +122,8 @@ class _Walker:
             nested = _nested_class(field)
             short = _field_shorthand(schema_cls, key) if nested is not None and not field.many else None
             if short:
-                prop = {"anyOf": [prop, {**self.field(_field_by_key(nested, short)), "description": f"short for {{{short}: ...}}"}]}
+                text = {**self.field(_field_by_key(nested, short)), "description": f"short for {{{short}: ...}}"}
+                prop = {"anyOf": [prop, text]}
             properties[key] = prop
             if field.required:
                 required.append(key)

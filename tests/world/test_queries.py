@@ -180,9 +180,15 @@ def test_closure_inside_versus_after_the_period(world):
     assert "kari-sav" not in [r.account_id for r in world.relations("kari", P("2025-03-21", "2025-04-30"))]
 
 
-
 def test_closure_on_the_windows_last_day_is_inside(world):
+    """R-08/Q-06: closed on toDate counts as closed within the period (fixed in 20dfe41)."""
     assert world.accounts["kari-sav"].closed_within(P("2025-01-01", "2025-03-20"))
+
+
+def test_closure_outside_any_lifecycle(world):
+    acc = world.accounts["kari-sav"]  # opened 2021-06-15
+    assert not acc.closed_within(P("2020-01-01", "2021-06-14"))  # before it was opened
+    assert not acc.closed_within(P("2020-01-01", "2021-06-15"))  # opened on the window's last day
 
 
 def test_closure_and_reopening_inside_the_window(world):
@@ -521,7 +527,7 @@ def test_available_is_booked_minus_blocked_minus_pending_debits(ledger_world):
     assert ledger_world.ledger.available(credit) <= ledger_world.balance(credit, TODAY)
 
 
-# ---- known bugs -------------------------------------------------------------------------------------------
+# ---- regressions (found by these tests, fixed in 20dfe41) ---------------------------------------------------
 
 SAME_DAY = HEAD + """\
 accounts:
@@ -541,15 +547,59 @@ events:
 
 
 def test_close_and_reopen_on_the_same_day_keeps_the_balance_invariant():
+    """Two lifecycles once shared the closing day, which booked that day's transactions twice."""
     world = build(SAME_DAY)
     account = world.accounts["a"]
+    assert account.lifecycles == (P("2024-01-01", "2024-05-12"), P("2024-05-13", None))  # no shared day
+    assert [(o.party_id, o.period) for o in account.owners] == [
+        ("kari", P("2024-01-01", "2024-05-12")), ("kari", P("2024-05-13", None))]
     credits = [t for t in world.transactions(account, P("2024-05-12", "2024-05-12")) if t.amount == 5_00]
     assert len(credits) == 1  # the explicit transaction is booked once
+    assert world.balance(account, date(2024, 5, 13)) == 0  # the reopened account starts from 0
+    assert world.balance(account, date(2024, 6, 1)) == 3_00
     assert_balance_invariant(world, account)
 
 
 def test_business_profile_without_amount_on_an_other_account_books_positive_amounts():
+    """The default amount once came from the account type (otherAccount: 0), booking invoices of 0.00."""
     world = build(HEAD + "accounts:\n  - {id: b, bank: alpha, type: otherAccount, activity: business,"
                          " opened: 2025-01-01, owners: [{party: firma}]}\n")
-    txs = world.transactions(world.accounts["b"], P("2025-01-01", None))
+    account = world.accounts["b"]
+    assert account.activity.amount > 0
+    txs = world.transactions(account, P("2025-01-01", None))
     assert txs and all(t.amount > 0 for t in txs)
+    assert_balance_invariant(world, account)
+
+
+def test_an_explicit_zero_amount_is_honoured():
+    world = build(HEAD + "accounts:\n  - {id: s, bank: alpha, type: savingsAccount, opened: 2025-01-01,"
+                         " activity: {profile: savings, amount: 0}, owners: [{party: kari}]}\n")
+    account = world.accounts["s"]
+    assert account.activity.amount == 0
+    assert all(t.amount > 0 for t in world.transactions(account, P("2025-01-01", None)))
+    assert_balance_invariant(world, account)
+
+
+def test_closing_blocks_the_cards_and_a_transfer_can_add_a_secondary_owner():
+    world = build(HEAD + """\
+accounts:
+  - id: a
+    bank: alpha
+    type: salaryAccount
+    opened: 2022-01-01
+    owners: [{party: kari}]
+    cards: [{id: c1, holder: kari, issued: 2022-01, expires: 2027-01}]
+  - id: b
+    bank: alpha
+    type: salaryAccount
+    opened: 2022-01-01
+    owners: [{party: ola}]
+events:
+  - {date: 2024-03-05, type: close, account: a}
+  - {date: 2024-06-01, type: transfer_ownership, account: b, party: dina, primary: false}
+""")
+    card = world.accounts["a"].cards[0]
+    assert (card.status_on(date(2024, 3, 4)), card.status_on(date(2024, 3, 5))) == ("active", "blocked")
+    b = world.accounts["b"]
+    assert [(o.party_id, o.primary, o.period) for o in b.owners] == [
+        ("ola", True, P("2022-01-01", "2024-05-31")), ("dina", False, P("2024-06-01", None))]
