@@ -15,6 +15,7 @@ The v2.1 Owners endpoint is not in Bank_v2.yaml; OWNERS_SCHEMA encodes spec/data
 from __future__ import annotations
 
 import json
+import random
 import re
 from datetime import date
 from pathlib import Path
@@ -26,6 +27,8 @@ import yaml
 from openapi_core import OpenAPI
 from openapi_core.testing import MockRequest, MockResponse
 from openapi_schema_validator import OAS30Validator, oas30_format_checker
+
+from sandbox import ids
 
 HERE = Path(__file__).resolve().parent
 BANK_OPENAPI = HERE / "reference" / "Bank_v2.yaml"
@@ -603,3 +606,24 @@ def signed(entry: dict) -> int:
     minor = round(entry["amount"] * 100)
     return minor if entry["creditDebitIndicator"] == "credit" else -minor
 
+
+
+def unknown_person(world) -> str:
+    """A valid synthetic person number that is nobody in the world."""
+    rng = random.Random("tests/api unknown person")
+    while (number := ids.generate_person_number(rng, date(1980, 5, 17))) in world.party_by_identifier:
+        pass
+    return number
+
+
+def unknown_account(world, registration: str = "9950") -> str:
+    """A valid account number (MOD11) that no bank in the world services."""
+    rng = random.Random("tests/api unknown account")
+    while (number := ids.generate_account_number(rng, registration)) in world.account_by_number:
+        pass
+    return number
+
+
+def bad_check_digit(number: str) -> str:
+    """The same number with its (last) check digit changed: fails MOD11."""
+    return number[:-1] + str((int(number[-1]) + 1) % 10)
