@@ -60,6 +60,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     settings = settings or Settings()
     services = services or build_services(settings)
     app = Flask("sandbox")
+    # No HTML redirects: `//` in a path is not merged into `/`, it simply does not match a route.
+    app.url_map.merge_slashes = False
     app.extensions["dsop"] = services
     for bp in (register_bp, directory_bp, bank_bp, admin_bp):
         app.register_blueprint(bp)

@@ -393,7 +393,6 @@ ODD_PATHS = [
     "/banks/{org}/v2/accounts/%E2%82/roles",
     "/banks/{org}/v2/accounts/%00/cards",
     "/banks/{org}/v2/accounts/%",
-    "/banks/{org}/v2/accounts/%2F%2E%2E%2F/transactions",
     "/banks/{org}/v2/accounts/..%2F..%2Fhealth",
     "/banks/{org}/v2/accounts/%FF%FE/owners",
     "/banks/{org}/v2/accounts/%C2%A0%C2%A0/owners",
@@ -418,6 +417,16 @@ def test_odd_paths_never_500_never_html(client, api: BankApi, path):
         assert_valid(BANK_ERROR_SCHEMA, body, "bank error")
     elif path.startswith("/kar-ws/") and response.status_code >= 400:
         assert_valid(REGISTER_ERROR_SCHEMA, body, "register error")
+
+
+@pytest.mark.parametrize("path", ["/banks/{org}/v2/accounts//transactions", "/banks/{org}/v2//accounts",
+                                  "/banks/{org}/v2/accounts/%2F%2E%2E%2F/transactions",
+                                  "/kar-ws/api/v2/customers//customerRelationships"])
+def test_empty_path_segment_answers_json_not_an_html_redirect(client, api: BankApi, path):
+    headers = {**HEADERS, "PartyID": api.pid("ola"), "CustomerID": api.pid("ola")}
+    response = client.get(path.replace("{org}", api.org("alpha")), headers=headers)
+    assert response.status_code in (400, 404), (response.status_code, response.headers.get("Location"))
+    assert response.mimetype == "application/json", response.content_type
 
 
 # Header values as a WSGI server hands them over: latin-1 text, no CR/LF (the server refuses those).
