@@ -53,11 +53,10 @@ def test_walk_every_party_at_every_bank_validates_against_bank_v2(api: BankApi, 
                 for suffix in ("", "/transactions", "/cards", "/roles"):
                     early = api.call(bank_id, f"/accounts/{ref}{suffix}", {"fromDate": "2000-01-01", "toDate": "2000-01-31"})
                     assert (early.status_code, early.get_json()["code"]) == (404, "ACC-003"), early.data
-    print(bank_id, dict(seen))
     # The walk must actually have exercised something at every bank.
     assert seen["references"] > 0 and seen["transactions"] > 0, seen
     if bank_id == "alpha":
-        assert seen["transaction pages"] > seen["references"] * len(PERIODS) / 4, "paging was never exercised"
+        assert seen["transaction pages"] > seen["references"], f"no transaction list needed a second page: {seen}"
         assert seen["dataNotDelivered"] > 0 and seen["cards"] > 0 and seen["roles"] > 0, seen
 
 

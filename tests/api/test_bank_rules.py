@@ -151,11 +151,9 @@ def test_R33_status_current_deleted_disabled(api: BankApi):
              ("arne", "alpha", "arne-savings", "disabled"),     # owner died 2025-06-09
              ("bakeri", "alpha", "bakeri-drift", "disabled"),   # owner bankrupt 2025-02-28
              ("ola", "alpha", "ola-salary", "enabled"),
-             ("odd", "beta", "odd-savings", "enabled")]         # closed in 2023, reopened: open today
+             ("odd", "beta", "odd-savings", "enabled")]         # closed 2023, reopened 2024: open today
     for party, bank, account_id, status in cases:
         for period in (historical, TEN_YEARS):
-            if account_id == "odd-savings" and period == historical:
-                period = ("2020-01-01", T)
             entry = api.listed(bank, party, period)[api.number(account_id)]
             assert entry["status"] == status, (account_id, period)
             assert api.details(bank, entry["accountReference"], period)["account"]["status"] == status
@@ -414,7 +412,7 @@ def test_R54_card_masking(api: BankApi, world):
             checked += 1
         text = cards_response.get_data(as_text=True) + "".join(str(p) for p in pages)
         for pan in pans:
-            assert pan not in text and pan[6:-4] not in text, "a full card number leaked"
+            assert pan not in text and pan[:-4] not in text and pan[6:] not in text, "card digits leaked"
     assert checked > 10
 
 
@@ -714,3 +712,15 @@ def test_D15_no_registered_timestamp_after_the_sandbox_clock(api: BankApi):
         late += [(account_id, t["status"], t["registered"], now) for t in api.transactions("alpha", ref, period)
                  if t["registered"] > now]
     assert late == []
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: sandbox/dsop/params.py uuid_header() returns value.lower() and "
+                                       "sandbox/bank/views.py _ok() echoes that: a CorrelationID sent in upper case "
+                                       "comes back changed (D10: header values are exact; protocol.md §3.3: the "
+                                       "CorrelationID follows the request end to end)")
+def test_D10_correlation_id_echoed_as_sent(api: BankApi):
+    sent = "14FBC062-AACB-4449-93C1-85C352D387A4"
+    response = api.call("alpha", "/accounts", {"fromDate": YEAR_2024[0], "toDate": YEAR_2024[1], "OnlyPrimaryOwner": "false"},
+                        {"PartyID": api.pid("ola"), "CorrelationID": sent})
+    assert response.status_code == 200
+    assert response.headers.get("CorrelationID") in (None, sent)
