@@ -19,7 +19,7 @@ def href(base_path: str, query: dict, page: int | None) -> str:
 def page_number(page: str | None) -> int:
     if page is None or page == "":
         return 1
-    if not page.isdigit() or not 1 <= int(page) <= 10_000_000:
+    if not (page.isascii() and page.isdigit()) or not 1 <= int(page) <= 10_000_000:
         raise BadRequest("page must be a page cursor taken from a links[].href of a previous response")
     return int(page)
 

@@ -65,6 +65,6 @@ def _arg(args, name: str):
 
 
 def parse_account_number(value: str) -> str:
-    if not (value.isdigit() and len(value) == 11):
+    if not (value.isascii() and value.isdigit() and len(value) == 11):
         raise BadRequest("accountID must be an 11-digit account number")
     return value

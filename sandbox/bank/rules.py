@@ -13,7 +13,7 @@ from sandbox.world import Period, World
 
 from . import wire
 from .errors import NotForThisParty, UnknownAccount
-from .pagination import paginate
+from .pagination import page_number, paginate
 from .references import DATA_NOT_DELIVERED, ReferenceCodec
 
 COMPLETE = {"status": "complete"}
@@ -81,6 +81,7 @@ class BankRules:
     def list_accounts(self, bank, party_identifier: str, window: Period, only_primary: bool,
                       page: str | None = None, base_path: str = "/accounts", query: dict | None = None) -> dict:
         """GET /accounts (R-26…R-37)."""
+        page_number(page)  # a bad cursor is a 400 whoever the party is
         party = self.world.party_by_identifier.get(party_identifier)
         if party is None or party.shielded:  # no customer, or R-30 shielded: empty and complete
             return {"responseDetails": dict(COMPLETE), "accounts": [],

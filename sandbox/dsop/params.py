@@ -48,7 +48,7 @@ def uuid_header(headers, name: str) -> str:
     value = header(headers, name)
     if not _UUID.match(value):
         raise ParamError(name, f"header {name} must be a UUID (e.g. 3f2b8c1e-0000-4000-8000-000000000001)")
-    return value.lower()
+    return value  # echoed exactly (D10: values are exact)
 
 
 def legal_mandate(headers, name: str = "Legal-Mandate") -> str:

@@ -59,7 +59,7 @@ def account_servicing_provider():
     services = current_app.extensions["dsop"]
     headers = request_headers()
     number = headers.get("accountid", "").strip()
-    if not (number.isdigit() and 11 <= len(number) <= 20):
+    if not (number.isascii() and number.isdigit() and 11 <= len(number) <= 20):
         raise InvalidAccountNumber("AccountID must be an account number of 11 digits")
     _common(headers)
     return json_response(services.register.account_servicing_provider(number))

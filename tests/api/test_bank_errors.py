@@ -205,9 +205,6 @@ def test_unknown_reference_for_party_404_but_request_errors_first(api: BankApi, 
     _assert_error(response, 400, "ACC-001", "fromDate")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: sandbox/bank/rules.py list_accounts() (line 85) returns early for an unknown or "
-                                       "shielded party, before paginate() validates `page`: page=abc answers 200, "
-                                       "while the same request for a customer answers 400 ACC-001 (D4)")
 @pytest.mark.parametrize("party", ["hanne", "@unknown"])
 def test_page_is_validated_for_every_party(api: BankApi, targets, party):
     pid = unknown_person(api.world) if party == "@unknown" else api.pid(party)
@@ -300,24 +297,17 @@ def test_register_unknown_route_404(client):
 SUPERSCRIPT_TWO = "\u00b2"  # "²": str.isdigit() is True, int() refuses it; a latin-1 byte (0xB2) in a header
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: sandbox/bank/pagination.py page_number() (line 22) checks page.isdigit(), "
-                                       "which accepts '²', then int('²') raises ValueError: HTTP 500 ACC-100 "
-                                       "instead of 400 ACC-001")
 @pytest.mark.parametrize("endpoint", ["accounts", "transactions"])
 def test_page_with_non_ascii_digit_400_ACC_001(api: BankApi, targets, endpoint):
     response = _send(api, targets[endpoint], query={"page": SUPERSCRIPT_TWO})
     _assert_error(response, 400, "ACC-001", "page")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: sandbox/bank/params.py parse_account_number() (line 68) checks "
-                                       "value.isdigit(), which accepts '²²²²²²²²²²²': 404 ACC-002 instead of 400 ACC-001")
 def test_owners_account_id_with_non_ascii_digits_400_ACC_001(api: BankApi, targets):
     response = _send(api, targets["owners"], path=f"/accounts/{quote(SUPERSCRIPT_TWO * 11)}/owners")
     _assert_error(response, 400, "ACC-001", "accountID")
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: sandbox/register/views.py account_servicing_provider() (line 62) checks number.isdigit(), which accepts "
-                                       "'²²²²²²²²²²²': 404 ERR-005 instead of 400 ERR-004 (R-25: malformed number)")
 def test_register_account_id_with_non_ascii_digits_400_ERR_004(register: RegisterApi):
     response = _register_send(register, "accountServicingProvider", {"AccountID": SUPERSCRIPT_TWO * 11})
     _assert_register_error(response, 400, "ERR-004", "AccountID")

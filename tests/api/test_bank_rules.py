@@ -714,10 +714,6 @@ def test_D15_no_registered_timestamp_after_the_sandbox_clock(api: BankApi):
     assert late == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: sandbox/dsop/params.py uuid_header() returns value.lower() and "
-                                       "sandbox/bank/views.py _ok() echoes that: a CorrelationID sent in upper case "
-                                       "comes back changed (D10: header values are exact; protocol.md §3.3: the "
-                                       "CorrelationID follows the request end to end)")
 def test_D10_correlation_id_echoed_as_sent(api: BankApi):
     sent = "14FBC062-AACB-4449-93C1-85C352D387A4"
     response = api.call("alpha", "/accounts", {"fromDate": YEAR_2024[0], "toDate": YEAR_2024[1], "OnlyPrimaryOwner": "false"},
