@@ -319,6 +319,6 @@ def identifier_kind(value: str) -> str | None:
 def deterministic_uuid(rng: random.Random) -> str:
     """A version-4 formatted UUID whose 122 random bits come from ``rng``.
 
-    uuid.uuid4() reads os.urandom, which would make worlds unreproducible.
+    The standard library's random UUIDs read os.urandom, which would make worlds unreproducible.
     """
     return str(uuid.UUID(int=rng.getrandbits(128), version=4))

@@ -10,10 +10,11 @@ from datetime import date
 
 from sandbox.dsop import wire as w
 from sandbox.world import Period, World
+from sandbox.world.ledger import month_end
 
 from . import wire
 from .errors import NotForThisParty, UnknownAccount
-from .pagination import page_number, paginate
+from .pagination import href, page_number, paginate
 from .references import DATA_NOT_DELIVERED, ReferenceCodec
 
 COMPLETE = {"status": "complete"}
@@ -85,7 +86,7 @@ class BankRules:
         party = self.world.party_by_identifier.get(party_identifier)
         if party is None or party.shielded:  # no customer, or R-30 shielded: empty and complete
             return {"responseDetails": dict(COMPLETE), "accounts": [],
-                    "links": [{"rel": "self", "href": _href(base_path, query)}]}
+                    "links": [{"rel": "self", "href": href(base_path, query or {}, None)}]}
         kinds = ("owner",) if only_primary else ("owner", "role")  # R-27; never co-borrower/guarantor (R-28/29)
         chosen: dict[str, object] = {}
         for rel in self.world.relations(party.id, window, kinds=kinds):
@@ -154,7 +155,7 @@ class BankRules:
         account, party, span = self.resolve(bank, reference, window)
         cards = []
         for c in account.cards:
-            valid = Period(c.issued, _month_end(c.expires))
+            valid = Period(c.issued, month_end(c.expires))
             if valid.overlaps(span):
                 cards.append(wire.card(c, bank, self.world.parties[c.holder_id], self.today))
         return {"responseDetails": self._details(account, window, "cards"), "paymentCards": cards}
@@ -193,14 +194,3 @@ class BankRules:
                 owners.append(entry)
         return {"responseDetails": self._details(account, window, "owners"), "accountOwners": owners}
 
-
-def _month_end(d: date) -> date:
-    from sandbox.world.ledger import month_end
-
-    return month_end(d)
-
-
-def _href(base_path: str, query: dict | None) -> str:
-    from .pagination import href
-
-    return href(base_path, query or {}, None)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from marshmallow import ValidationError
 
+from sandbox import clock
+
 from .checks import check
 from .dates import DateExpr
 from .errors import Problem, ScenarioError
@@ -79,7 +81,7 @@ def load_scenario_text(text: str, source: str = "<scenario>", *, today: date | N
             problems.append(Problem(source, line_for(lines, path), dotted(path), _message(msg)))
         raise ScenarioError(problems) from None
     file_today = data["today"].absolute if data.get("today") else None
-    resolved_today = today or file_today or real_today or date.today()
+    resolved_today = today or file_today or real_today or clock.real_today()
     for path, msg in check(data, resolved_today):
         problems.append(Problem(source, line_for(lines, path), dotted(path), msg))
     if problems:

@@ -2,7 +2,7 @@
 timeline, add the generated crowd, freeze everything.
 
 Determinism rules (DESIGN §2): each entity draws from its own generator seeded by (seed, kind, id); the
-shared Faker instance is re-seeded per entity; no clock, no hash(), no uuid4(). Identifier collisions between
+shared Faker instance is re-seeded per entity; no clock, no built-in hashing, no random UUIDs. Identifier collisions between
 generated entities are resolved by redrawing for the entity met later in a fixed order (explicit entities in
 file order, then the crowd by index), so explicitly written identifiers never move.
 """
