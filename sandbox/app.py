@@ -27,18 +27,25 @@ class Services:
     digest: str
     bank: object
     register: object
+    maskinporten: object = None
+    state: object = None
 
 
 def build_services(settings: Settings, real_today: date | None = None) -> Services:
     from sandbox.bank.rules import BankRules
+    from sandbox.maskinporten.tokens import Maskinporten
     from sandbox.register.rules import RegisterRules
+    from sandbox.state import StateStore
     from sandbox.scenario import load_scenario
     from sandbox.scenario.catalog import resolve
     from sandbox.world import build_world, world_digest
 
     spec = load_scenario(resolve(settings.scenario), today=settings.today, seed=settings.seed, real_today=real_today)
     world = build_world(spec)
-    return Services(settings, world, world_digest(world), BankRules(world, settings.page_size), RegisterRules(world))
+    state = StateStore(settings.state_dir)
+    issuer = Maskinporten(world, settings.public_url, state, spec.data.get("maskinporten"))
+    return Services(settings, world, world_digest(world), BankRules(world, settings.page_size), RegisterRules(world),
+                    maskinporten=issuer, state=state)
 
 
 def _error_for_path(status: int, message: str, today):
@@ -55,6 +62,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from sandbox.admin.views import bp as admin_bp
     from sandbox.bank.views import bp as bank_bp
     from sandbox.directory.views import bp as directory_bp
+    from sandbox.maskinporten.views import bp as maskinporten_bp
     from sandbox.register.views import bp as register_bp
 
     settings = settings or Settings()
@@ -63,7 +71,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # No HTML redirects: `//` in a path is not merged into `/`, it simply does not match a route.
     app.url_map.merge_slashes = False
     app.extensions["dsop"] = services
-    for bp in (register_bp, directory_bp, bank_bp, admin_bp):
+    for bp in (maskinporten_bp, register_bp, directory_bp, bank_bp, admin_bp):
         app.register_blueprint(bp)
 
     @app.get("/health")

@@ -69,6 +69,57 @@ def cmd_scenarios(args) -> int:
     return 0
 
 
+def _find_consumer(world, wanted: str):
+    wanted_l = wanted.strip().lower()
+    for c in world.consumers.values():
+        if wanted_l in (c.id.lower(), c.client_id.lower(), c.org_number, c.name.lower()):
+            return c
+    names = ", ".join(f"{c.id} ({c.org_number})" for c in world.consumers.values())
+    print(f"dsop-sandbox token: no consumer {wanted!r} in scenario {world.name}; known: {names}", file=sys.stderr)
+    raise SystemExit(2)
+
+
+def cmd_token(args) -> int:
+    """Print an access token (only the token) for a consumer, signed like a server on the same scenario would.
+
+    Use it as `Authorization: Bearer $(dsop-sandbox token --consumer skatteetaten --bank 320907063)`.
+    The scope defaults to the audience's: bits:kontoinformasjon for a bank, bits:kundeforhold for the register.
+    """
+    from sandbox.maskinporten.tokens import SCOPE_BANK, SCOPE_RELATIONS, Maskinporten, allowed_scopes
+
+    spec, world = _load(args)
+    public = (args.public_url or "http://127.0.0.1:8000").rstrip("/")
+    issuer = Maskinporten(world, public, None, spec.data.get("maskinporten"))
+    consumer = _find_consumer(world, args.consumer)
+    if args.bank:
+        if args.bank not in world.bank_by_org:
+            known = ", ".join(sorted(world.bank_by_org))
+            print(f"dsop-sandbox token: no bank {args.bank!r} in scenario {world.name}; known: {known}", file=sys.stderr)
+            return 2
+        audience, default_scope = issuer.bank_audience(args.bank), SCOPE_BANK
+    elif args.register:
+        audience, default_scope = issuer.register_audience(), SCOPE_RELATIONS
+    else:
+        audience, default_scope = args.audience, None
+    scopes = " ".join(args.scope).split() if args.scope else ([default_scope] if default_scope else [])
+    if not scopes:
+        print("dsop-sandbox token: give --scope (it cannot be inferred from --audience)", file=sys.stderr)
+        return 2
+    refused = [s for s in scopes if s not in allowed_scopes(consumer)]
+    if refused:
+        print(f"dsop-sandbox token: {consumer.name} may not have scope {refused[0]} "
+              f"(allowed: {' '.join(sorted(allowed_scopes(consumer)))})", file=sys.stderr)
+        return 2
+    print(issuer.issue(consumer, scopes, audience, args.ttl)["access_token"])
+    return 0
+
+
+def _ttl(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 86400:
+        raise argparse.ArgumentTypeError("expected seconds between 1 and 86400")
+    return int(text)
+
+
 def cmd_serve(args) -> int:
     """Serve the sandbox (register, directory, banks, Maskinporten, admin, UI)."""
     from sandbox.serve import serve
@@ -102,6 +153,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("scenarios", help="list the shipped scenarios", description=cmd_scenarios.__doc__)
     p.set_defaults(func=cmd_scenarios)
 
+    p = sub.add_parser("token", help="print an access token for a consumer (for curl and scripts)",
+                       description=cmd_token.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    world_options(p, False)
+    p.add_argument("--consumer", required=True, metavar="NAME|ORGNO", help="consumer id, client id, name or org. number")
+    p.add_argument("--scope", action="append", metavar="SCOPE",
+                   help="scope(s), e.g. bits:kontoinformasjon (repeatable; default: the audience's scope)")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--bank", metavar="ORGNO", help="audience: this bank's base URL")
+    where.add_argument("--register", action="store_true", help="audience: the register (KAR)")
+    where.add_argument("--audience", metavar="URL", help="audience: any URL (e.g. to test a wrong aud)")
+    p.add_argument("--ttl", type=_ttl, metavar="SECONDS", help="lifetime (default: the scenario's, 120 s)")
+    p.add_argument("--public-url", metavar="URL", help="the server's base URL (default http://127.0.0.1:8000)")
+    p.set_defaults(func=cmd_token)
+
     p = sub.add_parser("serve", help="serve the sandbox over HTTP", description=cmd_serve.__doc__)
     world_options(p, False)
     p.add_argument("--host", default="127.0.0.1")
@@ -109,6 +174,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     p.add_argument("--public-url", help="base URL clients use (default http://HOST:PORT)")
     p.add_argument("--lenient", action="store_true", help="default missing fromDate/toDate to today (DESIGN D8)")
+    p.add_argument("--auth", choices=("on", "off"), default="on",
+                   help="check Maskinporten tokens (default on); off answers every call and says so in a "
+                        "`Sandbox-Auth: off` response header")
     p.add_argument("--dev", action="store_true", help="use Flask's development server instead of gunicorn")
     p.set_defaults(func=cmd_serve)
     return parser

@@ -13,7 +13,7 @@ from sandbox.config import Settings
 def settings_from_args(args) -> Settings:
     public = args.public_url or f"http://{args.host}:{args.port}"
     return Settings(scenario=args.scenario, seed=args.seed, today=args.today, public_url=public,
-                    lenient=args.lenient)
+                    lenient=args.lenient, auth=getattr(args, "auth", "on") != "off")
 
 
 def serve(args) -> int:

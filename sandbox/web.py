@@ -6,6 +6,10 @@ import orjson
 from flask import Response, request
 
 
+def json_bytes(body) -> bytes:
+    return orjson.dumps(body)
+
+
 def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
     response = Response(orjson.dumps(body), status=status, mimetype="application/json")
     for key, value in (headers or {}).items():

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, Response, current_app, g, request
 
-from sandbox.web import json_response, query_args, request_headers
+from sandbox.maskinporten.errors import AccessDenied, AuthenticationFailed
+from sandbox.maskinporten.jwe import encrypt_for
+from sandbox.maskinporten.tokens import ANONYMOUS, SCOPE_BANK
+from sandbox.web import json_bytes, json_response, query_args, request_headers
 
-from .errors import BankError, NotAcceptable, UnknownAccount
+from .errors import BankError, Forbidden, NotAcceptable, Unauthorized, UnknownAccount
 from .params import parse_account_number, parse_accounts, parse_common
 
 bp = Blueprint("bank", __name__, url_prefix="/banks/<orgnr>/v2")
@@ -23,32 +26,69 @@ def _bank(orgnr: str):
     return bank
 
 
-def _negotiate() -> None:
-    """D7: JSON for application/json, */* or no Accept; anything else → 406 ACC-013."""
+def _negotiate() -> bool:
+    """D7: True for `application/jose` (encrypt), False for JSON (application/json, */* or no Accept);
+    anything else → 406 ACC-013."""
     accept = request.headers.get("Accept", "").strip()
     if not accept:
-        return
+        return False
     kinds = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    if "application/jose" in kinds:
+        return True
     if kinds & {"application/json", "*/*", "application/*"}:
-        return
-    raise NotAcceptable(f"Accept {accept[:100]!r} is not supported: send application/json")
+        return False
+    raise NotAcceptable(f"Accept {accept[:100]!r} is not supported: send application/jose or application/json")
+
+
+def _authenticate(bank):
+    """D11/D12: the token must be ours, for this bank (`aud`), with scope bits:kontoinformasjon."""
+    services = _services()
+    if not services.settings.auth:
+        return ANONYMOUS
+    issuer = services.maskinporten
+    return issuer.check(request.headers.get("Authorization"), issuer.bank_audience(bank.org_number), SCOPE_BANK)
 
 
 def _context(orgnr: str):
     services = _services()
     bank = _bank(orgnr)
-    _negotiate()
+    g.caller = _authenticate(bank)
+    g.encrypt = _negotiate()
     req = parse_common(request_headers(), request.args, services.world.today, lenient=services.settings.lenient)
     return services.bank, bank, req
 
 
+def _recipient():
+    """Whose key a JWE body is encrypted to: the token's consumer, else (auth off) the service's consumer."""
+    grant = getattr(g, "grant", None)
+    consumer = g.caller.consumer or getattr(grant, "consumer", None)
+    if consumer is None:
+        raise NotAcceptable("with auth off the sandbox cannot tell whose key to encrypt to: send a token, "
+                            "or Accept: application/json")
+    return consumer
+
+
 def _ok(body: dict, req):
-    return json_response(body, headers={"CorrelationID": req.correlation_id})
+    headers = {"CorrelationID": req.correlation_id}
+    if getattr(g, "encrypt", False):
+        token = encrypt_for(_recipient(), json_bytes(body))
+        return Response(token, mimetype="application/jose", headers=headers)
+    return json_response(body, headers=headers)
 
 
 @bp.errorhandler(BankError)
 def bank_error(exc: BankError):
     return json_response(exc.body(), exc.status, exc.headers)
+
+
+@bp.errorhandler(AuthenticationFailed)
+def unauthenticated(exc: AuthenticationFailed):
+    return bank_error(Unauthorized(exc.message, {"WWW-Authenticate": 'Bearer error="invalid_token"'}))
+
+
+@bp.errorhandler(AccessDenied)
+def forbidden(exc: AccessDenied):
+    return bank_error(Forbidden(exc.message))
 
 
 @bp.get("/accounts")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, g, request
 
 from sandbox.dsop import params as p
 from sandbox.dsop.wire import sandbox_now
+from sandbox.maskinporten.errors import AccessDenied, AuthenticationFailed
+from sandbox.maskinporten.tokens import ANONYMOUS, SCOPE_ACCOUNT_PROVIDER, SCOPE_RELATIONS
 from sandbox.web import json_response, request_headers
 
-from .errors import InvalidAccountNumber, InvalidCustomer, InvalidHeader, InvalidPeriod, RegisterError
+from .errors import (
+    Forbidden, InvalidAccountNumber, InvalidCustomer, InvalidHeader, InvalidPeriod, RegisterError, Unauthorized,
+)
 
 bp = Blueprint("register", __name__, url_prefix="/kar-ws/api/v2/customers")
 
@@ -20,6 +24,32 @@ def error_body(exc: RegisterError, today) -> dict:
 @bp.errorhandler(RegisterError)
 def register_error(exc: RegisterError):
     return json_response(error_body(exc, current_app.extensions["dsop"].world.today), exc.status)
+
+
+@bp.errorhandler(AuthenticationFailed)
+def unauthenticated(exc: AuthenticationFailed):
+    if request.endpoint == "register.account_servicing_provider":
+        # The register's OpenAPI gives this one endpoint a different 401 body (spec/protocol.md §2.5).
+        return json_response({"statusCode": 401, "message": f"Unauthorized. Access token is missing or invalid: {exc.message}"},
+                             401, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+    response = register_error(Unauthorized(exc.message))
+    response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    return response
+
+
+@bp.errorhandler(AccessDenied)
+def forbidden(exc: AccessDenied):
+    return register_error(Forbidden(exc.message))
+
+
+def _authenticate(scope: str) -> None:
+    """D11/D12: a token of ours, for the register (`aud`), with the endpoint's scope."""
+    services = current_app.extensions["dsop"]
+    if not services.settings.auth:
+        g.caller = ANONYMOUS
+        return
+    issuer = services.maskinporten
+    g.caller = issuer.check(request.headers.get("Authorization"), issuer.register_audience(), scope)
 
 
 def _common(headers: dict) -> None:
@@ -35,6 +65,7 @@ def _common(headers: dict) -> None:
 def customer_relationships():
     """Which banks the customer has or had a relation with in the period."""
     services = current_app.extensions["dsop"]
+    _authenticate(SCOPE_RELATIONS)
     headers = request_headers()
     try:
         customer = p.party_identifier(p.header(headers, "CustomerID", required=False), "CustomerID")
@@ -57,6 +88,7 @@ def customer_relationships():
 def account_servicing_provider():
     """Which bank services an account number."""
     services = current_app.extensions["dsop"]
+    _authenticate(SCOPE_ACCOUNT_PROVIDER)
     headers = request_headers()
     number = headers.get("accountid", "").strip()
     if not (number.isascii() and number.isdigit() and 11 <= len(number) <= 20):

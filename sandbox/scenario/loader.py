@@ -62,9 +62,32 @@ def _message(msg: str) -> str:
     return msg
 
 
+def _key_files(data: dict, base_dir: Path):
+    """Resolve the key files a scenario names against its folder; yield (path, message) for unusable ones."""
+    from sandbox.keys import KeyFileError, load_rsa_key
+
+    named = [(("maskinporten", "signing_key"), data["maskinporten"], "signing_key", True)]
+    named += [(("consumers", i, "key"), c, "key", False) for i, c in enumerate(data["consumers"])]
+    for path, holder, key, needs_private in named:
+        if not holder.get(key):
+            continue
+        resolved = (base_dir / holder[key]).resolve()
+        try:
+            loaded = load_rsa_key(str(resolved))
+        except KeyFileError as exc:
+            yield path, f"{exc} ({resolved})"
+            continue
+        if needs_private and not loaded.is_private:
+            yield path, "the signing key must be a private key (BEGIN PRIVATE KEY)"
+        holder[key] = str(resolved)
+
+
 def load_scenario_text(text: str, source: str = "<scenario>", *, today: date | None = None,
-                       seed: str | None = None, real_today: date | None = None) -> ScenarioSpec:
-    """Validate scenario text. `today`/`seed` override the file; `real_today` is used when neither gives one."""
+                       seed: str | None = None, real_today: date | None = None,
+                       base_dir: Path | None = None) -> ScenarioSpec:
+    """Validate scenario text. `today`/`seed` override the file; `real_today` is used when neither gives one.
+
+    Key files named in the scenario are resolved against `base_dir` (the scenario's folder; default cwd)."""
     import hashlib
 
     try:
@@ -83,6 +106,8 @@ def load_scenario_text(text: str, source: str = "<scenario>", *, today: date | N
     file_today = data["today"].absolute if data.get("today") else None
     resolved_today = today or file_today or real_today or clock.real_today()
     for path, msg in check(data, resolved_today):
+        problems.append(Problem(source, line_for(lines, path), dotted(path), msg))
+    for path, msg in _key_files(data, base_dir or Path.cwd()):
         problems.append(Problem(source, line_for(lines, path), dotted(path), msg))
     if problems:
         raise ScenarioError(problems)
@@ -104,4 +129,4 @@ def load_scenario(path: str | Path, **kwargs) -> ScenarioSpec:
         raise ScenarioError([Problem(str(path), None, "", f"not UTF-8 text ({exc.reason})")]) from None
     except OSError as exc:
         raise ScenarioError([Problem(str(path), None, "", f"cannot read: {exc.strerror}")]) from None
-    return load_scenario_text(text, str(path), **kwargs)
+    return load_scenario_text(text, str(path), base_dir=path.parent, **kwargs)

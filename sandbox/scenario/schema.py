@@ -80,6 +80,11 @@ class ConsumerSchema(_Strict):
     org_number = Identifier("validate_organisation_number", required=True)
     services = fields.List(OneOf(SERVICES), required=True, validate=validate.Length(min=1))
     about = Text(500)
+    client_id = fields.String(validate=validate.Regexp(r"^[\x21-\x7e]{1,200}$", error="expected a client id of printable ASCII without spaces"),
+                              metadata={"description": "the Maskinporten client id (integration id); default: the consumer's id"})
+    key = Text(500, metadata={"description": "PEM file with the consumer's RSA private key (relative to the scenario file); "
+                                             "signs its client assertions and receives its JWE bodies. Default: the "
+                                             "sandbox's published test key for this org. number (sandbox/keys/)"})
 
 
 class PersonSchema(_Strict):
@@ -282,6 +287,17 @@ class GenerateSchema(_Strict):
     organisations = fields.Nested(GenerateOrganisationsSchema)
 
 
+class MaskinportenSchema(_Strict):
+    """The fake Maskinporten: token lifetime, the quick-start shortcut grant and the signing key."""
+
+    token_shortcut = fields.Boolean(load_default=True, metadata={
+        "description": "accept the sandbox shortcut grant (client id only, no signed assertion)"})
+    token_ttl = fields.Integer(load_default=120, validate=validate.Range(min=1, max=86400, error="expected seconds between 1 and 86400"),
+                               metadata={"description": "default access-token lifetime in seconds (Maskinporten: 120)"})
+    signing_key = Text(500, metadata={"description": "PEM file with the RSA key that signs access tokens "
+                                                     "(relative to the scenario file); default: the sandbox's published test key"})
+
+
 class ScenarioSchema(_Strict):
     version = fields.Integer(required=True, validate=validate.OneOf([1], error="this sandbox reads scenario format version 1"))
     name = Text(80, required=True)
@@ -296,3 +312,4 @@ class ScenarioSchema(_Strict):
     guardianships = fields.List(fields.Nested(GuardianshipSchema), load_default=list)
     events = fields.List(fields.Nested(EventSchema), load_default=list)
     generate = fields.Nested(GenerateSchema)
+    maskinporten = fields.Nested(MaskinportenSchema, load_default=lambda: MaskinportenSchema().load({}))

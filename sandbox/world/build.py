@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from sandbox import ids
+from sandbox.keys import consumer_key_path
 from sandbox.scenario import ScenarioSpec
 
 from . import crowd
@@ -83,7 +84,9 @@ class Builder:
             if a.get("number"):
                 self.numbers.claim(a["number"])
         banks = self.banks(data["banks"])
-        consumers = {c["id"]: Consumer(c["id"], c["name"], c["org_number"], tuple(c["services"]), c.get("about"))
+        consumers = {c["id"]: Consumer(c["id"], c["name"], c["org_number"], tuple(c["services"]), c.get("about"),
+                                       client_id=c.get("client_id") or c["id"],
+                                       key_path=consumer_key_path(c["org_number"], c.get("key")))
                      for c in data["consumers"]}
         parties = {p["id"]: self.person(p) for p in data["people"]}
         parties.update({o["id"]: self.organisation(o) for o in data["organisations"]})

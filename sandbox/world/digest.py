@@ -28,6 +28,15 @@ def _plain(value):
     return value
 
 
+def _consumer(consumer) -> dict:
+    """A consumer with its key file replaced by the key's thumbprint: paths differ between machines."""
+    from sandbox.keys import load_rsa_key
+
+    out = _plain(consumer)
+    out["key_path"] = load_rsa_key(consumer.key_path).kid if consumer.key_path else None
+    return out
+
+
 def canonical_dump(world) -> bytes:
     accounts = []
     for acc_id in sorted(world.accounts):
@@ -38,7 +47,7 @@ def canonical_dump(world) -> bytes:
     doc = {
         "name": world.name, "seed": world.seed, "today": world.today.isoformat(),
         "banks": [_plain(world.banks[k]) for k in sorted(world.banks)],
-        "consumers": [_plain(world.consumers[k]) for k in sorted(world.consumers)],
+        "consumers": [_consumer(world.consumers[k]) for k in sorted(world.consumers)],
         "parties": [_plain(world.parties[k]) for k in sorted(world.parties)],
         "accounts": accounts,
         "guardianships": [_plain(g) for g in world.guardianships],

@@ -39,6 +39,8 @@ class Consumer:
     org_number: str
     services: tuple[str, ...]
     about: str | None = None
+    client_id: str = ""  # the Maskinporten client id; the consumer's id unless the scenario names one
+    key_path: str = ""  # PEM with its RSA key pair (client assertions, JWE recipient); see sandbox/keys
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,17 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
 CASE_ID = "3f2b8c1e-0000-4000-8000-00000000cafe"
-MANDATE = "Skatteforvaltningsloven%20%C2%A7%2010-2%20f%C3%B8rste%20ledd"
+# Skatt-Kontroll (spec/services.md §2.1, variant A), the service the walk runs as.
+MANDATE = ("Skatteforvaltningsloven%20%C2%A7%2010-2%20f%C3%B8rste%20ledd%2C%20jf.%20%C2%A7%2010-14%2C%20jf."
+           "%20skatteforvaltningsforskriften%20%C2%A7%2010-2-1")
+CLIENT_ID = "skatteetaten"
 
 
 def free_port() -> int:
@@ -62,26 +66,60 @@ def get(url: str, headers: dict) -> tuple[int, bytes]:
         return e.code, e.read()
 
 
+def post_form(url: str, form: dict) -> tuple[int, dict]:
+    data = urllib.parse.urlencode(form).encode()
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/x-www-form-urlencoded"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read())
+
+
+class Tokens:
+    """Access tokens from the server's own Maskinporten (sandbox shortcut grant), one per audience."""
+
+    def __init__(self, base: str, client_id: str = CLIENT_ID):
+        self.base, self.client_id, self.cache = base, client_id, {}
+        with urllib.request.urlopen(base + "/health", timeout=5) as r:
+            self.auth = json.loads(r.read())["auth"]
+
+    def header(self, audience: str, scope: str) -> dict:
+        if not self.auth:
+            return {}
+        if audience not in self.cache:
+            status, body = post_form(self.base + "/maskinporten/token", {
+                "grant_type": "client_credentials", "client_id": self.client_id, "scope": scope, "resource": audience})
+            assert status == 200, body
+            self.cache[audience] = body["access_token"]
+        return {"Authorization": f"Bearer {self.cache[audience]}"}
+
+
 def walk(base: str, identifiers: list[str], period=("2015-07-01", "2025-06-30")) -> list[tuple[str, int, bytes]]:
-    """A full case per party: register → directory → every bank's accounts → every account's endpoints."""
+    """A full case per party: register → directory → every bank's accounts → every account's endpoints,
+    with tokens from the server's Maskinporten when auth is on."""
     out = []
     n = 0
+    tokens = Tokens(base)
+    audience = {"": (base + "/kar-ws/api/v2", "bits:kundeforhold")}
 
     def headers(**more):
         nonlocal n
         n += 1
         return {"AccountInfoRequestID": CASE_ID, "CorrelationID": str(uuid.UUID(int=n)),
-                "Legal-Mandate": MANDATE, **more}
+                "Legal-Mandate": MANDATE, "RequesterID": "caseworker-e2e", **tokens.header(*audience[""]), **more}
 
     q = f"fromDate={period[0]}&toDate={period[1]}"
     status, body = get(base + "/altinn/v1/directharvest/Kontrollinformasjon", {})
     out.append(("directory", status, body))
     directory = {e["orgNo"]: e["url"] for e in json.loads(body)["endpoints"]}
     for ident in identifiers:
+        audience[""] = (base + "/kar-ws/api/v2", "bits:kundeforhold")
         status, body = get(f"{base}/kar-ws/api/v2/customers/customerRelationships?{q}", headers(CustomerID=ident))
         out.append((f"register {ident}", status, body))
         for bank in json.loads(body)["banks"]:
             bank_url = directory[bank["organizationID"]]
+            audience[""] = (bank_url, "bits:kontoinformasjon")
             status, body = get(f"{bank_url}/accounts?{q}&OnlyPrimaryOwner=false", headers(PartyID=ident))
             out.append((f"accounts {ident}", status, body))
             for acc in json.loads(body).get("accounts", []):

@@ -16,6 +16,8 @@ banks:
   - {id: sandkasse, name: SANDKASSE SPAREBANK, registration_numbers: ["9910"]}
   - {id: fjordbank, name: FJORDBANK ASA, registration_numbers: ["9920"]}
   - {id: kfr-finans, name: KFR FINANS AS, register: kfr}
+consumers:
+  - {id: skatteetaten, name: Skatteetaten, org_number: "974761076", services: [skatt]}
 people:
   - {id: ola, name: Ola Testmann, birth_date: 1990-01-01}
 accounts:

@@ -1,0 +1,286 @@
+"""Issuing and checking Maskinporten access tokens (spec/protocol.md §4.1, DESIGN D11/D12). No Flask here.
+
+Tokens are RS256 JWTs signed with the scenario's signing key (default: the published test key in
+sandbox/keys/), so they survive restarts and are valid in every gunicorn worker. Two grants:
+
+- the real one, `urn:ietf:params:oauth:grant-type:jwt-bearer`: a client assertion signed by the consumer's
+  registered key, with `iss` = client id, `aud` = our issuer, `exp` (at most 120 s after `iat`), a fresh
+  `jti`, `scope` and, for a bank, `resource` = the bank's base URL (which becomes the token's `aud`);
+- a sandbox shortcut for quick starts, `client_credentials` with only `client_id` (no secret, no
+  assertion), which a scenario can switch off (`maskinporten.token_shortcut: false`).
+
+Token times are real time (the sandbox clock only moves the world's "today").
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from sandbox.keys import load_rsa_key, public_jwk, shipped
+
+from .errors import AccessDenied, AuthenticationFailed, TokenRequestError
+
+JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+SHORTCUT = "client_credentials"
+ASSERTION_ALGORITHMS = ("RS256", "RS384", "RS512")
+MAX_ASSERTION_LIFETIME = 120  # Maskinporten refuses grants living longer than 120 s
+MAX_TTL = 86400
+LEEWAY = 10  # seconds of clock skew tolerated on exp / iat / nbf
+
+# Scopes of the DSOP APIs (spec/protocol.md §4.1): register relationship, register account, bank.
+SCOPE_RELATIONS = "bits:kundeforhold"
+SCOPE_ACCOUNT_PROVIDER = "bits:kundeforhold.konto"
+SCOPE_BANK = "bits:kontoinformasjon"
+KNOWN_SCOPES = (SCOPE_RELATIONS, SCOPE_ACCOUNT_PROVIDER, SCOPE_BANK)
+
+
+def allowed_scopes(consumer) -> frozenset[str]:
+    """What a consumer may ask for: every DSOP consumer reads relations and banks; only Politi asks the
+    register which bank services an account number (spec/services.md §1)."""
+    scopes = {SCOPE_RELATIONS, SCOPE_BANK}
+    if "politi" in consumer.services:
+        scopes.add(SCOPE_ACCOUNT_PROVIDER)
+    return frozenset(scopes)
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling, from a verified token; `consumer` is None when the server runs with auth off."""
+
+    consumer: object | None
+    scopes: frozenset[str] = frozenset()
+    client_id: str | None = None
+    supplier: str | None = None
+    claims: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def org(self) -> str | None:
+        return self.consumer.org_number if self.consumer is not None else None
+
+
+ANONYMOUS = Caller(None)
+
+
+class Maskinporten:
+    """The issuer: metadata, JWKS, the token endpoint's grants, and the check every API runs."""
+
+    def __init__(self, world, public_url: str, store, config: dict | None = None):
+        config = config or {}
+        self.world = world
+        self.issuer = public_url.rstrip("/") + "/maskinporten/"
+        self.key = load_rsa_key(config.get("signing_key") or shipped("maskinporten-signing"))
+        self.keyset = KeySet([self.key])
+        self.ttl = int(config.get("token_ttl", 120))
+        self.shortcut = bool(config.get("token_shortcut", True))
+        self.store = store
+        self.by_client_id = {c.client_id: c for c in world.consumers.values()}
+        self.by_org: dict[str, object] = {}
+        for c in world.consumers.values():
+            self.by_org.setdefault(c.org_number, c)
+        self.public_url = public_url.rstrip("/")
+
+    # ---- discovery -------------------------------------------------------------------------------
+    def metadata(self) -> dict:
+        return {
+            "issuer": self.issuer,
+            "token_endpoint": self.issuer + "token",
+            "jwks_uri": self.issuer + "jwks",
+            "token_endpoint_auth_methods_supported": ["private_key_jwt"],
+            "grant_types_supported": [JWT_BEARER] + ([SHORTCUT] if self.shortcut else []),
+            "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGORITHMS),
+            "scopes_supported": list(KNOWN_SCOPES),
+            "authorization_details_types_supported": [],
+        }
+
+    def jwks(self) -> dict:
+        return {"keys": [public_jwk(self.key, use="sig", alg="RS256")]}
+
+    def bank_audience(self, org_number: str) -> str:
+        """The `aud` a bank accepts: its base URL as the directory lists it."""
+        return f"{self.public_url}/banks/{org_number}/v2"
+
+    def register_audience(self) -> str:
+        return f"{self.public_url}/kar-ws/api/v2"
+
+    # ---- issuing ---------------------------------------------------------------------------------
+    def issue(self, consumer, scopes, audience: str | list[str] | None, ttl: int | None = None,
+              *, now: int | None = None, amr: str = "private_key_jwt") -> dict:
+        """Sign an access token for `consumer` (no entitlement checks: callers check first). → token response."""
+        now = int(time.time()) if now is None else now
+        ttl = self.ttl if ttl is None else ttl
+        claims = {
+            "iss": self.issuer,
+            "scope": " ".join(scopes),
+            "consumer": {"authority": "iso6523-actorid-upis", "ID": f"0192:{consumer.org_number}"},
+            "client_id": consumer.client_id,
+            "client_amr": amr,
+            "token_type": "Bearer",
+            "iat": now,
+            "exp": now + ttl,
+            "jti": str(uuid.uuid4()),
+        }
+        if audience:
+            claims["aud"] = audience[0] if isinstance(audience, list) and len(audience) == 1 else audience
+        token = jwt.encode({"alg": "RS256", "kid": self.key.kid, "typ": "JWT"}, claims, self.key, algorithms=["RS256"])
+        return {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "scope": claims["scope"]}
+
+    def grant(self, form: dict, *, now: int | None = None) -> dict:
+        """The token endpoint: `form` is the decoded application/x-www-form-urlencoded body."""
+        now = int(time.time()) if now is None else now
+        grant_type = form.get("grant_type")
+        if grant_type == JWT_BEARER:
+            return self._jwt_bearer(form, now)
+        if grant_type == SHORTCUT:
+            return self._shortcut(form, now)
+        if not grant_type:
+            raise TokenRequestError("invalid_request", "grant_type is missing")
+        supported = JWT_BEARER + (f" or {SHORTCUT} (sandbox shortcut)" if self.shortcut else "")
+        raise TokenRequestError("unsupported_grant_type", f"grant_type must be {supported}")
+
+    def _shortcut(self, form: dict, now: int) -> dict:
+        if not self.shortcut:
+            raise TokenRequestError("unsupported_grant_type",
+                                    "this scenario turned the sandbox shortcut off: use the jwt-bearer grant")
+        client_id = form.get("client_id") or ""
+        consumer = self.by_client_id.get(client_id) or self.by_org.get(client_id)
+        if consumer is None:
+            raise TokenRequestError("invalid_client", f"unknown client_id {client_id[:80]!r}", 401)
+        scopes = self._scopes(consumer, form.get("scope"))
+        return self.issue(consumer, scopes, self._resource(form.get("resource")), self._ttl(form.get("ttl")),
+                          now=now, amr="sandbox_shortcut")
+
+    def _jwt_bearer(self, form: dict, now: int) -> dict:
+        assertion = form.get("assertion")
+        if not assertion:
+            raise TokenRequestError("invalid_request", "assertion is missing (a JWT signed with the client's key)")
+        consumer = self._assertion_client(assertion)
+        try:
+            token = jwt.decode(assertion, load_rsa_key(consumer.key_path), algorithms=list(ASSERTION_ALGORITHMS))
+        except JoseError as exc:
+            raise TokenRequestError("invalid_grant", f"client assertion signature invalid: {exc.description or exc.error}") from None
+        claims = token.claims
+        if claims.get("aud") not in (self.issuer, self.issuer.rstrip("/")) and not (
+                isinstance(claims.get("aud"), list) and self.issuer in claims["aud"]):
+            raise TokenRequestError("invalid_grant", f"client assertion aud must be the issuer {self.issuer}")
+        exp, iat = claims.get("exp"), claims.get("iat")
+        if not isinstance(exp, int) or not isinstance(iat, int):
+            raise TokenRequestError("invalid_grant", "client assertion needs numeric iat and exp")
+        if exp <= now - LEEWAY:
+            raise TokenRequestError("invalid_grant", "client assertion has expired")
+        if iat > now + LEEWAY:
+            raise TokenRequestError("invalid_grant", "client assertion iat is in the future")
+        if exp - iat > MAX_ASSERTION_LIFETIME:
+            raise TokenRequestError("invalid_grant", f"client assertion may live at most {MAX_ASSERTION_LIFETIME} s (exp - iat)")
+        jti = claims.get("jti")
+        if not isinstance(jti, str) or not jti:
+            raise TokenRequestError("invalid_grant", "client assertion needs a jti")
+        scopes = self._scopes(consumer, claims.get("scope") or form.get("scope"))
+        resource = self._resource(claims.get("resource") or form.get("resource"))
+        if not self.store.claim_jti(f"{consumer.client_id}:{jti}", exp, now):
+            raise TokenRequestError("invalid_grant", "client assertion jti was already used")
+        return self.issue(consumer, scopes, resource, self._ttl(form.get("ttl")), now=now)
+
+    def _assertion_client(self, assertion: str):
+        """Find the client named by the assertion's `iss` before the signature can be checked with its key."""
+        unverified = _unverified_claims(assertion)
+        client_id = unverified.get("iss") if isinstance(unverified, dict) else None
+        if not isinstance(client_id, str) or not client_id:
+            raise TokenRequestError("invalid_grant", "client assertion is not a JWT with an iss (the client id)")
+        consumer = self.by_client_id.get(client_id)
+        if consumer is None:
+            raise TokenRequestError("invalid_client", f"unknown client {client_id[:80]!r} (iss of the assertion)", 401)
+        return consumer
+
+    @staticmethod
+    def _scopes(consumer, requested) -> list[str]:
+        if not requested or not isinstance(requested, str):
+            raise TokenRequestError("invalid_scope", "scope is missing (e.g. bits:kontoinformasjon)")
+        scopes = requested.split()
+        allowed = allowed_scopes(consumer)
+        refused = [s for s in scopes if s not in allowed]
+        if refused:
+            raise TokenRequestError("invalid_scope",
+                                    f"{consumer.name} may not have scope {refused[0]!r} (allowed: {' '.join(sorted(allowed))})")
+        return scopes
+
+    @staticmethod
+    def _resource(value) -> list[str] | None:
+        if value is None or value == "":
+            return None
+        values = value if isinstance(value, list) else [value]
+        if not all(isinstance(v, str) and v.startswith(("http://", "https://")) for v in values):
+            raise TokenRequestError("invalid_target", "resource must be the absolute base URL of the API (see the directory)")
+        return values
+
+    @staticmethod
+    def _ttl(value) -> int | None:
+        if value in (None, ""):
+            return None
+        if not str(value).isdigit() or not 1 <= int(value) <= MAX_TTL:
+            raise TokenRequestError("invalid_request", f"ttl must be seconds between 1 and {MAX_TTL}")
+        return int(value)
+
+    # ---- checking --------------------------------------------------------------------------------
+    def check(self, authorization: str | None, audience: str, scope: str, *, now: int | None = None) -> Caller:
+        """The token check of one API call: 401 (AuthenticationFailed) or 403 (AccessDenied), else the Caller."""
+        now = int(time.time()) if now is None else now
+        if not authorization:
+            raise AuthenticationFailed("missing Authorization header: send 'Authorization: Bearer <access token>'")
+        kind, _, token = authorization.strip().partition(" ")
+        if kind.lower() != "bearer" or not token.strip():
+            raise AuthenticationFailed("Authorization must be 'Bearer <access token>'")
+        claims = self._verified_claims(token.strip())
+        exp = claims.get("exp")
+        if not isinstance(exp, int) or exp <= now - LEEWAY:
+            raise AuthenticationFailed("access token has expired")
+        not_before = claims.get("nbf", claims.get("iat"))
+        if not isinstance(not_before, int) or not_before > now + LEEWAY:
+            raise AuthenticationFailed("access token is not valid yet (iat/nbf in the future)")
+        if claims.get("iss") != self.issuer:
+            raise AuthenticationFailed(f"access token iss must be {self.issuer}")
+        auds = claims.get("aud")
+        auds = auds if isinstance(auds, list) else [auds]
+        if not any(isinstance(a, str) and a.rstrip("/") == audience for a in auds):
+            raise AuthenticationFailed(f"access token aud must be {audience} (ask for it with resource=)")
+        scopes = frozenset(str(claims.get("scope") or "").split())
+        if scope not in scopes:
+            raise AccessDenied(f"access token lacks scope {scope}")
+        consumer_id = (claims.get("consumer") or {}).get("ID") if isinstance(claims.get("consumer"), dict) else None
+        org = consumer_id[5:] if isinstance(consumer_id, str) and consumer_id.startswith("0192:") else None
+        consumer = self.by_org.get(org) if org else None
+        if consumer is None:
+            raise AccessDenied(f"consumer {str(consumer_id)[:40]} is not a data consumer in this sandbox")
+        supplier = claims.get("supplier", {}).get("ID") if isinstance(claims.get("supplier"), dict) else None
+        return Caller(consumer, scopes, claims.get("client_id"), supplier, claims)
+
+    def _verified_claims(self, token: str) -> dict:
+        return _verify_cached(self, token)
+
+
+@lru_cache(maxsize=4096)
+def _verify_cached(issuer: Maskinporten, token: str) -> dict:
+    """Signature check, cached per token: a token is reused for many calls while it lives (120 s)."""
+    try:
+        return dict(jwt.decode(token, issuer.keyset, algorithms=["RS256"]).claims)
+    except JoseError as exc:
+        raise AuthenticationFailed(f"access token rejected: {exc.description or exc.error}") from None
+    except (ValueError, TypeError, KeyError, IndexError):
+        raise AuthenticationFailed("access token rejected: not a JWT") from None
+
+
+def _unverified_claims(token: str) -> dict:
+    import base64
+    import json
+
+    try:
+        payload = token.split(".")[1]
+        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except Exception:  # any garbage: the caller reports "not a JWT with an iss"
+        return {}
