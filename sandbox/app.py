@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask import Flask, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from sandbox.config import Settings
 from sandbox.dsop.wire import sandbox_now
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from sandbox.bank.views import bp as bank_bp
     from sandbox.directory.views import bp as directory_bp
     from sandbox.maskinporten.views import bp as maskinporten_bp
+    from sandbox.openapi.views import bp as openapi_bp
     from sandbox.register.views import bp as register_bp
 
     settings = settings or Settings()
@@ -71,8 +72,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # No HTML redirects: `//` in a path is not merged into `/`, it simply does not match a route.
     app.url_map.merge_slashes = False
     app.extensions["dsop"] = services
-    for bp in (maskinporten_bp, register_bp, directory_bp, bank_bp, admin_bp):
+    for bp in (maskinporten_bp, register_bp, directory_bp, bank_bp, admin_bp, openapi_bp):
         app.register_blueprint(bp)
+
+    @app.before_request
+    def only_declared_methods():
+        """D3: Flask would answer OPTIONS itself (200, empty HTML); the APIs answer it like any other
+        method they do not serve: 405 in their own error format."""
+        if request.method == "OPTIONS":
+            rule = request.url_rule
+            allowed = sorted(m for m in (rule.methods if rule else {"GET"}) if m not in ("OPTIONS", "HEAD"))
+            raise MethodNotAllowed(valid_methods=allowed)
 
     @app.get("/health")
     def health():
@@ -83,7 +93,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         if exc.code == 405:
-            message = f"method {request.method} is not allowed: the DSOP APIs only answer GET"
+            allowed = ", ".join(getattr(exc, "valid_methods", None) or ["GET"])
+            message = f"method {request.method} is not allowed here (allowed: {allowed})"
         elif exc.code == 404:
             message = f"no such endpoint: {request.path[:200]}"
         else:

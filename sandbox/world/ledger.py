@@ -12,7 +12,8 @@ clock forward never rewrites the past) but filtered out.
 from __future__ import annotations
 
 import calendar
-from datetime import date, timedelta
+import dataclasses
+from datetime import date, datetime, time, timedelta, timezone
 from functools import lru_cache
 
 from .activity import BALANCING, at, month_items, target
@@ -44,6 +45,19 @@ def iter_months(start: date, end: date):
 
 class Ledger:
     """The transaction history of every account of one world. Caches whole months (bounded LRU)."""
+
+    _today_source = None  # see World.attach_clock: months are generated whole, so only the filters move
+
+    @property
+    def today(self) -> date:
+        return self._today_source() if self._today_source is not None else self._today
+
+    @today.setter
+    def today(self, value: date) -> None:
+        self._today = value
+
+    def attach_clock(self, source) -> None:
+        self._today_source = source
 
     def __init__(self, seed: str, today: date, pools: Pools, employer_of, cache_months: int = 20_000):
         self.seed = seed
@@ -103,7 +117,17 @@ class Ledger:
         """Booked transactions of one month up to today, oldest first."""
         if date(y, m, 1) > self.today:
             return ()
-        return tuple(t for t in self._month(account, y, m) if t.booking_date <= self.today)
+        return tuple(self._not_after_now(t) for t in self._month(account, y, m) if t.booking_date <= self.today)
+
+    def now(self) -> datetime:
+        """The sandbox clock's "now": noon UTC on today (the same instant dsop.wire.sandbox_now writes)."""
+        return datetime.combine(self.today, time(12), timezone.utc)
+
+    def _not_after_now(self, t: Transaction) -> Transaction:
+        """D15: nothing is registered after the sandbox's "now"; today's later items are registered at it."""
+        if t.registered is not None and t.registered > self.now():
+            return dataclasses.replace(t, registered=self.now())
+        return t
 
     def booked(self, account: Account, window: Period) -> list[Transaction]:
         end = window.last_day(self.today)
@@ -181,7 +205,7 @@ class Ledger:
         for n, it in enumerate(items, start=1):
             out.append(Transaction(
                 id=f"PX{account.number}{self.today.strftime('%Y%m%d')}{n:03d}", booking_date=None, value_date=None,
-                registered=at(it["day"], rng), amount=it["amount"], direction=it["direction"], status="pending",
+                registered=min(at(it["day"], rng), self.now()), amount=it["amount"], direction=it["direction"], status="pending",
                 kind=it["kind"], text=it.get("text"), merchant=it.get("merchant"), card_id=it.get("card")))
         return out
 

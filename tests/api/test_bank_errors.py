@@ -175,8 +175,6 @@ def test_non_get_method_405_ACC_012(api: BankApi, targets, endpoint, method):
     _assert_error(response, 405, "ACC-012", method)
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: Flask answers OPTIONS itself (200, empty text/html body); D3 wants "
-                                       "405 ACC-012 for any method but GET, D4 application/json always")
 @pytest.mark.parametrize("endpoint", ["accounts", "details"])
 def test_options_method_405_ACC_012(api: BankApi, targets, endpoint):
     response = _send(api, targets[endpoint], method="OPTIONS")

@@ -697,12 +697,6 @@ def test_body_timestamps_do_not_follow_the_wall_clock(api: BankApi):
     assert first == second
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: the sandbox clock's 'now' is noon UTC on today (sandbox/dsop/wire.py "
-                                       "sandbox_now, used for the balances' `registered`), but sandbox/world/activity.py "
-                                       "at() gives today's booked and pending transactions (ledger.py month() and "
-                                       "pending()) a `registered` time anywhere from 06:00 to 21:00 UTC: the body "
-                                       "reports an available balance 'as of 12:00:00Z' that already holds a "
-                                       "reservation registered at 13:21:44Z (D15: body timestamps follow the sandbox clock)")
 def test_D15_no_registered_timestamp_after_the_sandbox_clock(api: BankApi):
     period = ("2025-06-01", T)
     late = []
