@@ -13,6 +13,7 @@ help:
 	@echo "make run      install (first time) and serve $(SCENARIO) at http://$(HOST):$(PORT)"
 	@echo "make test     install (first time) and run the whole test suite"
 	@echo "make validate validate the default scenario and print its summary"
+	@echo "make bench    sandbox vs a bare-Flask ceiling under wrk, world build time/RSS (~5 min; tests/perf/bench.py)"
 	@echo "make clean    remove the virtual environment and caches"
 
 install: $(STAMP)
@@ -31,6 +32,20 @@ test: install
 
 validate: install
 	$(BIN)/dsop-sandbox validate $(SCENARIO)
+
+# Benchmarks (not part of `make test`): wrk from Debian's packages, py-spy from the `perf` extra.
+# Knobs: BENCH_SECONDS, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_SIZES, BENCH_AUTH, BENCH_PROFILE=1 (see bench.py).
+$(VENV)/.perf-installed: pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,perf]'
+	@touch $@
+
+bench: install $(VENV)/.perf-installed
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing wrk (Debian package) ..."; \
+	  if ! command -v apt-get >/dev/null 2>&1; then echo "no apt-get: install wrk yourself (e.g. brew install wrk)"; exit 2; fi; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -qq wrk >/dev/null 2>&1 || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; }; }
+	$(BIN)/python tests/perf/bench.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

@@ -59,6 +59,9 @@ def _error_for_path(status: int, message: str, today):
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
+    from sandbox import audit, clock, faults
+    from sandbox.admin import guard
+    from sandbox.admin.politi import bp as politi_bp
     from sandbox.admin.views import bp as admin_bp
     from sandbox.bank.views import bp as bank_bp
     from sandbox.directory.views import bp as directory_bp
@@ -72,8 +75,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # No HTML redirects: `//` in a path is not merged into `/`, it simply does not match a route.
     app.url_map.merge_slashes = False
     app.extensions["dsop"] = services
-    for bp in (maskinporten_bp, register_bp, directory_bp, bank_bp, admin_bp, openapi_bp):
+    for bp in (maskinporten_bp, register_bp, directory_bp, bank_bp, admin_bp, openapi_bp, politi_bp):
         app.register_blueprint(bp)
+    # Cross-cutting hooks, in this order: admin token, the request's "today", the request log, injected faults.
+    guard.install(app, services)
+    clock.install(app, services)
+    audit.install(app, services)
+    faults.install(app, services)
 
     @app.before_request
     def only_declared_methods():
@@ -88,7 +96,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     def health():
         """Liveness and identity: scenario, world digest, sandbox date, auth."""
         return json_response({"status": "ok", "scenario": services.world.name, "digest": services.digest,
-                              "today": services.world.today.isoformat(), "auth": settings.auth})
+                              "today": services.world.today.isoformat(), "auth": settings.auth,
+                              "audit": settings.audit})
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

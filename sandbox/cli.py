@@ -88,6 +88,12 @@ def cmd_token(args) -> int:
     from sandbox.maskinporten.tokens import SCOPE_BANK, SCOPE_RELATIONS, Maskinporten, allowed_scopes
 
     spec, world = _load(args)
+    if args.extradition_order is not None:
+        return _extradition_order(args.extradition_order, world.today)
+    if not args.consumer or not (args.bank or args.register or args.audience):
+        print("dsop-sandbox token: give --consumer and one of --bank/--register/--audience "
+              "(or --extradition-order)", file=sys.stderr)
+        return 2
     public = (args.public_url or "http://127.0.0.1:8000").rstrip("/")
     issuer = Maskinporten(world, public, None, spec.data.get("maskinporten"))
     consumer = _find_consumer(world, args.consumer)
@@ -111,6 +117,22 @@ def cmd_token(args) -> int:
               f"(allowed: {' '.join(sorted(allowed_scopes(consumer)))})", file=sys.stderr)
         return 2
     print(issuer.issue(consumer, scopes, audience, args.ttl)["access_token"])
+    return 0
+
+
+def _extradition_order(text: str, today) -> int:
+    """Mint a Politi-Utlevering extradition order (PS256 JWS) from JSON, as POST /sandbox/v1/politi/orders."""
+    import json
+    from pathlib import Path
+
+    from sandbox.extradition import claims_from_json, police_key
+
+    try:
+        body = json.loads(Path(text[1:]).read_text(encoding="utf-8") if text.startswith("@") else text)
+        print(police_key().sign(claims_from_json(body, today)))
+    except (OSError, ValueError) as exc:  # OrderInputError is a ValueError naming the field
+        print(f"dsop-sandbox token: --extradition-order: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -156,15 +178,19 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("token", help="print an access token for a consumer (for curl and scripts)",
                        description=cmd_token.__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     world_options(p, False)
-    p.add_argument("--consumer", required=True, metavar="NAME|ORGNO", help="consumer id, client id, name or org. number")
+    p.add_argument("--consumer", metavar="NAME|ORGNO", help="consumer id, client id, name or org. number")
     p.add_argument("--scope", action="append", metavar="SCOPE",
                    help="scope(s), e.g. bits:kontoinformasjon (repeatable; default: the audience's scope)")
-    where = p.add_mutually_exclusive_group(required=True)
+    where = p.add_mutually_exclusive_group()
     where.add_argument("--bank", metavar="ORGNO", help="audience: this bank's base URL")
     where.add_argument("--register", action="store_true", help="audience: the register (KAR)")
     where.add_argument("--audience", metavar="URL", help="audience: any URL (e.g. to test a wrong aud)")
     p.add_argument("--ttl", type=_ttl, metavar="SECONDS", help="lifetime (default: the scenario's, 120 s)")
     p.add_argument("--public-url", metavar="URL", help="the server's base URL (default http://127.0.0.1:8000)")
+    p.add_argument("--extradition-order", metavar="JSON|@FILE",
+                   help="instead of an access token, print a Politi-Utlevering extradition order (PS256 JWS) for "
+                        "AdditionalReferenceID, e.g. '{\"partyID\": \"20907245528\", \"fromDate\": \"2024-01-01\", "
+                        "\"toDate\": \"2025-06-30\", \"cards\": false}' (fields: README, 'Service profiles')")
     p.set_defaults(func=cmd_token)
 
     p = sub.add_parser("serve", help="serve the sandbox over HTTP", description=cmd_serve.__doc__)
@@ -174,9 +200,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
     p.add_argument("--public-url", help="base URL clients use (default http://HOST:PORT)")
     p.add_argument("--lenient", action="store_true", help="default missing fromDate/toDate to today (DESIGN D8)")
+    p.add_argument("--nav-v1", action="store_true",
+                   help="accept NAV's legacy v1 mandate (Folketrygdloven § 21-4) as a service profile")
     p.add_argument("--auth", choices=("on", "off"), default="on",
                    help="check Maskinporten tokens (default on); off answers every call and says so in a "
                         "`Sandbox-Auth: off` response header")
+    from sandbox.config import default_state_dir
+
+    p.add_argument("--state-dir", default=default_state_dir(), metavar="DIR",
+                   help="where the shared run-time state lives: request log, clock, used jti "
+                        "(default: $XDG_STATE_HOME or ~/.local/state, then /dsop-sandbox)")
+    p.add_argument("--no-audit", dest="audit", action="store_false",
+                   help="do not log requests (GET /sandbox/v1/requests then answers 404)")
+    p.add_argument("--admin-token", metavar="TOKEN", default=None,
+                   help="protect /sandbox/v1/* (log, clock, ...) with this token, sent as 'Authorization: Bearer "
+                        "TOKEN' or 'Sandbox-Admin-Token: TOKEN' (default: $DSOP_SANDBOX_ADMIN_TOKEN, else open)")
+    p.add_argument("--allow-fault-headers", action="store_true",
+                   help="honour the Sandbox-Fault (500, 429, 503, reset, empty) and Sandbox-Delay (ms) request "
+                        "headers, for consumer test suites")
     p.add_argument("--dev", action="store_true", help="use Flask's development server instead of gunicorn")
     p.set_defaults(func=cmd_serve)
     return parser

@@ -1,13 +1,194 @@
-"""The one place that reads the wall clock's date.
+"""The sandbox's clock: what "today" is. The one place that reads the wall clock's date.
 
-Only "today" when neither the command line nor the scenario fixes one comes from here; generation code never
-reads the clock (DESIGN §2), so a scenario with a fixed `today` is byte-stable forever.
+Two layers:
+
+- `real_today()`: the real date, used only when neither the command line nor the scenario fixes one;
+  generation code never reads the clock (DESIGN §2), so a scenario with a fixed `today` is byte-stable forever.
+- `SandboxClock`: "today" at run time. It starts at the world's build date (`--today`, else the scenario's,
+  else the real date) and can be set or advanced while the server runs (`POST /sandbox/v1/clock`). The value
+  lives in the shared state store, so every gunicorn worker sees the same date; the world's history is not
+  rebuilt, only what depends on "today" moves: `activeAccount`, account status, balances "now", pending
+  items, which days are booked, the period windows (`toDate` may not pass today). Token times stay real.
+
+Every request reads the clock once and pins it (a context variable) for the whole request, so one response
+never mixes two dates and a date set through one worker is seen by the next request on any worker. Reading
+costs one stat() of a stamp file beside the store, which every change replaces (a version counter); the row
+is read again only after a change. Outside a request (scripts, tests calling the rules) the value is cached
+for `ttl` seconds.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import os
+import threading
+import time
+from contextvars import ContextVar
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2199, 12, 31)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sandbox_clock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    today TEXT NOT NULL,
+    changed_at TEXT NOT NULL
+);
+"""
+
+_pinned: ContextVar[date | None] = ContextVar("sandbox_today", default=None)
 
 
 def real_today() -> date:
     return date.today()
+
+
+class ClockError(ValueError):
+    """A date the clock cannot be set to; the message says what was expected."""
+
+
+class SandboxClock:
+    """Run-time "today", shared by all workers through the state store (None: this process only)."""
+
+    def __init__(self, base: date, store=None, ttl: float = 0.5):
+        self.base = base
+        self.store = store
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._local_override: date | None = None
+        self._cached: tuple[float, date] | None = None
+        self._stored: tuple[tuple, date] | None = None  # (stamp file identity, value)
+        # The version counter: every change rewrites this small file (a new inode), so a reader needs one
+        # stat() per request, and a SELECT only after a change.
+        self._stamp = Path(store.directory) / "clock.stamp" if store is not None else None
+        if store is not None:
+            store.add_schema(SCHEMA)
+
+    # ---- reading ---------------------------------------------------------------------------------
+    def today(self) -> date:
+        """Today as the current request sees it (pinned), else the stored value (cached `ttl` seconds)."""
+        pinned = _pinned.get()
+        if pinned is not None:
+            return pinned
+        cached = self._cached
+        if cached is not None and time.monotonic() - cached[0] < self.ttl:
+            return cached[1]
+        return self.read()
+
+    __call__ = today
+
+    def read(self) -> date:
+        """The stored date as of now: a stat() of the stamp file, and a SELECT only if it changed."""
+        if self.store is None:
+            value = self._local_override or self.base
+        else:
+            try:
+                st = os.stat(self._stamp)
+                key = (st.st_ino, st.st_mtime_ns, st.st_size)
+            except OSError:
+                key = None
+            stored = self._stored
+            if key is not None and stored is not None and stored[0] == key:
+                value = stored[1]
+            else:
+                row = self.store.connection().execute("SELECT today FROM sandbox_clock WHERE id = 1").fetchone()
+                value = date.fromisoformat(row[0]) if row else self.base
+                self._stored = (key, value) if key is not None else None
+        self._cached = (time.monotonic(), value)
+        return value
+
+    def _touch(self) -> None:
+        """Publish a change: replace the stamp file (new inode) after the row was committed."""
+        tmp = self._stamp.with_name(f"clock.stamp.{os.getpid()}.tmp")
+        tmp.write_text(f"{time.time_ns()}\n")
+        os.replace(tmp, self._stamp)
+
+    def pin(self):
+        """Fix today for the current request (a fresh read); returns the token for `unpin`."""
+        return _pinned.set(self.read())
+
+    @staticmethod
+    def unpin(token) -> None:
+        _pinned.reset(token)
+
+    # ---- changing --------------------------------------------------------------------------------
+    def set(self, day: date) -> date:
+        if not isinstance(day, date) or not MIN_DATE <= day <= MAX_DATE:
+            raise ClockError(f"the sandbox date must lie between {MIN_DATE} and {MAX_DATE}")
+        if self.store is None:
+            self._local_override = day
+        else:
+            stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            self.store.connection().execute(
+                "INSERT INTO sandbox_clock (id, today, changed_at) VALUES (1, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET today = excluded.today, changed_at = excluded.changed_at",
+                (day.isoformat(), stamp))
+            self._touch()
+        self._cached = None
+        return self.read()
+
+    def advance(self, expression: str) -> date:
+        """Move today by an offset such as `+1d`, `3d`, `-2w`, `+1m`, `+1y6m` (calendar arithmetic)."""
+        from sandbox.scenario.dates import parse_date_expr
+
+        text = str(expression).strip()
+        if text and text[0].isdigit():
+            text = "+" + text
+        try:
+            expr = parse_date_expr(text)
+        except ValueError:
+            expr = None
+        if expr is None or expr.absolute is not None or text == "today":
+            raise ClockError(f"advance must be an offset such as +1d, 3d, -2w, +1m or +1y6m, not {expression!r}")
+        with self._lock:
+            return self.set(expr.resolve(self.read()))
+
+    def reset(self) -> date:
+        """Back to the date the server started with."""
+        if self.store is None:
+            self._local_override = None
+        else:
+            self.store.connection().execute("DELETE FROM sandbox_clock")
+            self._touch()
+        self._cached = None
+        return self.read()
+
+    def describe(self) -> dict:
+        today = self.read()
+        return {"today": today.isoformat(), "startedWith": self.base.isoformat(),
+                "offsetDays": (today - self.base).days, "moved": today != self.base}
+
+
+def install(app, services) -> SandboxClock:
+    """Attach a shared clock to the world and pin "today" once per request (before any other hook runs).
+
+    The clock starts at the world's build date: a value left in the state directory by an earlier run is
+    cleared, so `--today` (or the scenario's `today`) is what a fresh server answers with."""
+    from flask import g
+
+    world = services.world
+    store = getattr(services, "state", None)
+    clock = SandboxClock(world.today, store)
+    clock.reset()
+    attach = getattr(world, "attach_clock", None)
+    if attach is not None:
+        attach(clock.today)
+    app.extensions["sandbox.clock"] = clock
+
+    @app.before_request
+    def _pin_today():
+        g._sandbox_clock_token = clock.pin()
+
+    @app.teardown_request
+    def _unpin_today(exc=None):
+        token = g.pop("_sandbox_clock_token", None)
+        if token is not None:
+            try:
+                clock.unpin(token)
+            except ValueError:  # a token from another context (should not happen): drop the pin
+                _pinned.set(None)
+
+    from sandbox.admin.clock import bp
+
+    app.register_blueprint(bp)
+    return clock

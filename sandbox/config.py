@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date
+
+
+def default_state_dir() -> str:
+    """Where `serve` keeps its state (audit log, clock, used jti): $XDG_STATE_HOME/dsop-sandbox, else
+    ~/.local/state/dsop-sandbox."""
+    return os.path.join(os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state"), "dsop-sandbox")
 
 
 @dataclass(frozen=True)
@@ -17,3 +24,6 @@ class Settings:
     nav_v1: bool = False  # spec/services.md Q20: accept NAV's v1 mandate (all five endpoints); NAV has no v2 rules
     auth: bool = True  # D11: token checks on; `--auth off` for beginners (responses then say `Sandbox-Auth: off`)
     state_dir: str | None = None  # shared run-time state (used jti, ...); None = a fresh temporary directory
+    audit: bool = True  # log every API request in the state store (sandbox/audit.py); --no-audit turns it off
+    admin_token: str | None = None  # when set, /sandbox/v1/* needs it (sandbox/admin/guard.py)
+    allow_fault_headers: bool = False  # honour Sandbox-Fault / Sandbox-Delay request headers (sandbox/faults.py)

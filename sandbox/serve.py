@@ -5,6 +5,7 @@ a bad scenario stops the server before it listens.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from sandbox.config import Settings
@@ -13,7 +14,11 @@ from sandbox.config import Settings
 def settings_from_args(args) -> Settings:
     public = args.public_url or f"http://{args.host}:{args.port}"
     return Settings(scenario=args.scenario, seed=args.seed, today=args.today, public_url=public,
-                    lenient=args.lenient, auth=getattr(args, "auth", "on") != "off")
+                    lenient=args.lenient, auth=getattr(args, "auth", "on") != "off",
+                    state_dir=getattr(args, "state_dir", None), audit=getattr(args, "audit", True),
+                    admin_token=getattr(args, "admin_token", None) or os.environ.get("DSOP_SANDBOX_ADMIN_TOKEN") or None,
+                    allow_fault_headers=getattr(args, "allow_fault_headers", False),
+                    nav_v1=getattr(args, "nav_v1", False))
 
 
 def serve(args) -> int:
@@ -33,6 +38,9 @@ def serve(args) -> int:
         print(line)
     print(f"serving       {settings.public_url}  (register /kar-ws/api/v2, directory "
           f"/altinn/v1/directharvest/Kontrollinformasjon, banks /banks/ORGNR/v2, health /health)", flush=True)
+    print(f"state         {services.state.path}  (request log {'on' if settings.audit else 'off'}, admin API "
+          f"{'token-protected' if settings.admin_token else 'open'}"
+          f"{', fault headers honoured' if settings.allow_fault_headers else ''})", flush=True)
     app = create_app(settings, services)
     if args.dev:
         app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
@@ -46,6 +54,7 @@ def serve(args) -> int:
             self.cfg.set("preload_app", True)
             self.cfg.set("accesslog", None)
             self.cfg.set("loglevel", "warning")
+            self.cfg.set("timeout", 90)  # injected delays go up to 60 s (sandbox/faults.py); the default 30 s would kill the worker
 
         def load(self):
             return app

@@ -23,12 +23,23 @@ CREATE TABLE IF NOT EXISTS used_jti (
 """
 
 
+def _remove_at_exit(directory: str) -> None:
+    """A temporary state directory lives as long as the process that made it (gunicorn's master, not the
+    forked workers, which also run atexit handlers)."""
+    import atexit
+    import shutil
+
+    owner = os.getpid()
+    atexit.register(lambda: os.getpid() == owner and shutil.rmtree(directory, ignore_errors=True))
+
+
 class StateStore:
     """A handle on the state file; safe to create before fork and use from any worker or thread."""
 
     def __init__(self, directory: str | os.PathLike | None = None):
         if directory is None:
             directory = tempfile.mkdtemp(prefix="dsop-sandbox-state-")
+            _remove_at_exit(directory)
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / "state.sqlite3"

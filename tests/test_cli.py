@@ -259,9 +259,6 @@ def test_scenarios_with_an_empty_folder(shipped_dir, capsys):
     assert (code, out, err) == (0, "", "")
 
 
-@pytest.mark.xfail(strict=True, reason="catalog.shipped() calls `.get('description')` on whatever yaml.safe_load "
-                   "returns; a scenarios/*.yaml whose top level is a list or a scalar crashes `dsop-sandbox "
-                   "scenarios` with AttributeError, although invalid YAML is handled")
 def test_scenarios_survives_a_file_that_is_not_a_mapping(shipped_dir, capsys):
     (shipped_dir / "list.yaml").write_text("- a\n- b\n", encoding="utf-8")
     code, out, _ = run_main(["scenarios"], capsys)

@@ -17,7 +17,10 @@ class BankError(Exception):
         super().__init__(message)
 
     def body(self) -> dict:
-        return {"code": self.code, "message": self.message}
+        """Dumped through the schema that documents it in /openapi/bank.json (DESIGN §5)."""
+        from .schemas import ERROR_SCHEMA  # here: schemas → params → errors
+
+        return ERROR_SCHEMA.dump({"code": self.code, "message": self.message})
 
 
 class BadRequest(BankError):

@@ -1,7 +1,9 @@
 """What a fake bank answers (spec/data-model.md §2.3–2.8 and §4). Plain Python: no Flask here.
 
 Each public method takes parsed parameters and returns the response body as a dict, or raises a BankError.
-Service-profile rules (who may call what, field filtering) plug in in front of these (issue: auth/profiles).
+Each also takes the request's service Grant (sandbox/profiles; None = no service profile, as in plain-Python
+use): the rules bind it to the control object (subject preconditions → ProfileError), keep only the accounts the
+service delivers, and withhold the fields it does not deliver.
 """
 
 from __future__ import annotations
@@ -60,8 +62,10 @@ class BankRules:
     def _reference(self, account, party_id: str) -> str:
         return DATA_NOT_DELIVERED if account.data_not_delivered else self.codec.encode(account.id, party_id)
 
-    def resolve(self, bank, reference: str, window: Period):
-        """accountReference → (account, party, span) or 404 (D4, D14)."""
+    def resolve(self, bank, reference: str, window: Period, grant=None):
+        """accountReference → (account, party, span, bound grant) or 404 (D4, D14); with a grant, the subject
+        precondition (403) comes before the relation check, and an account outside the service's answer is 404
+        ACC-003."""
         if reference == DATA_NOT_DELIVERED:
             raise UnknownAccount("accountReference dataNotDelivered: this bank delivers no data for that account (R-35)")
         decoded = self.codec.decode(reference)
@@ -71,19 +75,29 @@ class BankRules:
         account = self.world.accounts[account_id]
         if account.bank_id != bank.id:
             raise UnknownAccount("unknown accountReference: it was not issued by this bank")
+        party = self.world.parties[party_id]
+        bound = grant.bind(self.world, party, party.identifier) if grant is not None else None
         span = self._party_span(account, party_id, window)
         if span is None:
             raise NotForThisParty(
                 "accountReference is not valid for this period: the party it was issued for had no relation "
                 "with the account between fromDate and toDate")
-        return account, self.world.parties[party_id], span
+        if bound is not None:
+            bound.check_account(account)
+        return account, party, span, bound
+
+    @staticmethod
+    def _out(body: dict, grant) -> dict:
+        return grant.withhold(body) if grant is not None else body
 
     # ---- endpoints ----------------------------------------------------------------------------------
     def list_accounts(self, bank, party_identifier: str, window: Period, only_primary: bool,
-                      page: str | None = None, base_path: str = "/accounts", query: dict | None = None) -> dict:
-        """GET /accounts (R-26…R-37)."""
+                      page: str | None = None, base_path: str = "/accounts", query: dict | None = None,
+                      grant=None) -> dict:
+        """GET /accounts (R-26…R-37), limited to the accounts the service delivers for the party."""
         page_number(page)  # a bad cursor is a 400 whoever the party is
         party = self.world.party_by_identifier.get(party_identifier)
+        bound = grant.bind(self.world, party, party_identifier) if grant is not None else None
         if party is None or party.shielded:  # no customer, or R-30 shielded: empty and complete
             return {"responseDetails": dict(COMPLETE), "accounts": [],
                     "links": [{"rel": "self", "href": href(base_path, query or {}, None)}]}
@@ -93,7 +107,8 @@ class BankRules:
             account = self.world.accounts[rel.account_id]
             if account.bank_id != bank.id or (only_primary and not rel.primary):
                 continue
-            chosen.setdefault(account.id, account)
+            if bound is None or bound.sees(account):
+                chosen.setdefault(account.id, account)
         accounts = sorted(chosen.values(), key=lambda a: (a.opened, a.number))
         entries, partial = [], []
         for account in accounts:
@@ -103,13 +118,25 @@ class BankRules:
             det = self._details(account, window, "accounts")
             if det["status"] == "partial":
                 partial.append(det["message"])
+        if bound is not None and bound.signals_disposed_accounts and only_primary:
+            partial += self._disposed_notice(bank, party, window, chosen)
         items, links = paginate(entries, page, self.page_size, base_path, query)
         details = {"status": "partial", "message": " ".join(dict.fromkeys(partial))[:500]} if partial else dict(COMPLETE)
-        return {"responseDetails": details, "accounts": items, "links": links}
+        return self._out({"responseDetails": details, "accounts": items, "links": links}, grant)
 
-    def account_details(self, bank, reference: str, window: Period) -> dict:
+    def _disposed_notice(self, bank, party, window: Period, listed: dict) -> list[str]:
+        """Politi-Utlevering alt. 1 (spec/services.md §2.2.3): accounts the party only disposes (or co-owns) at
+        this bank are not listed with OnlyPrimaryOwner=true, but their existence is signalled as `partial`."""
+        other = {r.account_id for r in self.world.relations(party.id, window, kinds=("owner", "role"))
+                 if self.world.accounts[r.account_id].bank_id == bank.id and r.account_id not in listed}
+        if not other:
+            return []
+        return [f"The party also has disposal rights or secondary ownership on {len(other)} account(s) at this bank "
+                "that are not listed with OnlyPrimaryOwner=true; ask again with OnlyPrimaryOwner=false to get them."]
+
+    def account_details(self, bank, reference: str, window: Period, grant=None) -> dict:
         """GET /accounts/{accountReference}: balances per R-38…R-44 and D15."""
-        account, party, span = self.resolve(bank, reference, window)
+        account, party, span, grant = self.resolve(bank, reference, window, grant)
         body = wire.account_entry(account, bank, self.world.status(account), reference,
                                   self._primary_owner(account, span))
         owner = body.pop("primaryOwner", None)
@@ -121,7 +148,7 @@ class BankRules:
         body["startDate"] = w.day(lifecycle.start)
         if lifecycle.end is not None and lifecycle.end <= self.today:
             body["endDate"] = w.day(lifecycle.end)
-        return {"responseDetails": self._details(account, window, "details"), "account": body}
+        return self._out({"responseDetails": self._details(account, window, "details"), "account": body}, grant)
 
     def _balances(self, account, window: Period, span: Period) -> list[dict]:
         if account.closed_within(window):  # R-41
@@ -134,9 +161,9 @@ class BankRules:
                              w.end_of_day_oslo(span.end), account)]
 
     def transactions(self, bank, reference: str, window: Period, page: str | None, base_path: str,
-                     query: dict) -> dict:
+                     query: dict, grant=None) -> dict:
         """GET …/transactions: booked in the period (R-46…R-55), pending only when toDate is today (Q-09)."""
-        account, party, span = self.resolve(bank, reference, window)
+        account, party, span, grant = self.resolve(bank, reference, window, grant)
         txs = self.world.transactions(account, span)
         if span.end == self.today:
             txs = txs + self.world.ledger.pending(account)
@@ -147,22 +174,22 @@ class BankRules:
             return wire.transaction(t, account, bank, cards, holders, self.today)
 
         items, links = paginate(txs, page, self.page_size, base_path, query, render=render)
-        return {"responseDetails": self._details(account, window, "transactions"), "transactions": items,
-                "links": links}
+        return self._out({"responseDetails": self._details(account, window, "transactions"), "transactions": items,
+                          "links": links}, grant)
 
-    def cards(self, bank, reference: str, window: Period) -> dict:
+    def cards(self, bank, reference: str, window: Period, grant=None) -> dict:
         """GET …/cards: every card linked to the account in the period (R-56, Q-11)."""
-        account, party, span = self.resolve(bank, reference, window)
+        account, party, span, grant = self.resolve(bank, reference, window, grant)
         cards = []
         for c in account.cards:
             valid = Period(c.issued, month_end(c.expires))
             if valid.overlaps(span):
                 cards.append(wire.card(c, bank, self.world.parties[c.holder_id], self.today))
-        return {"responseDetails": self._details(account, window, "cards"), "paymentCards": cards}
+        return self._out({"responseDetails": self._details(account, window, "cards"), "paymentCards": cards}, grant)
 
-    def roles(self, bank, reference: str, window: Period) -> dict:
+    def roles(self, bank, reference: str, window: Period, grant=None) -> dict:
         """GET …/roles: owners and disponents in the period, latest period per party (R-57, Q-11)."""
-        account, party, span = self.resolve(bank, reference, window)
+        account, party, span, grant = self.resolve(bank, reference, window, grant)
         latest: dict[tuple, tuple] = {}
         for o in account.owners:
             if o.period.overlaps(span):
@@ -176,13 +203,15 @@ class BankRules:
                     latest[key] = (r.period,)
         roles = [wire.party_role(self.world.parties[pid], perm, p[0].start, p[0].end, self.today)
                  for (pid, perm), p in sorted(latest.items(), key=lambda kv: (kv[1][0].start, kv[0]))]
-        return {"responseDetails": self._details(account, window, "roles"), "roles": roles}
+        return self._out({"responseDetails": self._details(account, window, "roles"), "roles": roles}, grant)
 
-    def owners(self, bank, account_number: str, window: Period) -> dict:
+    def owners(self, bank, account_number: str, window: Period, grant=None) -> dict:
         """GET /accounts/{accountID}/owners (v2.1, R-60…R-62): real, unclipped ownership dates."""
         account = self.world.account_by_number.get(account_number)
         if account is None or account.bank_id != bank.id:
             raise UnknownAccount(f"account {account_number} is not serviced by {bank.name}")
+        if grant is not None:
+            grant.check_owners_account(self.world, account)
         owners = []
         for o in sorted(account.owners, key=lambda o: o.period.start, reverse=True):
             if o.period.overlaps(window):
@@ -192,5 +221,5 @@ class BankRules:
                 if o.period.end is not None and o.period.end <= self.today:
                     entry["endDate"] = w.day(o.period.end)
                 owners.append(entry)
-        return {"responseDetails": self._details(account, window, "owners"), "accountOwners": owners}
+        return self._out({"responseDetails": self._details(account, window, "owners"), "accountOwners": owners}, grant)
 

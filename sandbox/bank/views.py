@@ -9,7 +9,9 @@ from sandbox.maskinporten.jwe import encrypt_for
 from sandbox.maskinporten.tokens import ANONYMOUS, SCOPE_BANK
 from sandbox.web import json_bytes, json_response, query_args, request_headers
 
-from .errors import BankError, Forbidden, NotAcceptable, Unauthorized, UnknownAccount
+from sandbox.profiles import ProfileError, service_profiles
+
+from .errors import BadRequest, BankError, Forbidden, NotAcceptable, NotForThisParty, Unauthorized, UnknownAccount
 from .params import parse_account_number, parse_accounts, parse_common
 
 bp = Blueprint("bank", __name__, url_prefix="/banks/<orgnr>/v2")
@@ -32,12 +34,30 @@ def _negotiate() -> bool:
     accept = request.headers.get("Accept", "").strip()
     if not accept:
         return False
-    kinds = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    kinds = _acceptable(accept)
     if "application/jose" in kinds:
         return True
     if kinds & {"application/json", "*/*", "application/*"}:
         return False
     raise NotAcceptable(f"Accept {accept[:100]!r} is not supported: send application/jose or application/json")
+
+
+def _acceptable(accept: str) -> set[str]:
+    """Media ranges of an Accept header, without those refused by `q=0` (RFC 9110 §12.4.2)."""
+    out = set()
+    for part in accept.split(","):
+        kind, *params = [p.strip() for p in part.split(";")]
+        refused = False
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    refused = float(value) <= 0
+                except ValueError:
+                    refused = False
+        if not refused:
+            out.add(kind.lower())
+    return out
 
 
 def _authenticate(bank):
@@ -58,6 +78,18 @@ def _context(orgnr: str):
     return services.bank, bank, req
 
 
+def _grant(req, endpoint: str, party: str | None = None, only_primary: bool | None = None):
+    """The request's service Grant (spec/services.md §3 steps 5–8; DESIGN D13), kept in g.grant."""
+    services = _services()
+    profiles = service_profiles(services.world, services.settings.nav_v1)
+    g.grant = profiles.authorize(
+        g.caller.consumer, endpoint, mandate=req.legal_mandate, window=req.window,
+        raw_mandate=request.headers.get("Legal-Mandate"), requester_id=req.requester_id,
+        reference_type=req.additional_reference_id_type, reference_id=req.additional_reference_id,
+        party_identifier=party, only_primary=only_primary)
+    return g.grant
+
+
 def _recipient():
     """Whose key a JWE body is encrypted to: the token's consumer, else (auth off) the service's consumer."""
     grant = getattr(g, "grant", None)
@@ -69,6 +101,7 @@ def _recipient():
 
 
 def _ok(body: dict, req):
+    g.audit_body = body  # the request log reads count and responseDetails here, not from the bytes (sandbox/audit.py)
     headers = {"CorrelationID": req.correlation_id}
     if getattr(g, "encrypt", False):
         token = encrypt_for(_recipient(), json_bytes(body))
@@ -81,9 +114,19 @@ def bank_error(exc: BankError):
     return json_response(exc.body(), exc.status, exc.headers)
 
 
+#: sandbox/profiles/errors.py outcomes → bank errors (D4, D12, D13; spec/protocol.md §3.7.4).
+PROFILE_ERRORS = {"forbidden": Forbidden, "endpoint": BadRequest, "bad_request": BadRequest, "period": BadRequest,
+                  "not_found": NotForThisParty}
+
+
+@bp.errorhandler(ProfileError)
+def profile_error(exc: ProfileError):
+    return bank_error(PROFILE_ERRORS[exc.outcome](exc.message))
+
+
 @bp.errorhandler(AuthenticationFailed)
 def unauthenticated(exc: AuthenticationFailed):
-    return bank_error(Unauthorized(exc.message, {"WWW-Authenticate": 'Bearer error="invalid_token"'}))
+    return bank_error(Unauthorized(exc.message, {"WWW-Authenticate": exc.challenge}))
 
 
 @bp.errorhandler(AccessDenied)
@@ -96,15 +139,16 @@ def list_accounts(orgnr: str):
     """List the accounts a party has or had at this bank in the period."""
     rules, bank, req = _context(orgnr)
     party, only_primary = parse_accounts(request_headers(), request.args)
+    grant = _grant(req, "accounts", party, only_primary)
     return _ok(rules.list_accounts(bank, party, req.window, only_primary, request.args.get("page"),
-                                   "/accounts", query_args()), req)
+                                   "/accounts", query_args(), grant=grant), req)
 
 
 @bp.get("/accounts/<reference>")
 def show_account(orgnr: str, reference: str):
     """Show one account with its balances."""
     rules, bank, req = _context(orgnr)
-    return _ok(rules.account_details(bank, reference, req.window), req)
+    return _ok(rules.account_details(bank, reference, req.window, _grant(req, "details")), req)
 
 
 @bp.get("/accounts/<reference>/transactions")
@@ -112,25 +156,26 @@ def list_transactions(orgnr: str, reference: str):
     """List an account's transactions in the period, paginated."""
     rules, bank, req = _context(orgnr)
     return _ok(rules.transactions(bank, reference, req.window, request.args.get("page"),
-                                  f"/accounts/{reference}/transactions", query_args()), req)
+                                  f"/accounts/{reference}/transactions", query_args(), _grant(req, "transactions")), req)
 
 
 @bp.get("/accounts/<reference>/cards")
 def list_cards(orgnr: str, reference: str):
     """List the payment cards linked to an account in the period."""
     rules, bank, req = _context(orgnr)
-    return _ok(rules.cards(bank, reference, req.window), req)
+    return _ok(rules.cards(bank, reference, req.window, _grant(req, "cards")), req)
 
 
 @bp.get("/accounts/<reference>/roles")
 def list_roles(orgnr: str, reference: str):
     """List the role holders of an account in the period."""
     rules, bank, req = _context(orgnr)
-    return _ok(rules.roles(bank, reference, req.window), req)
+    return _ok(rules.roles(bank, reference, req.window, _grant(req, "roles")), req)
 
 
 @bp.get("/accounts/<account_id>/owners")
 def list_owners(orgnr: str, account_id: str):
     """List every owner of an account number in the period (v2.1 Owners)."""
     rules, bank, req = _context(orgnr)
-    return _ok(rules.owners(bank, parse_account_number(account_id), req.window), req)
+    number = parse_account_number(account_id)
+    return _ok(rules.owners(bank, number, req.window, _grant(req, "owners")), req)

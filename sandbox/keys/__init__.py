@@ -13,9 +13,11 @@ outside the sandbox. A scenario may name its own keys (`consumers[].key`, `maski
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 from pathlib import Path
 
+from joserfc.errors import SecurityWarning
 from joserfc.jwk import RSAKey
 
 HERE = Path(__file__).parent
@@ -35,7 +37,10 @@ def load_rsa_key(path: str) -> RSAKey:
     except OSError as exc:
         raise KeyFileError(f"cannot read the key file: {exc.strerror}") from None
     try:
-        key = RSAKey.import_key(data)
+        with warnings.catch_warnings():
+            # joserfc warns about keys under 2048 bits; we refuse them below with a message of our own.
+            warnings.simplefilter("ignore", SecurityWarning)
+            key = RSAKey.import_key(data)
     except Exception:  # joserfc raises several kinds for non-RSA or garbled input
         raise KeyFileError("expected a PEM-encoded RSA key (BEGIN PRIVATE KEY / BEGIN PUBLIC KEY)") from None
     if key.raw_value.key_size < 2048:

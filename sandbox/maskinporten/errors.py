@@ -23,9 +23,15 @@ class AuthenticationFailed(Exception):
 
     status = 401
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, credentials_sent: bool = True):
         self.message = message
+        self.credentials_sent = credentials_sent
         super().__init__(message)
+
+    @property
+    def challenge(self) -> str:
+        """The WWW-Authenticate value; RFC 6750 §3.1: no error code when no credentials were sent."""
+        return 'Bearer error="invalid_token"' if self.credentials_sent else 'Bearer realm="dsop-sandbox"'
 
 
 class AccessDenied(Exception):

@@ -170,7 +170,7 @@ class Maskinporten:
                 isinstance(claims.get("aud"), list) and self.issuer in claims["aud"]):
             raise TokenRequestError("invalid_grant", f"client assertion aud must be the issuer {self.issuer}")
         exp, iat = claims.get("exp"), claims.get("iat")
-        if not isinstance(exp, int) or not isinstance(iat, int):
+        if not _numeric(exp) or not _numeric(iat):
             raise TokenRequestError("invalid_grant", "client assertion needs numeric iat and exp")
         if exp <= now - LEEWAY:
             raise TokenRequestError("invalid_grant", "client assertion has expired")
@@ -183,7 +183,7 @@ class Maskinporten:
             raise TokenRequestError("invalid_grant", "client assertion needs a jti")
         scopes = self._scopes(consumer, claims.get("scope") or form.get("scope"))
         resource = self._resource(claims.get("resource") or form.get("resource"))
-        if not self.store.claim_jti(f"{consumer.client_id}:{jti}", exp, now):
+        if not self.store.claim_jti(f"{consumer.client_id}:{jti}", int(exp) + 1, now):
             raise TokenRequestError("invalid_grant", "client assertion jti was already used")
         return self.issue(consumer, scopes, resource, self._ttl(form.get("ttl")), now=now)
 
@@ -232,17 +232,21 @@ class Maskinporten:
         """The token check of one API call: 401 (AuthenticationFailed) or 403 (AccessDenied), else the Caller."""
         now = int(time.time()) if now is None else now
         if not authorization:
-            raise AuthenticationFailed("missing Authorization header: send 'Authorization: Bearer <access token>'")
+            raise AuthenticationFailed("missing Authorization header: send 'Authorization: Bearer <access token>'",
+                                       credentials_sent=False)
         kind, _, token = authorization.strip().partition(" ")
         if kind.lower() != "bearer" or not token.strip():
             raise AuthenticationFailed("Authorization must be 'Bearer <access token>'")
         claims = self._verified_claims(token.strip())
         exp = claims.get("exp")
-        if not isinstance(exp, int) or exp <= now - LEEWAY:
+        if not _numeric(exp) or exp <= now - LEEWAY:
             raise AuthenticationFailed("access token has expired")
-        not_before = claims.get("nbf", claims.get("iat"))
-        if not isinstance(not_before, int) or not_before > now + LEEWAY:
-            raise AuthenticationFailed("access token is not valid yet (iat/nbf in the future)")
+        if not _numeric(claims.get("iat")):
+            raise AuthenticationFailed("access token has no iat")
+        for name in ("iat", "nbf"):
+            value = claims.get(name)
+            if value is not None and (not _numeric(value) or value > now + LEEWAY):
+                raise AuthenticationFailed(f"access token is not valid yet ({name} in the future)")
         if claims.get("iss") != self.issuer:
             raise AuthenticationFailed(f"access token iss must be {self.issuer}")
         auds = claims.get("aud")
@@ -273,6 +277,11 @@ def _verify_cached(issuer: Maskinporten, token: str) -> dict:
         raise AuthenticationFailed(f"access token rejected: {exc.description or exc.error}") from None
     except (ValueError, TypeError, KeyError, IndexError):
         raise AuthenticationFailed("access token rejected: not a JWT") from None
+
+
+def _numeric(value) -> bool:
+    """An RFC 7519 NumericDate: an int or float (fractions allowed), never a bool."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _unverified_claims(token: str) -> dict:

@@ -15,6 +15,10 @@ ROLE_HISTORY_SINCE = date(2019, 7, 1)
 
 
 class RegisterRules:
+    #: Injected fault (sandbox/faults.py `stale_for`): party id → ids of banks the register lists although they
+    #: have nothing for the party, as a stale KAR entry would; the bank then answers an empty list.
+    stale_banks: dict = {}
+
     def __init__(self, world: World):
         self.world = world
 
@@ -32,6 +36,9 @@ class RegisterRules:
         for bank in self.world.banks.values():
             rels = by_bank.get(bank.id)
             if not rels:
+                if bank.id in self.stale_banks.get(party.id, ()):
+                    stale = {"organizationID": bank.org_number, "bankName": bank.name, "activeAccount": False}
+                    banks.append(stale if only_primary is None else {**stale, "ownershipType": "primaryOwner"})
                 continue
             owned_funds = [self.world.accounts[r.account_id] for r in rels
                            if r.kind == "owner" and self.world.accounts[r.account_id].type in FUNDS_ACCOUNT_TYPES]

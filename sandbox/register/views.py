@@ -8,6 +8,7 @@ from sandbox.dsop import params as p
 from sandbox.dsop.wire import sandbox_now
 from sandbox.maskinporten.errors import AccessDenied, AuthenticationFailed
 from sandbox.maskinporten.tokens import ANONYMOUS, SCOPE_ACCOUNT_PROVIDER, SCOPE_RELATIONS
+from sandbox.profiles import ProfileError, service_profiles
 from sandbox.web import json_response, request_headers
 
 from .errors import (
@@ -31,9 +32,9 @@ def unauthenticated(exc: AuthenticationFailed):
     if request.endpoint == "register.account_servicing_provider":
         # The register's OpenAPI gives this one endpoint a different 401 body (spec/protocol.md §2.5).
         return json_response({"statusCode": 401, "message": f"Unauthorized. Access token is missing or invalid: {exc.message}"},
-                             401, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+                             401, {"WWW-Authenticate": exc.challenge})
     response = register_error(Unauthorized(exc.message))
-    response.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    response.headers["WWW-Authenticate"] = exc.challenge
     return response
 
 
@@ -52,13 +53,33 @@ def _authenticate(scope: str) -> None:
     g.caller = issuer.check(request.headers.get("Authorization"), issuer.register_audience(), scope)
 
 
-def _common(headers: dict) -> None:
+#: sandbox/profiles/errors.py outcomes → register errors (spec/protocol.md §2.5 [INF]: mandate not valid for the
+#: consumer → 403 ERR-001, period → ERR-003, other header rules → ERR-006).
+PROFILE_ERRORS = {"forbidden": Forbidden, "endpoint": Forbidden, "bad_request": InvalidHeader, "period": InvalidPeriod,
+                  "not_found": Forbidden}
+
+
+@bp.errorhandler(ProfileError)
+def profile_error(exc: ProfileError):
+    return register_error(PROFILE_ERRORS[exc.outcome](exc.message))
+
+
+def _common(headers: dict) -> str:
+    """The mandatory headers' formats; → the decoded Legal-Mandate."""
     try:
         p.uuid_header(headers, "CorrelationID")
         p.uuid_header(headers, "AccountInfoRequestID")
-        p.legal_mandate(headers)
+        return p.legal_mandate(headers)
     except p.ParamError as exc:
         raise InvalidHeader(str(exc)) from None
+
+
+def _grant(endpoint: str, mandate: str, **facts) -> None:
+    """The service profile's step-1 rules (mandate for the consumer, endpoint, onlyPrimaryOwner, period)."""
+    services = current_app.extensions["dsop"]
+    profiles = service_profiles(services.world, services.settings.nav_v1)
+    g.grant = profiles.authorize_register(g.caller.consumer, endpoint, mandate=mandate,
+                                          raw_mandate=request.headers.get("Legal-Mandate"), **facts)
 
 
 @bp.get("/customerRelationships")
@@ -71,7 +92,7 @@ def customer_relationships():
         customer = p.party_identifier(p.header(headers, "CustomerID", required=False), "CustomerID")
     except p.ParamError as exc:
         raise InvalidCustomer(str(exc)) from None
-    _common(headers)
+    mandate = _common(headers)
     try:
         window = p.period(request.args, services.world.today, lenient=services.settings.lenient)
     except p.ParamError as exc:
@@ -81,6 +102,7 @@ def customer_relationships():
         only_primary = None if raw is None else p.boolean(raw, "onlyPrimaryOwner")
     except p.ParamError as exc:
         raise InvalidHeader(str(exc)) from None
+    _grant("customerRelationships", mandate, window=window, customer=customer, only_primary=only_primary)
     return json_response(services.register.customer_relationships(customer, window, only_primary))
 
 
@@ -93,5 +115,5 @@ def account_servicing_provider():
     number = headers.get("accountid", "").strip()
     if not (number.isascii() and number.isdigit() and 11 <= len(number) <= 20):
         raise InvalidAccountNumber("AccountID must be an account number of 11 digits")
-    _common(headers)
+    _grant("accountServicingProvider", _common(headers))
     return json_response(services.register.account_servicing_provider(number))

@@ -35,8 +35,12 @@ def shipped() -> list[tuple[str, Path, str]]:
     for path in sorted(scenarios_dir().glob("*.yaml")):
         try:
             head = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError):
+            head = "(not valid YAML: run `dsop-sandbox validate` on it)"
+        if isinstance(head, dict):
             about = str(head.get("description") or "").strip().splitlines()
-        except yaml.YAMLError:
-            about = ["(not valid YAML: run `dsop-sandbox validate` on it)"]
+        else:
+            about = [head if isinstance(head, str) and head.startswith("(not valid YAML")
+                     else "(not a scenario: its top level is not a mapping)"]
         out.append((path.stem, path, about[0] if about else ""))
     return out

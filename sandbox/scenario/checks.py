@@ -85,7 +85,17 @@ class _Checker:
         for kind in ("people", "organisations"):
             for j, bank in enumerate((gen.get(kind) or {}).get("banks") or []):
                 self.ref(("generate", kind, "banks", j), bank, banks, "bank")
+        self.faults(banks, parties)
         return self.problems
+
+    def faults(self, banks: dict, parties: dict) -> None:
+        """The `faults:` section (sandbox/faults.py): banks and parties exist, outage windows run forwards."""
+        for i, fault in enumerate(self.data.get("faults") or []):
+            self.ref(("faults", i, "bank"), fault.get("bank"), banks, "bank")
+            for j, party in enumerate(fault.get("stale_for") or []):
+                self.ref(("faults", i, "stale_for", j), party, parties, "party")
+            for j, outage in enumerate(fault.get("outages") or []):
+                self.order(("faults", i, "outages", j, "to"), outage.get("from_"), outage.get("to"), "the outage")
 
     def person(self, i: int, person: dict) -> None:
         birth, death = self.d(person.get("birth_date")), self.d(person.get("death_date"))
@@ -129,11 +139,14 @@ class _Checker:
                     self.add(path + ("from",), f"starts ({start}) before the account was opened ({opened})")
                 if start and closed and start > closed and not self._reopened(acc):
                     self.add(path + ("from",), f"starts ({start}) after the account was closed ({closed})")
-        primaries = [(j, o) for j, o in enumerate(acc["owners"]) if o.get("primary")]
-        for (j1, a), (j2, b) in zip(primaries, primaries[1:]):
-            a_end, b_start = self.d(a.get("to")), self.d(b.get("from_")) or opened
-            if a_end is None or (b_start and b_start <= a_end):
-                self.add(base + ("owners", j2, "primary"), f"two primary owners at once (owners[{j1}] and owners[{j2}] overlap)")
+        # Compare every pair of primary periods, whatever order the file lists them in.
+        primaries = [(j, self.d(o.get("from_")) or opened or date.min, self.d(o.get("to")) or date.max)
+                     for j, o in enumerate(acc["owners"]) if o.get("primary")]
+        for n, (j2, start2, end2) in enumerate(primaries):
+            for j1, start1, end1 in primaries[:n]:
+                if start1 <= end2 and start2 <= end1:
+                    self.add(base + ("owners", j2, "primary"), f"two primary owners at once (owners[{j1}] and owners[{j2}] overlap)")
+                    break
         cards = set()
         for j, card in enumerate(acc.get("cards") or []):
             if card["id"] in cards:

@@ -19,6 +19,9 @@ _REL_FULL = re.compile(r"^[+-]\d+[dwmy](?:[+-]?\d+[dwmy])*$")
 _MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
 
+_CALENDAR_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def add_months(d: date, months: int) -> date:
     """Calendar month arithmetic that clamps the day (31 Jan + 1 month = 28/29 Feb)."""
     y, m = divmod(d.year * 12 + (d.month - 1) + months, 12)
@@ -74,6 +77,8 @@ def parse_date_expr(value: object) -> DateExpr:
                 days += n
         return DateExpr(years=years, months=months, days=days, text=text)
     try:
+        if not _CALENDAR_DATE.fullmatch(text):  # fromisoformat would also take 20240101 and 2024-W01-1
+            raise ValueError(text)
         return DateExpr(absolute=date.fromisoformat(text), text=text)
     except ValueError:
         raise ValueError(

@@ -78,7 +78,7 @@ def _key_files(data: dict, base_dir: Path):
             yield path, f"{exc} ({resolved})"
             continue
         if needs_private and not loaded.is_private:
-            yield path, "the signing key must be a private key (BEGIN PRIVATE KEY)"
+            yield path, f"the signing key must be a private key (BEGIN PRIVATE KEY), not a public one ({resolved})"
         holder[key] = str(resolved)
 
 

@@ -14,6 +14,7 @@ from sandbox.dsop.enums import (
 )
 
 from .fields import SLUG, SLUG_MESSAGE, DateField, Identifier, Money, MonthField, Range, Seed
+from .fault_schema import FaultSchema
 
 ACTIVITY_PROFILES = ("household", "savings", "loan", "business", "credit_card", "none")
 TRANSACTION_KINDS = (
@@ -313,3 +314,4 @@ class ScenarioSchema(_Strict):
     events = fields.List(fields.Nested(EventSchema), load_default=list)
     generate = fields.Nested(GenerateSchema)
     maskinporten = fields.Nested(MaskinportenSchema, load_default=lambda: MaskinportenSchema().load({}))
+    faults = fields.List(fields.Nested(FaultSchema), load_default=list)  # sandbox/faults.py

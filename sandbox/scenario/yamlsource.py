@@ -29,6 +29,9 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             out = {}
             for key_node, value_node in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":  # SafeLoader cannot even construct this key
+                    raise YamlSyntaxError(key_node.start_mark.line + 1,
+                                          "not valid YAML for a scenario: merge keys (<<) are not supported")
                 key = self._constructor.construct_object(key_node, deep=True)
                 if not isinstance(key, (str, int, float, bool)) and key is not None:
                     key = str(key)

@@ -32,6 +32,22 @@ class Relation:
 
 
 class World:
+    _today_source = None  # a callable giving today (the sandbox clock, sandbox/clock.py); None = the build date
+
+    @property
+    def today(self) -> date:
+        """The sandbox's date: the attached clock's, else the date the world was built for."""
+        return self._today_source() if self._today_source is not None else self._today
+
+    @today.setter
+    def today(self, value: date) -> None:
+        self._today = value
+
+    def attach_clock(self, source) -> None:
+        """Let `source()` say what today is. History is not rebuilt; only what depends on today moves."""
+        self._today_source = source
+        self.ledger.attach_clock(source)
+
     def __init__(self, spec, banks: dict[str, Bank], consumers: dict[str, Consumer], parties: dict[str, Party],
                  accounts: dict[str, Account], guardianships: tuple[Guardianship, ...]):
         self.spec = spec

@@ -9,7 +9,7 @@ import pytest
 from sandbox.app import create_app
 from sandbox.config import Settings
 
-from .support import BANK_OPENAPI, SCENARIO, BankApi, BankContract, RegisterApi, load_yaml
+from .support import BANK_OPENAPI, NAV_HEADERS, SCENARIO, BankApi, BankContract, RegisterApi, load_yaml
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -65,6 +65,14 @@ def api(client, world, contract) -> BankApi:
 @pytest.fixture(scope="session")
 def register(client, world) -> RegisterApi:
     return RegisterApi(client, world)
+
+
+@pytest.fixture(scope="session")
+def nav_api(make_app, contract) -> BankApi:
+    """A BankApi calling as NAV under its v1 rules (app built with nav_v1=True): no period window of its own, for
+    histories older than Skatt-Kontroll's 10 years."""
+    app = make_app(nav_v1=True)
+    return BankApi(app.test_client(), app.extensions["dsop"].world, contract, headers=NAV_HEADERS)
 
 
 @pytest.fixture(scope="session")

@@ -41,16 +41,23 @@ TEN_YEARS = ("2015-07-01", T)
 YEAR_2024 = ("2024-01-01", "2024-12-31")
 TODAY_ONLY = (T, T)
 
-#: The Skatt-Kontroll mandate as spec/services.md §2.1 encodes it (so the tests keep passing once mandates are
-#: checked against the consumer's services).
+#: The tests run as Skatt-Kontroll (spec/services.md §2.1): its mandate as §2.1 encodes it (variant A) and the
+#: RequesterID the profile requires. Its window reaches 10 years back (2015-06-30).
 MANDATE = ("Skatteforvaltningsloven%20%C2%A7%2010-2%20f%C3%B8rste%20ledd%2C%20jf.%20%C2%A7%2010-14%2C%20jf."
            "%20skatteforvaltningsforskriften%20%C2%A7%2010-2-1")
 HEADERS = {
     "AccountInfoRequestID": "d4a820ca-ddde-41ed-b5ea-0242ac120002",
     "CorrelationID": "14fbc062-aacb-4449-93c1-85c352d387a4",
     "Legal-Mandate": MANDATE,
+    "RequesterID": "caseworker-7f3a",
     "Accept": "application/json",
 }
+#: NAV-kontroll under its v1 rules (an app built with nav_v1=True): no period window of its own, so requests
+#: about periods older than Skatt's 10 years can be made. Merged over HEADERS (RequesterID is simply ignored).
+NAV_MANDATE = "Folketrygdloven%20%C2%A7%2021-4%20f%C3%B8rste%20ledd"
+NAV_HEADERS = {"Legal-Mandate": NAV_MANDATE}
+#: Only Politi-Utlevering may ask the register which bank services an account number (spec/services.md §2.2).
+POLITI_MANDATE = "Straffeprosessloven%20%C2%A7210%20(3)%20f%C3%B8rste%20punktum"
 
 # ----------------------------------------------------------------------------------------------------------
 #  The test world. Dates are relative to today = 2025-06-30 unless written out.
@@ -67,6 +74,8 @@ banks:
   - {id: kfr, name: KFR FINANS AS, registration_numbers: ["9970"], register: kfr}
 consumers:
   - {id: skatteetaten, name: Skatteetaten, org_number: "974761076", services: [skatt]}
+  - {id: nav, name: NAV, org_number: "889640782", services: [nav]}
+  - {id: politiet, name: Politi- og lensmannsetaten, org_number: "915429785", services: [politi]}
 people:
   - {id: ola, name: Ola Felles}                      # primary owner of the joint account; main borrower
   - {id: eva, name: Eva Felles}                      # secondary owner of the joint account only
@@ -457,8 +466,9 @@ def assert_valid(schema: dict, body, what: str = "body") -> None:
 class BankApi:
     """Calls a fake bank the way a consumer does, checking every answer against the contract."""
 
-    def __init__(self, client, world, contract: BankContract, *, validate: bool = True):
+    def __init__(self, client, world, contract: BankContract, *, validate: bool = True, headers: dict | None = None):
         self.client, self.world, self.contract, self.validate = client, world, contract, validate
+        self.headers = {**HEADERS, **(headers or {})}  # sent on every call unless overridden or dropped
 
     # identifiers -----------------------------------------------------------------------------------------
     def org(self, bank_id: str) -> str:
@@ -477,7 +487,7 @@ class BankApi:
     def call(self, bank_id: str, path: str, query=None, headers=None, *, method: str = "GET", drop=(),
              check: bool | None = None, base: str | None = None):
         """`path` relative to the bank base; `query` a dict or list of pairs; `drop` header names to leave out."""
-        sent = {k: v for k, v in {**HEADERS, **(headers or {})}.items() if k not in drop}
+        sent = {k: v for k, v in {**self.headers, **(headers or {})}.items() if k not in drop}
         url = (base if base is not None else self.base(bank_id)) + path
         if query:
             url += ("&" if "?" in path else "?") + urlencode(query)
@@ -573,7 +583,8 @@ class RegisterApi:
         self.client, self.world = client, world
 
     def call(self, endpoint: str, query=None, headers=None, *, method: str = "GET", drop=()):
-        sent = {k: v for k, v in {**HEADERS, **(headers or {})}.items() if k not in drop}
+        defaults = {**HEADERS, "Legal-Mandate": POLITI_MANDATE} if endpoint == "accountServicingProvider" else HEADERS
+        sent = {k: v for k, v in {**defaults, **(headers or {})}.items() if k not in drop}
         url = f"{self.PREFIX}/{endpoint}" + (f"?{urlencode(query)}" if query else "")
         response = self.client.open(url, method=method, headers=sent)
         assert response.status_code < 500, f"HTTP {response.status_code}: {response.data[:300]!r}"

@@ -31,6 +31,10 @@ def free_port() -> int:
 def running_server(scenario: Path, workers: int = 1, extra: tuple = ()):
     port = free_port()
     exe = Path(sys.executable).with_name("dsop-sandbox")
+    if "--state-dir" not in extra:  # never the user's ~/.local/state: a fresh request log and clock per server
+        import tempfile
+
+        extra = (*extra, "--state-dir", tempfile.mkdtemp(prefix="dsop-e2e-state-"))
     proc = subprocess.Popen([str(exe), "serve", "--scenario", str(scenario), "--port", str(port),
                              "--workers", str(workers), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

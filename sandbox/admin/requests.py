@@ -1,0 +1,132 @@
+"""`/sandbox/v1/requests` and `/sandbox/v1/cases/{AccountInfoRequestID}`: the request log (sandbox/audit.py).
+
+- `GET /sandbox/v1/requests`: newest first, filtered by `case` (AccountInfoRequestID), `correlationId`,
+  `consumer` (org number or consumer id), `bank` (org number or bank id), `status` (`500`, `5xx`, `error`,
+  `ok`, `dropped`), `api` and `endpoint`; `limit` (1–500, default 50) rows per page, the next page through
+  the `next` link (an id cursor, `before`).
+- `GET /sandbox/v1/requests/{id}`: one row.
+- `GET /sandbox/v1/cases/{AccountInfoRequestID}`: every request of one case, across the register and the
+  banks, in the order they were served (`limit` up to 10000, next page through `after`).
+- `DELETE /sandbox/v1/requests`: empty the log (workshops; protect the server with --admin-token).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, request
+
+from sandbox.web import json_response
+
+bp = Blueprint("admin_requests", __name__, url_prefix="/sandbox/v1")
+
+_CAMEL = {
+    "sandbox_date": "sandboxDate", "error_code": "errorCode", "correlation_id": "correlationId",
+    "case_id": "accountInfoRequestId", "legal_mandate": "legalMandate",
+    "additional_reference_id_type": "additionalReferenceIdType", "additional_reference_id": "additionalReferenceId",
+    "requester_id": "requesterId", "account_reference": "accountReference", "from_date": "fromDate",
+    "to_date": "toDate", "result_count": "resultCount", "response_status": "responseStatus",
+    "latency_ms": "latencyMs",
+}
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str):
+        self.status, self.message = status, message
+
+
+@bp.errorhandler(_Refused)
+def _refused(exc: _Refused):
+    return json_response({"error": exc.status, "message": exc.message}, exc.status)
+
+
+def _log():
+    audit = current_app.extensions.get("sandbox.audit")
+    if audit is None:
+        raise _Refused(404, "the request log is off: the server runs with --no-audit")
+    return audit
+
+
+def wire(row: dict) -> dict:
+    return {_CAMEL.get(k, k): v for k, v in row.items()}
+
+
+def _int(name: str, default: int | None, low: int, high: int) -> int | None:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise _Refused(400, f"{name} must be a whole number from {low} to {high}")
+    return int(raw)
+
+
+def _bank_org(value: str | None) -> str | None:
+    if not value:
+        return None
+    world = current_app.extensions["dsop"].world
+    bank = world.banks.get(value)
+    return bank.org_number if bank is not None else value
+
+
+def _consumer_org(value: str | None) -> str | None:
+    if not value:
+        return None
+    world = current_app.extensions["dsop"].world
+    consumer = world.consumers.get(value)
+    return consumer.org_number if consumer is not None else value
+
+
+@bp.get("/requests")
+def list_requests():
+    """The request log, newest first, filtered and paginated."""
+    audit = _log()
+    limit = _int("limit", 50, 1, 500)
+    filters = {"case": request.args.get("case") or request.args.get("accountInfoRequestId"),
+               "correlation_id": request.args.get("correlationId"),
+               "consumer": _consumer_org(request.args.get("consumer")),
+               "bank": _bank_org(request.args.get("bank")),
+               "api": request.args.get("api"), "endpoint": request.args.get("endpoint")}
+    try:
+        rows = audit.query(limit=limit + 1, before=_int("before", None, 1, 2**62),
+                           status=request.args.get("status"), **filters)
+    except ValueError as exc:
+        raise _Refused(400, str(exc)) from None
+    links = [{"rel": "self", "href": request.full_path.rstrip("?")}]
+    if len(rows) > limit:
+        rows = rows[:limit]
+        query = [(k, v) for k, v in request.args.items() if k != "before"] + [("before", rows[-1]["id"])]
+        links.append({"rel": "next", "href": f"{request.path}?{urlencode(query)}"})
+    return json_response({"requests": [wire(r) for r in rows], "count": len(rows), "links": links})
+
+
+@bp.get("/requests/<int:row_id>")
+def show_request(row_id: int):
+    """One row of the request log."""
+    row = _log().get(row_id)
+    if row is None:
+        raise _Refused(404, f"no request {row_id} in the log")
+    return json_response(wire(row))
+
+
+@bp.delete("/requests")
+def clear_requests():
+    """Empty the request log."""
+    return json_response({"deleted": _log().clear()})
+
+
+@bp.get("/cases/<case_id>")
+def show_case(case_id: str):
+    """Every request of one case (AccountInfoRequestID) across the register and the banks, in order."""
+    audit = _log()
+    limit = _int("limit", 1000, 1, 10000)
+    rows = audit.case(case_id, limit=limit + 1, after=_int("after", None, 0, 2**62))
+    links = [{"rel": "self", "href": request.full_path.rstrip("?")}]
+    if len(rows) > limit:
+        rows = rows[:limit]
+        query = [(k, v) for k, v in request.args.items() if k != "after"] + [("after", rows[-1]["id"])]
+        links.append({"rel": "next", "href": f"{request.path}?{urlencode(query)}"})
+    return json_response({
+        "accountInfoRequestId": case_id, "count": len(rows),
+        "banks": sorted({r["bank"] for r in rows if r["bank"]}),
+        "consumers": sorted({r["consumer"] for r in rows if r["consumer"]}),
+        "requests": [wire(r) for r in rows], "links": links})

@@ -1,0 +1,572 @@
+"""Token checks of every API (DESIGN D11, D12; spec/protocol.md §2.5, §3.7.4, §4.1; docs/maskinporten.md).
+
+One table of unusable tokens (→ 401) and one of valid tokens that do not grant the call (→ 403), each row named
+for the rule it checks, run against every bank endpoint and both register endpoints. Every row checks the status,
+the wire code, that the body validates (bank: Bank_v2.yaml through `BankApi`; owners and register: the shapes in
+support.py; accountServicingProvider's 401: its own `{"statusCode", "message"}` body) and that the bearer token
+appears nowhere: not in the body, not in a header, not in a log record, not in the state store (audit log).
+
+Bad tokens are forged here with joserfc, or by hand where joserfc refuses (`alg: none`, HS256 key confusion).
+The helpers of this module (the valid Skatt-Kontroll request, `Forge`, the targets) are also used by
+test_jwe.py: adjust the valid request here when the service profiles change.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from joserfc import jwe, jwt
+from joserfc.jwk import RSAKey
+
+from sandbox.maskinporten.tokens import SCOPE_ACCOUNT_PROVIDER, SCOPE_BANK, SCOPE_RELATIONS
+
+from .support import (
+    BANK_ERROR_SCHEMA, HEADERS, POLITI_MANDATE, REGISTER_ERROR_SCHEMA, T, BankApi, assert_valid,
+)
+
+# ----------------------------------------------------------------------------------------------------------
+#  The one valid request of these tests (adjust HERE when the service profiles change)
+# ----------------------------------------------------------------------------------------------------------
+#: Skatteetaten under Skatt-Kontroll (spec/services.md §2.1): support.HEADERS carries its Legal-Mandate, the two
+#: UUIDs and Accept: application/json; the RequesterID Skatt requires is set here too, so these tests do not depend
+#: on HEADERS having one.
+CONSUMER_ORG = "974761076"
+CONSUMER_CLIENT_ID = "skatteetaten"
+#: An organisation number that is no consumer of the scenario (checked by the `issuer` fixture).
+STRANGER_ORG = "999999999"
+#: NAV: a consumer of the scenario, but not entitled to Skatt-Kontroll, the service VALID_HEADERS' mandate names.
+UNENTITLED_ORG = "889640782"
+VALID_HEADERS = {**HEADERS, "RequesterID": "saksbehandler-auth-tests"}
+PERIOD = {"fromDate": "2024-01-01", "toDate": T}
+BANK = "alpha"  # the bank the tables call; "beta" is the other bank of the scenario
+PARTY = "ola"
+ACCOUNT = "joint"  # Ola's joint account at alpha (cards, two owners)
+
+BANK_ENDPOINTS = ("accounts", "details", "transactions", "cards", "roles", "owners")
+REGISTER_ENDPOINTS = ("customerRelationships", "accountServicingProvider")
+
+
+@dataclass(frozen=True)
+class Refs:
+    party: str  # PartyID
+    reference: str  # accountReference of ACCOUNT for PARTY
+    number: str  # account number of ACCOUNT (Owners)
+
+
+def bank_request(endpoint: str, refs: Refs) -> tuple[str, dict, dict]:
+    """(path relative to the bank's base URL, query, extra headers) of a valid request to `endpoint`."""
+    if endpoint == "accounts":
+        return "/accounts", {**PERIOD, "OnlyPrimaryOwner": "false"}, {"PartyID": refs.party}
+    if endpoint == "details":
+        return f"/accounts/{refs.reference}", PERIOD, {}
+    if endpoint == "owners":
+        return f"/accounts/{refs.number}/owners", PERIOD, {}
+    return f"/accounts/{refs.reference}/{endpoint}", PERIOD, {}
+
+
+def register_request(endpoint: str, refs: Refs) -> tuple[str, dict, dict]:
+    """(URL, query, headers) of a valid register request (no Authorization)."""
+    url = f"/kar-ws/api/v2/customers/{endpoint}"
+    if endpoint == "customerRelationships":
+        return url, PERIOD, {**VALID_HEADERS, "CustomerID": refs.party}
+    return url, {}, {**VALID_HEADERS, "AccountID": refs.number}
+
+
+# ----------------------------------------------------------------------------------------------------------
+#  Forging tokens
+# ----------------------------------------------------------------------------------------------------------
+DROP = object()  # "leave this claim out"
+
+
+def b64url(data) -> str:
+    raw = data if isinstance(data, bytes) else json.dumps(data).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+@cache
+def stranger_key() -> RSAKey:
+    """An RSA key the sandbox has never seen."""
+    key = RSAKey.generate_key(2048)
+    key.ensure_kid()
+    return key
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one API expects of a token, and audiences/scopes that are someone else's."""
+
+    aud: str
+    scope: str
+    other_scope: str  # a scope of the sandbox that is not this endpoint's
+    other_api_aud: str  # the audience of another API of the same sandbox
+    sibling_aud: str  # the same kind of API, elsewhere (another bank; another register)
+
+
+class Forge:
+    """Access tokens with any claims, signed with the issuer's key (or not)."""
+
+    def __init__(self, issuer):
+        self.issuer = issuer
+
+    def claims(self, target: Target, **over) -> dict:
+        """The claims of a valid token for `target`; `over` replaces claims (DROP removes one; a callable gets `now`)."""
+        now = int(time.time())
+        claims = {"iss": self.issuer.issuer, "aud": target.aud, "scope": target.scope,
+                  "consumer": {"authority": "iso6523-actorid-upis", "ID": f"0192:{CONSUMER_ORG}"},
+                  "client_id": CONSUMER_CLIENT_ID, "client_amr": "private_key_jwt", "token_type": "Bearer",
+                  "iat": now, "exp": now + 120, "jti": str(uuid.uuid4())}
+        for name, value in over.items():
+            if value is DROP:
+                claims.pop(name, None)
+            else:
+                claims[name] = value(now) if callable(value) else value
+        return claims
+
+    def sign(self, claims: dict, key: RSAKey | None = None, header: dict | None = None) -> str:
+        key = key or self.issuer.key
+        header = header or {"alg": "RS256", "typ": "JWT", "kid": key.kid}
+        return jwt.encode(header, claims, key, algorithms=[header["alg"]])
+
+    def token(self, target: Target, **over) -> str:
+        return self.sign(self.claims(target, **over))
+
+    # tokens joserfc will not make ----------------------------------------------------------------------
+    def unsigned(self, target: Target) -> str:
+        """`alg: none`, built by hand: header.payload. with an empty signature."""
+        return f"{b64url({'alg': 'none', 'typ': 'JWT'})}.{b64url(self.claims(target))}."
+
+    def hs256_with_public_key(self, target: Target) -> str:
+        """Key confusion: HS256 with the issuer's public key (PEM) as the HMAC secret."""
+        secret = self.issuer.key.raw_value.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+        signing_input = f"{b64url({'alg': 'HS256', 'typ': 'JWT'})}.{b64url(self.claims(target))}"
+        signature = hmac.new(secret, signing_input.encode(), hashlib.sha256).digest()
+        return f"{signing_input}.{b64url(signature)}"
+
+    def encrypted_not_signed(self, target: Target) -> str:
+        """A JWE of the claims to the issuer's public key: anyone can make one."""
+        public = RSAKey.import_key(self.issuer.key.as_dict(private=False))
+        return jwe.encrypt_compact({"alg": "RSA-OAEP-256", "enc": "A128CBC-HS256"}, json.dumps(self.claims(target)),
+                                   public, algorithms=["RSA-OAEP-256", "A128CBC-HS256"])
+
+    def tampered(self, target: Target) -> str:
+        """A valid token whose payload was changed afterwards (scope widened), signature kept."""
+        header, _, signature = self.token(target, scope="bits:somethingelse").split(".")
+        return f"{header}.{b64url(self.claims(target))}.{signature}"
+
+
+def garbage() -> str:
+    return f"garbled-{uuid.uuid4().hex}"
+
+
+def bearer(token: str) -> str:
+    return f"Bearer {token}"
+
+
+#: Tokens that are no usable access token → 401 (bank ACC-010; register 401). (rule, Authorization or None)
+UNUSABLE = [
+    ("missing-authorization-header", lambda f, t: None),
+    ("bearer-without-token", lambda f, t: "Bearer "),
+    ("valid-token-under-basic-scheme", lambda f, t: "Basic " + f.token(t)),
+    ("valid-token-without-scheme", lambda f, t: f.token(t)),
+    ("garbled-not-a-jwt", lambda f, t: bearer(garbage())),
+    ("garbled-segments-not-base64", lambda f, t: bearer(f"{garbage()}!.{garbage()}!.{garbage()}!")),
+    ("garbled-header-not-json", lambda f, t: bearer(f"{b64url(b'{not json')}.{b64url(f.claims(t))}.{garbage()}")),
+    ("garbled-two-segments", lambda f, t: bearer(f.token(t).rsplit(".", 1)[0])),
+    ("garbled-truncated-signature", lambda f, t: bearer(f.token(t)[:-6])),
+    ("payload-tampered-after-signing", lambda f, t: bearer(f.tampered(t))),
+    ("alg-none-unsigned", lambda f, t: bearer(f.unsigned(t))),
+    ("alg-hs256-with-public-key-as-secret", lambda f, t: bearer(f.hs256_with_public_key(t))),
+    ("jwe-instead-of-signed-jwt", lambda f, t: bearer(f.encrypted_not_signed(t))),
+    ("wrong-key", lambda f, t: bearer(f.sign(f.claims(t), stranger_key()))),
+    ("wrong-key-claiming-issuer-kid",
+     lambda f, t: bearer(f.sign(f.claims(t), stranger_key(), {"alg": "RS256", "kid": f.issuer.key.kid}))),
+    ("wrong-key-without-kid", lambda f, t: bearer(f.sign(f.claims(t), stranger_key(), {"alg": "RS256"}))),
+    ("expired", lambda f, t: bearer(f.token(t, iat=lambda now: now - 180, exp=lambda now: now - 60))),
+    ("exp-missing", lambda f, t: bearer(f.token(t, exp=DROP))),
+    ("exp-not-a-number", lambda f, t: bearer(f.token(t, exp=lambda now: str(now + 120)))),
+    ("not-yet-valid-iat-in-future",
+     lambda f, t: bearer(f.token(t, iat=lambda now: now + 600, exp=lambda now: now + 720))),
+    ("not-yet-valid-nbf-in-future", lambda f, t: bearer(f.token(t, nbf=lambda now: now + 600))),
+    ("wrong-iss-real-maskinporten", lambda f, t: bearer(f.token(t, iss="https://test.maskinporten.no/"))),
+    ("iss-missing", lambda f, t: bearer(f.token(t, iss=DROP))),
+    ("aud-missing", lambda f, t: bearer(f.token(t, aud=DROP))),
+    ("aud-of-another-api", lambda f, t: bearer(f.token(t, aud=t.other_api_aud))),
+    ("aud-of-a-sibling", lambda f, t: bearer(f.token(t, aud=t.sibling_aud))),
+    ("aud-below-the-base-url", lambda f, t: bearer(f.token(t, aud=t.aud + "/accounts"))),
+    ("aud-other-host", lambda f, t: bearer(f.token(t, aud="https://bank.no/dsop/"))),
+]
+
+#: Valid tokens that do not grant the call → 403 (bank ACC-011; register ERR-001).
+NOT_GRANTED = [
+    ("scope-of-another-endpoint", lambda f, t: bearer(f.token(t, scope=t.other_scope))),
+    ("scope-missing", lambda f, t: bearer(f.token(t, scope=DROP))),
+    ("scope-lookalike", lambda f, t: bearer(f.token(t, scope=t.scope + "x"))),
+    ("consumer-claim-missing", lambda f, t: bearer(f.token(t, consumer=DROP))),
+    ("consumer-not-in-scenario", lambda f, t: bearer(f.token(
+        t, consumer={"authority": "iso6523-actorid-upis", "ID": f"0192:{STRANGER_ORG}"}))),
+    ("consumer-not-entitled-to-the-mandates-service", lambda f, t: bearer(f.token(
+        t, consumer={"authority": "iso6523-actorid-upis", "ID": f"0192:{UNENTITLED_ORG}"}, client_id="nav"))),
+    ("consumer-id-without-0192-prefix", lambda f, t: bearer(f.token(
+        t, consumer={"authority": "iso6523-actorid-upis", "ID": CONSUMER_ORG}))),
+]
+
+#: Valid tokens in forms the APIs must accept (docs/maskinporten.md).
+ACCEPTED = [
+    ("plain", lambda f, t: bearer(f.token(t))),
+    ("scheme-in-lower-case", lambda f, t: "bearer " + f.token(t)),
+    ("aud-with-trailing-slash", lambda f, t: bearer(f.token(t, aud=t.aud + "/"))),
+    ("aud-as-list-with-another-api", lambda f, t: bearer(f.token(t, aud=[t.other_api_aud, t.aud]))),
+    ("several-scopes", lambda f, t: bearer(f.token(t, scope=f"{t.other_scope} {t.scope}"))),
+    ("with-supplier", lambda f, t: bearer(f.token(
+        t, supplier={"authority": "iso6523-actorid-upis", "ID": "0192:991825827"}))),
+    ("expired-within-leeway", lambda f, t: bearer(f.token(t, iat=lambda now: now - 120, exp=lambda now: now - 2))),
+]
+
+
+def params(rows):
+    return [pytest.param(make, id=rule) for rule, make in rows]
+
+
+# ----------------------------------------------------------------------------------------------------------
+#  Never echoed, never logged
+# ----------------------------------------------------------------------------------------------------------
+def secret_of(authorization: str | None) -> str | None:
+    """The token part of an Authorization value (the whole value when it has no scheme)."""
+    if not authorization:
+        return None
+    scheme, _, rest = authorization.partition(" ")
+    secret = rest.strip() if rest.strip() else scheme
+    return secret if len(secret) >= 20 else None  # too short to be told apart from ordinary text
+
+
+def assert_not_leaked(secret: str | None, response, caplog, state_dir: Path) -> None:
+    """The token is in no response body or header, no log record and no file of the state store."""
+    if secret is None:
+        return
+    assert secret not in response.get_data(as_text=True), "the token is echoed in the body"
+    for name, value in response.headers.items():
+        assert secret not in value, f"the token is echoed in the {name} header"
+    assert secret not in caplog.text, "the token is in the log"
+    for record in caplog.records:
+        assert secret not in record.getMessage() and secret not in (record.exc_text or ""), "the token is logged"
+    for path in state_dir.iterdir():
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), f"the token is stored in {path.name}"
+
+
+@pytest.fixture
+def logs(caplog):
+    caplog.set_level(logging.DEBUG)
+    return caplog
+
+
+# ----------------------------------------------------------------------------------------------------------
+#  Fixtures
+# ----------------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def auth_app(make_app):
+    return make_app(auth=True)
+
+
+@pytest.fixture(scope="session")
+def issuer(auth_app):
+    world = auth_app.extensions["dsop"].world
+    services = {c.org_number: c.services for c in world.consumers.values()}
+    assert STRANGER_ORG not in services and "skatt" in services[CONSUMER_ORG]
+    assert "skatt" not in services[UNENTITLED_ORG]
+    return auth_app.extensions["dsop"].maskinporten
+
+
+@pytest.fixture(scope="session")
+def forge(issuer) -> Forge:
+    return Forge(issuer)
+
+
+@pytest.fixture(scope="session")
+def state_dir(auth_app) -> Path:
+    return Path(auth_app.extensions["dsop"].state.directory)
+
+
+@pytest.fixture(scope="session")
+def auth_api(auth_app, contract) -> BankApi:
+    return BankApi(auth_app.test_client(), auth_app.extensions["dsop"].world, contract)
+
+
+@pytest.fixture(scope="session")
+def targets(auth_api: BankApi, issuer) -> dict[str, Target]:
+    bank = issuer.bank_audience(auth_api.org(BANK))
+    register = issuer.register_audience()
+    foreign_register = register.replace("://", "://register.", 1)
+    return {
+        "bank": Target(bank, SCOPE_BANK, SCOPE_RELATIONS, register, issuer.bank_audience(auth_api.org("beta"))),
+        "customerRelationships": Target(register, SCOPE_RELATIONS, SCOPE_BANK, bank, foreign_register),
+        # Skatteetaten's ordinary register token (bits:kundeforhold) lacks the scope of this endpoint.
+        "accountServicingProvider": Target(register, SCOPE_ACCOUNT_PROVIDER, SCOPE_RELATIONS, bank, foreign_register),
+    }
+
+
+@pytest.fixture(scope="session")
+def refs(auth_api: BankApi, forge: Forge, targets) -> Refs:
+    """Ola's joint account at alpha, as a consumer with a valid token finds it."""
+    auth = {"Authorization": bearer(forge.token(targets["bank"]))}
+    party = auth_api.pid(PARTY)
+    path, query, extra = bank_request("accounts", Refs(party, "", ""))
+    response = auth_api.call(BANK, path, query, {**VALID_HEADERS, **extra, **auth})
+    number = auth_api.number(ACCOUNT)
+    listed = {a["accountIdentifier"]: a["accountReference"] for a in auth_api.ok(response)["accounts"]}
+    assert number in listed, f"{ACCOUNT} is not in {PARTY}'s accounts at {BANK}"
+    return Refs(party, listed[number], number)
+
+
+def call_bank(api: BankApi, refs: Refs, endpoint: str, authorization: str | None, *, check: bool = True, **more):
+    path, query, extra = bank_request(endpoint, refs)
+    headers = {**VALID_HEADERS, **extra, **more}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    return api.call(BANK, path, query, headers, check=check)
+
+
+def call_register(client, refs: Refs, endpoint: str, authorization: str | None, **more):
+    url, query, headers = register_request(endpoint, refs)
+    headers = {**headers, **more}
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    return client.get(url, query_string=query, headers=headers)
+
+
+ACCOUNT_SERVICING_401_SCHEMA = {
+    "type": "object", "additionalProperties": False, "required": ["statusCode", "message"],
+    "properties": {"statusCode": {"const": 401},
+                   "message": {"type": "string", "pattern": "^Unauthorized. Access token is missing or invalid"}},
+}
+
+
+def check_register_error(endpoint: str, response, status: int) -> dict:
+    assert response.status_code == status, f"HTTP {response.status_code}: {response.data[:300]!r}"
+    assert response.mimetype == "application/json", response.content_type
+    body = json.loads(response.data)
+    if status == 401 and endpoint == "accountServicingProvider":
+        assert_valid(ACCOUNT_SERVICING_401_SCHEMA, body, "accountServicingProvider 401")
+    else:
+        assert_valid(REGISTER_ERROR_SCHEMA, body, f"{endpoint} {status}")
+        assert body["errorCode"] == "ERR-001", body
+    return body
+
+
+# ----------------------------------------------------------------------------------------------------------
+#  Banks
+# ----------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("make", params(UNUSABLE))
+@pytest.mark.parametrize("endpoint", BANK_ENDPOINTS)
+def test_bank_unusable_token_401_ACC_010(auth_api, forge, targets, refs, state_dir, logs, endpoint, make):
+    authorization = make(forge, targets["bank"])
+    response = call_bank(auth_api, refs, endpoint, authorization)  # validates the body (Bank_v2.yaml / owners)
+    assert response.status_code == 401, response.data
+    assert response.get_json()["code"] == "ACC-010"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer"), "401 must carry a Bearer challenge (RFC 6750)"
+    assert "Sandbox-Auth" not in response.headers
+    assert_not_leaked(secret_of(authorization), response, logs, state_dir)
+
+
+@pytest.mark.parametrize("make", params(NOT_GRANTED))
+@pytest.mark.parametrize("endpoint", BANK_ENDPOINTS)
+def test_bank_token_not_granting_the_call_403_ACC_011(auth_api, forge, targets, refs, state_dir, logs, endpoint, make):
+    authorization = make(forge, targets["bank"])
+    response = call_bank(auth_api, refs, endpoint, authorization)
+    assert response.status_code == 403, response.data
+    assert response.get_json()["code"] == "ACC-011"
+    assert_not_leaked(secret_of(authorization), response, logs, state_dir)
+
+
+@pytest.mark.parametrize("endpoint", BANK_ENDPOINTS)
+def test_bank_valid_token_is_served_on_every_endpoint(auth_api, forge, targets, refs, state_dir, logs, endpoint):
+    authorization = bearer(forge.token(targets["bank"]))
+    response = call_bank(auth_api, refs, endpoint, authorization)
+    assert response.status_code == 200, response.data
+    assert "Sandbox-Auth" not in response.headers, "Sandbox-Auth is only sent with --auth off"
+    assert_not_leaked(secret_of(authorization), response, logs, state_dir)
+
+
+@pytest.mark.parametrize("make", params(ACCEPTED))
+def test_bank_accepts_valid_token_forms(auth_api, forge, targets, refs, make):
+    response = call_bank(auth_api, refs, "accounts", make(forge, targets["bank"]))
+    assert response.status_code == 200, response.data
+
+
+def test_bank_token_is_reusable_while_valid(auth_api, forge, targets, refs):
+    """spec/protocol.md §4.1: a token may be reused for several requests while it lives."""
+    authorization = bearer(forge.token(targets["bank"]))
+    for endpoint in ("accounts", "details", "accounts"):
+        assert call_bank(auth_api, refs, endpoint, authorization).status_code == 200
+
+
+def test_bank_token_issued_in_the_future_401_even_with_past_nbf(auth_api, forge, targets, refs):
+    token = forge.token(targets["bank"], iat=lambda now: now + 600, nbf=lambda now: now - 10,
+                        exp=lambda now: now + 720)
+    response = call_bank(auth_api, refs, "accounts", bearer(token))
+    assert response.status_code == 401, response.data
+
+
+def test_bank_checks_the_token_before_the_request(auth_api, refs):
+    """No token and a broken request: the 401 comes first, so an unauthenticated caller learns nothing."""
+    response = call_bank(auth_api, refs, "accounts", None, PartyID="not-a-party")
+    assert response.status_code == 401
+    response = auth_api.call(BANK, "/accounts/forged-reference/transactions", PERIOD, VALID_HEADERS)
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("endpoint", BANK_ENDPOINTS)
+def test_bank_500_does_not_echo_or_log_the_token(auth_api, forge, targets, refs, state_dir, logs, monkeypatch,
+                                                  contract, endpoint):
+    """An unexpected failure after the token check: 500 ACC-100, logged with its traceback, without the token."""
+    rules = auth_api.client.application.extensions["dsop"].bank
+    method = {"accounts": "list_accounts", "details": "account_details"}.get(endpoint, endpoint)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("injected failure in the bank rules")
+
+    monkeypatch.setattr(rules, method, boom)
+    authorization = bearer(forge.token(targets["bank"]))
+    response = call_bank(auth_api, refs, endpoint, authorization, check=False)
+    assert response.status_code == 500, response.data
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert not contract.strict_errors("Error", body), body
+    assert_valid(BANK_ERROR_SCHEMA, body, "bank 500")
+    assert body["code"] in ("ACC-100", "ACC-500")
+    assert "injected failure in the bank rules" in logs.text, "the failure must be logged (with its traceback)"
+    assert_not_leaked(secret_of(authorization), response, logs, state_dir)
+
+
+# ----------------------------------------------------------------------------------------------------------
+#  The register
+# ----------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("make", params(UNUSABLE))
+@pytest.mark.parametrize("endpoint", REGISTER_ENDPOINTS)
+def test_register_unusable_token_401(auth_app, forge, targets, refs, state_dir, logs, endpoint, make):
+    """customerRelationships: 401 ERR-001 body; accountServicingProvider: its own {"statusCode": 401, ...}."""
+    authorization = make(forge, targets[endpoint])
+    response = call_register(auth_app.test_client(), refs, endpoint, authorization)
+    check_register_error(endpoint, response, 401)
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "Sandbox-Auth" not in response.headers
+    assert_not_leaked(secret_of(authorization), response, logs, state_dir)
+
+
+@pytest.mark.parametrize("make", params(NOT_GRANTED))
+@pytest.mark.parametrize("endpoint", REGISTER_ENDPOINTS)
+def test_register_token_not_granting_the_call_403_ERR_001(auth_app, forge, targets, refs, state_dir, logs, endpoint,
+                                                          make):
+    authorization = make(forge, targets[endpoint])
+    response = call_register(auth_app.test_client(), refs, endpoint, authorization)
+    check_register_error(endpoint, response, 403)
+    assert_not_leaked(secret_of(authorization), response, logs, state_dir)
+
+
+def test_account_servicing_provider_refuses_skatteetatens_register_token_403_ERR_001(auth_app, forge, targets, refs):
+    """The brief's example: Skatteetaten's ordinary register token (bits:kundeforhold) is not enough."""
+    token = forge.token(targets["customerRelationships"])
+    response = call_register(auth_app.test_client(), refs, "accountServicingProvider", bearer(token))
+    body = check_register_error("accountServicingProvider", response, 403)
+    assert SCOPE_ACCOUNT_PROVIDER in body["errorMessage"]
+
+
+def test_customer_relationships_valid_token_is_served(auth_app, forge, targets, refs, state_dir, logs):
+    authorization = bearer(forge.token(targets["customerRelationships"]))
+    response = call_register(auth_app.test_client(), refs, "customerRelationships", authorization)
+    assert response.status_code == 200, response.data
+    assert "Sandbox-Auth" not in response.headers
+    assert_not_leaked(secret_of(authorization), response, logs, state_dir)
+
+
+def test_account_servicing_provider_valid_token_passes_the_token_check(auth_app, forge, targets, refs):
+    """With the right scope and aud the next check answers: a malformed AccountID → 400 ERR-004."""
+    authorization = bearer(forge.token(targets["accountServicingProvider"]))
+    response = call_register(auth_app.test_client(), refs, "accountServicingProvider", authorization,
+                             AccountID="12")
+    assert response.status_code == 400, response.data
+    assert response.get_json()["errorCode"] == "ERR-004"
+
+
+def test_account_servicing_provider_serves_politiet_with_its_scope(auth_app, forge, targets, refs):
+    """The positive control of the 403 above: Politiet's token carries bits:kundeforhold.konto."""
+    token = forge.token(targets["accountServicingProvider"],
+                        consumer={"authority": "iso6523-actorid-upis", "ID": "0192:915429785"}, client_id="politiet")
+    response = call_register(auth_app.test_client(), refs, "accountServicingProvider", bearer(token),
+                             **{"Legal-Mandate": POLITI_MANDATE})
+    assert response.status_code == 200, response.data
+
+
+@pytest.mark.parametrize("make", params(ACCEPTED))
+def test_customer_relationships_accepts_valid_token_forms(auth_app, forge, targets, refs, make):
+    response = call_register(auth_app.test_client(), refs, "customerRelationships", make(forge, targets["customerRelationships"]))
+    assert response.status_code == 200, response.data
+
+
+def test_register_500_does_not_echo_or_log_the_token(auth_app, forge, targets, refs, state_dir, logs, monkeypatch):
+    rules = auth_app.extensions["dsop"].register
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("injected failure in the register rules")
+
+    monkeypatch.setattr(rules, "customer_relationships", boom)
+    authorization = bearer(forge.token(targets["customerRelationships"]))
+    response = call_register(auth_app.test_client(), refs, "customerRelationships", authorization)
+    assert response.status_code == 500, response.data
+    assert response.mimetype == "application/json"
+    assert_valid(REGISTER_ERROR_SCHEMA, response.get_json(), "register 500")
+    assert "injected failure in the register rules" in logs.text
+    assert_not_leaked(secret_of(authorization), response, logs, state_dir)
+
+
+# ----------------------------------------------------------------------------------------------------------
+#  --auth off
+# ----------------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def open_app(make_app):
+    return make_app()  # auth=False (the tests/api default)
+
+
+@pytest.mark.parametrize("authorization", [None, "Bearer " + "garbled-but-ignored-0123456789"],
+                         ids=["no-token", "garbled-token-ignored"])
+@pytest.mark.parametrize("endpoint", BANK_ENDPOINTS)
+def test_auth_off_bank_serves_without_token_and_says_so(open_app, contract, refs, endpoint, authorization):
+    api = BankApi(open_app.test_client(), open_app.extensions["dsop"].world, contract)
+    response = call_bank(api, refs, endpoint, authorization)
+    assert response.status_code == 200, response.data
+    assert response.headers.get("Sandbox-Auth") == "off"
+
+
+def test_auth_off_register_serves_without_token_and_says_so(open_app, refs):
+    response = call_register(open_app.test_client(), refs, "customerRelationships", None)
+    assert response.status_code == 200, response.data
+    assert response.headers.get("Sandbox-Auth") == "off"
+
+
+def test_auth_off_says_so_on_errors_too(open_app, contract, refs):
+    api = BankApi(open_app.test_client(), open_app.extensions["dsop"].world, contract)
+    response = call_bank(api, refs, "accounts", None, PartyID="not-a-party")
+    assert response.status_code == 400
+    assert response.headers.get("Sandbox-Auth") == "off"
+
+
+@pytest.mark.parametrize("path", ["/health", "/altinn/v1/directharvest/Kontrollinformasjon",
+                                  "/maskinporten/.well-known/oauth-authorization-server"])
+def test_auth_on_never_sends_sandbox_auth(auth_app, path):
+    response = auth_app.test_client().get(path)
+    assert response.status_code == 200
+    assert "Sandbox-Auth" not in response.headers
+    if path == "/health":
+        assert response.get_json()["auth"] is True
+

@@ -1,0 +1,156 @@
+"""The benchmark's printed report: the tables and the targets of issue 8, each met or missed by how much."""
+
+from __future__ import annotations
+
+MB = 1024  # kB per MB (the /proc and ru_maxrss figures are in kB)
+LIMITED = ("register", "accounts", "details", "roles")  # p99 < 25 ms; full transaction pages are exempt
+
+
+def _ms(us) -> float:
+    return us / 1000
+
+
+def _pct(run: dict) -> str:
+    share = run.get("other_cpu_share")
+    return "?" if share is None else f"{100 * share:.0f}%"
+
+
+def _opt(value, fmt: str, scale: float = 1) -> str:
+    return "-" if value is None else format(value / scale, fmt)
+
+
+def _verdict(name: str, value, ok: bool, miss: str, shown: str) -> dict:
+    return {"target": name, "value": value, "met": ok, "shown": shown, "missed_by": None if ok else miss}
+
+
+def _at_least(name: str, value: float, limit: float) -> dict:
+    return _verdict(name, round(value, 3), value >= limit,
+                    f"{limit - value:.2f} below (needs {limit / value:.2f}x the throughput)" if value else "no value",
+                    f"{value:.2f}")
+
+
+def _under(name: str, value: float, limit: float, unit: str) -> dict:
+    return _verdict(name, round(value, 3), value < limit,
+                    f"{value - limit:.1f} {unit} over ({value / limit:.1f}x the limit)", f"{value:.1f} {unit}")
+
+
+def targets(results: dict) -> list[dict]:
+    out = []
+    load = results.get("load", {})
+
+    def ratio(ep):
+        return load[ep]["sandbox"]["rps"] / load[ep]["ceiling"]["rps"]
+
+    for ep, limit in (("accounts", 0.70), ("details", 0.70), ("transactions", 0.5)):
+        if ep in load:
+            out.append(_at_least(f"throughput sandbox/ceiling, {ep} >= {limit:.2f}", ratio(ep), limit))
+    for ep in LIMITED:
+        if ep in load:
+            out.append(_under(f"p99 at {results['settings']['connections']} connections, {ep} < 25 ms",
+                              _ms(load[ep]["sandbox"]["p99_us"]), 25, "ms"))
+    worlds = results.get("worlds", {})
+    big = worlds.get("100000 people")
+    if big:
+        out.append(_under("100k people: world loaded and built < 30 s", big["load_build_s"], 30, "s"))
+        if big["startup_s"] is not None:
+            out.append(_under("100k people: serve start-up (build + world digest) < 30 s [stricter reading]",
+                              big["startup_s"], 30, "s"))
+            out.append(_under("100k people: RSS per worker < 1.5 GB (master RSS at fork, after the digest)",
+                              big["rss_after_digest_kb"] / MB, 1536, "MB"))
+        else:
+            out.append(_under("100k people: RSS per worker < 1.5 GB (RSS after the build; digest not run)",
+                              big["rss_after_build_kb"] / MB, 1536, "MB"))
+        out.append(_under("100k people: peak RSS of the building process < 1.5 GB [stricter reading]",
+                          big["ru_maxrss_kb"] / MB, 1536, "MB"))
+    else:
+        out.append({"target": "100k people world", "met": None, "shown": "not measured (BENCH_SIZES)", "missed_by": None})
+    default = worlds.get(results["settings"]["scenario"])
+    if default:
+        out.append(_under("default world loaded and built < 1 s", default["load_build_s"], 1, "s"))
+        if default["startup_s"] is not None:
+            out.append(_under("default world: serve start-up (build + digest) < 1 s [stricter reading]",
+                              default["startup_s"], 1, "s"))
+    w10 = results.get("windows", {}).get("10 years")
+    if w10:
+        out.append(_under("10-year window, first page, first request (cold) < 100 ms", w10["first_ms"], 100, "ms"))
+        out.append(_under("10-year window, first page, median (warm) < 100 ms", w10["median_ms"], 100, "ms"))
+    return out
+
+
+def print_report(results: dict) -> list[dict]:
+    s = results["settings"]
+    print()
+    print(f"DSOP sandbox benchmark | auth: {'ON' if results.get('auth') else 'off'} | audit: {results.get('audit')} | "
+          f"gunicorn {s['workers']} sync workers | wrk {s['threads']} threads x {s['connections']} connections, "
+          f"{s['seconds']:g} s (+{s['warmup']:g} s warm-up) per run | {results['machine']['cpus']} CPUs")
+    code = results.get("code", {})
+    print(f"code: {code.get('ref')} @ {code.get('commit')}"
+          + (f" ({code['dirty_files']} files of sandbox/ and scenarios/ changed since)" if code.get("dirty_files") else ""))
+    for note in results.get("notes", []):
+        print(f"note: {note}")
+    load = results.get("load", {})
+    if load:
+        print()
+        print(f"{'endpoint':<13}{'bytes':>8} | {'sandbox req/s':>13} {'p50 ms':>7} {'p99 ms':>7} | "
+              f"{'ceiling req/s':>13} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>5} | {'errors':>6} {'wrk cpu':>7} "
+              f"{'other cpu':>9}")
+        for ep, r in load.items():
+            a, c = r["sandbox"], r["ceiling"]
+            print(f"{ep:<13}{r['bytes']:>8} | {a['rps']:>13.1f} {_ms(a['p50_us']):>7.2f} {_ms(a['p99_us']):>7.2f} | "
+                  f"{c['rps']:>13.1f} {_ms(c['p50_us']):>7.2f} {_ms(c['p99_us']):>7.2f} | {a['rps'] / c['rps']:>5.2f} | "
+                  f"{a['errors'] + c['errors']:>6} {100 * a.get('tool_cpu_share', 0):>6.0f}% "
+                  f"{_pct(a):>4}/{_pct(c):<4}")
+        busy = [ep for ep, r in load.items() for side in ("sandbox", "ceiling")
+                if r[side].get("other_cpu_share", 0) > 0.15]
+        if busy:
+            print(f"WARNING: other processes used more than 15% of a core during {sorted(set(busy))}: the machine "
+                  "was not quiet, so these figures are not reliable (other cpu = sandbox run/ceiling run, % of a core)")
+        subj = results["subjects"]
+        print("subjects: " + "; ".join(
+            f"{ep} = {subj[ep]['persona']}" + (f" acct {subj[ep]['account']}" if "account" in subj[ep] else "")
+            for ep in load))
+    windows = results.get("windows", {})
+    if windows and "skipped" not in windows:
+        long = results["subjects"]["long"]
+        print()
+        print(f"transactions, first page, account {long['account']} ({long['persona']}, opened {long['startDate']})")
+        print(f"{'window':<10}{'items':>6}{'bytes':>9}{'next?':>7} | {'first request ms':>16} | "
+              f"{'median ms':>9} {'p90 ms':>7} (n={windows['10 years']['n']})")
+        for name, w in windows.items():
+            print(f"{name:<10}{w['items']:>6}{w['bytes']:>9}{'yes' if w['has_next'] else 'no':>7} | "
+                  f"{w['first_ms']:>16.1f} | {w['median_ms']:>9.1f} {w['p90_ms']:>7.1f}")
+    elif windows:
+        print(f"\ntransaction windows: {windows['skipped']}")
+    worlds = results.get("worlds", {})
+    if worlds:
+        print()
+        print(f"{'world':<14}{'people':>8}{'orgs':>7}{'accounts':>9} | {'load+build s':>12} {'digest s':>8} "
+              f"{'start-up s':>10} | {'RSS built MB':>12} {'RSS start MB':>12} {'peak MB':>8}")
+        for name, w in worlds.items():
+            c = w["counts"]
+            print(f"{name:<14}{c['people']:>8}{c['organisations']:>7}{c['accounts']:>9} | {w['load_build_s']:>12.2f} "
+                  f"{_opt(w['digest_s'], '.2f'):>8} {_opt(w['startup_s'], '.2f'):>10} | "
+                  f"{w['rss_after_build_kb'] / MB:>12.0f} {_opt(w['rss_after_digest_kb'], '.0f', MB):>12} "
+                  f"{w['ru_maxrss_kb'] / MB:>8.0f}")
+        if any(w["digest_s"] is None for w in worlds.values()):
+            print(f"  (-: the world digest was not run: only up to BENCH_DIGEST_MAX={s.get('digest_max')} people)")
+    mem = results.get("sandbox_memory_kb")
+    if mem:
+        print("sandbox RSS after the load (default world): " + ", ".join(
+            f"{k} {v.get('VmRSS', 0) / MB:.0f} MB" for k, v in mem.items()))
+    verdicts = targets(results)
+    print("\ntargets (issue 8)")
+    for v in verdicts:
+        mark = "n/a " if v["met"] is None else ("MET " if v["met"] else "MISS")
+        tail = f"  -- missed by {v['missed_by']}" if v.get("missed_by") else ""
+        print(f"  [{mark}] {v['target']}: {v['shown']}{tail}")
+    for ep, r in load.items():
+        prof = r.get("profile")
+        if prof:
+            print(f"\nprofile {ep} ({prof['samples']} samples, py-spy, one worker): hottest self frames")
+            for pct, frame in prof["self"][:8]:
+                print(f"  {pct:5.1f}%  {frame}")
+            print("  inclusive, sandbox code:")
+            for pct, frame in prof["inclusive_sandbox"][:8]:
+                print(f"  {pct:5.1f}%  {frame}")
+    return verdicts
