@@ -7,12 +7,13 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 SCENARIO ?= scenarios/default.yaml
 
-.PHONY: install run test bench validate clean help
+.PHONY: install run test browser bench validate fixtures clean help
 
 help:
 	@echo "make run      install (first time) and serve $(SCENARIO) at http://$(HOST):$(PORT)"
 	@echo "make test     install (first time) and run the whole test suite"
 	@echo "make validate validate the default scenario and print its summary"
+	@echo "make fixtures regenerate the golden corpus fixtures/default (dsop-sandbox export); review the diff"
 	@echo "make bench    sandbox vs a bare-Flask ceiling under wrk, world build time/RSS (~5 min; tests/perf/bench.py)"
 	@echo "make clean    remove the virtual environment and caches"
 
@@ -27,11 +28,25 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/dsop-sandbox serve --scenario $(SCENARIO) --host $(HOST) --port $(PORT)
 
-test: install
+test: install browser
 	$(BIN)/python -m pytest -q
+
+# The workshop UI's browser tests (tests/ui/) drive Debian's chromium through Playwright (the `test` extra); they
+# are skipped, with the reason, where no chromium can be installed. Playwright never downloads a browser here.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (Debian package) for the browser tests ..."; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get install -y -qq chromium >/dev/null 2>&1 || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; } \
+	      || echo "chromium could not be installed: the browser tests will be skipped"; \
+	  else echo "no apt-get and no chromium: the browser tests will be skipped"; fi; }
 
 validate: install
 	$(BIN)/dsop-sandbox validate $(SCENARIO)
+
+fixtures: install
+	$(BIN)/dsop-sandbox export --scenario default --out fixtures/default
 
 # Benchmarks (not part of `make test`): wrk from Debian's packages, py-spy from the `perf` extra.
 # Knobs: BENCH_SECONDS, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_SIZES, BENCH_AUTH, BENCH_PROFILE=1 (see bench.py).

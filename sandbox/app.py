@@ -55,6 +55,10 @@ def _error_for_path(status: int, message: str, today):
         return json_response({"code": code, "message": message}, status)
     if path.startswith("/kar-ws/"):
         return json_response({"errorCode": f"ERR-{status}", "errorMessage": message, "timestamp": sandbox_now(today)}, status)
+    from sandbox.ui.views import error_page, is_ui_path
+
+    if is_ui_path(path):  # the workshop UI's pages: an HTML error page (its .json endpoints stay JSON)
+        return error_page(status, message)
     return json_response({"error": status, "message": message}, status)
 
 
@@ -68,6 +72,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from sandbox.maskinporten.views import bp as maskinporten_bp
     from sandbox.openapi.views import bp as openapi_bp
     from sandbox.register.views import bp as register_bp
+    from sandbox.ui.views import bp as ui_bp
 
     settings = settings or Settings()
     services = services or build_services(settings)
@@ -75,7 +80,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # No HTML redirects: `//` in a path is not merged into `/`, it simply does not match a route.
     app.url_map.merge_slashes = False
     app.extensions["dsop"] = services
-    for bp in (maskinporten_bp, register_bp, directory_bp, bank_bp, admin_bp, openapi_bp, politi_bp):
+    for bp in (maskinporten_bp, register_bp, directory_bp, bank_bp, admin_bp, openapi_bp, politi_bp, ui_bp):
         app.register_blueprint(bp)
     # Cross-cutting hooks, in this order: admin token, the request's "today", the request log, injected faults.
     guard.install(app, services)

@@ -149,6 +149,20 @@ def cmd_serve(args) -> int:
     return serve(args)
 
 
+def cmd_flow(args) -> int:
+    """Run one whole case with the reference consumer (sandbox/flow.py)."""
+    from sandbox.flow import run
+
+    return run(args)
+
+
+def cmd_export(args) -> int:
+    """Write a golden corpus of a scenario's answers (sandbox/export.py)."""
+    from sandbox.export import run
+
+    return run(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="dsop-sandbox",
@@ -220,6 +234,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "headers, for consumer test suites")
     p.add_argument("--dev", action="store_true", help="use Flask's development server instead of gunicorn")
     p.set_defaults(func=cmd_serve)
+
+    from sandbox import export, flow
+
+    for name, module, func in (("flow", flow, cmd_flow), ("export", export, cmd_export)):
+        p = sub.add_parser(name, help=module.HELP, description=module.DESCRIPTION, epilog=module.EPILOG,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.add_arguments(p)
+        p.set_defaults(func=func)
     return parser
 
 

@@ -15,6 +15,12 @@ def _pct(run: dict) -> str:
     return "?" if share is None else f"{100 * share:.0f}%"
 
 
+def cpu_ms(run: dict) -> float | None:
+    """Server CPU time per request (ms): unlike requests/s, barely moved by other processes on the machine."""
+    share = run.get("server_cpu_share")
+    return None if share is None or not run["rps"] else 1000 * share / run["rps"]
+
+
 def _opt(value, fmt: str, scale: float = 1) -> str:
     return "-" if value is None else format(value / scale, fmt)
 
@@ -82,7 +88,8 @@ def print_report(results: dict) -> list[dict]:
     print()
     print(f"DSOP sandbox benchmark | auth: {'ON' if results.get('auth') else 'off'} | audit: {results.get('audit')} | "
           f"gunicorn {s['workers']} sync workers | wrk {s['threads']} threads x {s['connections']} connections, "
-          f"{s['seconds']:g} s (+{s['warmup']:g} s warm-up) per run | {results['machine']['cpus']} CPUs")
+          f"{s['seconds']:g} s (+{s['warmup']:g} s warm-up) per run"
+          + (f", best of {s['repeat']}" if s.get("repeat", 1) > 1 else "") + f" | {results['machine']['cpus']} CPUs")
     code = results.get("code", {})
     print(f"code: {code.get('ref')} @ {code.get('commit')}"
           + (f" ({code['dirty_files']} files of sandbox/ and scenarios/ changed since)" if code.get("dirty_files") else ""))
@@ -92,19 +99,22 @@ def print_report(results: dict) -> list[dict]:
     if load:
         print()
         print(f"{'endpoint':<13}{'bytes':>8} | {'sandbox req/s':>13} {'p50 ms':>7} {'p99 ms':>7} | "
-              f"{'ceiling req/s':>13} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>5} | {'errors':>6} {'wrk cpu':>7} "
-              f"{'other cpu':>9}")
+              f"{'ceiling req/s':>13} {'p50 ms':>7} {'p99 ms':>7} | {'ratio':>5} | {'cpu ms/req':>11} {'ratio':>5} | "
+              f"{'errors':>6} {'wrk cpu':>7} {'other cpu':>9}")
         for ep, r in load.items():
             a, c = r["sandbox"], r["ceiling"]
             print(f"{ep:<13}{r['bytes']:>8} | {a['rps']:>13.1f} {_ms(a['p50_us']):>7.2f} {_ms(a['p99_us']):>7.2f} | "
                   f"{c['rps']:>13.1f} {_ms(c['p50_us']):>7.2f} {_ms(c['p99_us']):>7.2f} | {a['rps'] / c['rps']:>5.2f} | "
+                  f"{_opt(cpu_ms(a), '.2f'):>5}/{_opt(cpu_ms(c), '.2f'):<5} "
+                  f"{_opt(cpu_ms(c) / cpu_ms(a) if cpu_ms(a) and cpu_ms(c) else None, '.2f'):>5} | "
                   f"{a['errors'] + c['errors']:>6} {100 * a.get('tool_cpu_share', 0):>6.0f}% "
                   f"{_pct(a):>4}/{_pct(c):<4}")
         busy = [ep for ep, r in load.items() for side in ("sandbox", "ceiling")
                 if r[side].get("other_cpu_share", 0) > 0.15]
         if busy:
             print(f"WARNING: other processes used more than 15% of a core during {sorted(set(busy))}: the machine "
-                  "was not quiet, so these figures are not reliable (other cpu = sandbox run/ceiling run, % of a core)")
+                  "was not quiet, so requests/s and latencies are not reliable (other cpu = sandbox run/ceiling run, "
+                  "% of a core); the CPU-time ratio (ceiling cpu ms/req / sandbox cpu ms/req) holds up better")
         subj = results["subjects"]
         print("subjects: " + "; ".join(
             f"{ep} = {subj[ep]['persona']}" + (f" acct {subj[ep]['account']}" if "account" in subj[ep] else "")

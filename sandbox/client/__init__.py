@@ -1,0 +1,28 @@
+"""The reference DSOP consumer: what an agency writes from the public docs (README, docs/maskinporten.md,
+/openapi/bank.json, /openapi/kar.json, spec/services.md) — usable as a library.
+
+    from datetime import date
+    from sandbox.client import CaseRequest, ClientConfig, DsopClient
+
+    client = DsopClient(ClientConfig.shipped("http://127.0.0.1:8000", "skatt"))
+    case = client.run_case(CaseRequest("20907245528", "skatt", date(2024, 1, 1), date(2025, 6, 30)))
+    for bank in case.banks:
+        for account in bank.accounts:
+            print(bank.name, account.number, account.balance(), account.transactions.count)
+    print(case.to_json(deterministic=True))
+
+It imports nothing from the rest of the sandbox: only the standard library and joserfc.
+"""
+
+from .auth import Maskinporten, TokenError, decrypt, load_key
+from .case import CaseRequest, ClientConfig, DsopClient
+from .result import AccountResult, Balance, BankResult, CaseResult, Partial, Refusal, Transactions
+from .services import SERVICES, PeriodNeedsFacts, Service, add_months, default_period, encode_mandate, service
+from .transport import Response, RetryPolicy, Transport, TransportError
+
+__all__ = [
+    "AccountResult", "Balance", "BankResult", "CaseRequest", "CaseResult", "ClientConfig", "DsopClient",
+    "Maskinporten", "Partial", "PeriodNeedsFacts", "Refusal", "Response", "RetryPolicy", "SERVICES", "Service",
+    "TokenError", "Transactions", "Transport", "TransportError", "add_months", "decrypt", "default_period",
+    "encode_mandate", "load_key", "service",
+]

@@ -1,0 +1,125 @@
+"""HTTP for the reference consumer: the standard library, polite retries, nothing DSOP-specific.
+
+Retried (spec/protocol.md §3.7.1: "clients may retry 5xx automatically"; 429 ACC-022 means "slow down"):
+500, 502, 503, 504 and 429 answers, dropped connections and timeouts. The wait grows exponentially with a
+little jitter and honours `Retry-After` (seconds), capped at `max_wait`. Every attempt is a new technical request,
+so the caller's header factory runs again (a fresh CorrelationID, a token that is still valid).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import random
+import socket
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from typing import Callable
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class TransportError(Exception):
+    """No HTTP answer at all after every attempt (connection refused, reset, closed, timed out)."""
+
+    def __init__(self, url: str, reason: str, attempts: int):
+        self.url, self.reason, self.attempts = url, reason, attempts
+        super().__init__(f"{url}: {reason} (after {attempts} attempt(s))")
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]  # lower-case names
+    body: bytes
+    url: str
+    elapsed: float  # seconds, all attempts included
+    attempts: int = 1
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    def json(self):
+        return json.loads(self.body)
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 4  # in all, the first one included
+    backoff: float = 0.25  # seconds before the first retry; doubles each time
+    max_wait: float = 10.0  # cap for a single wait, Retry-After included
+    jitter: float = 0.1  # ± fraction of the wait
+
+    def wait(self, retry: int, retry_after: str | None, rng: random.Random) -> float:
+        seconds = self.backoff * (2 ** (retry - 1))
+        if retry_after and retry_after.strip().isdigit():
+            seconds = max(seconds, float(retry_after.strip()))
+        seconds *= 1 + rng.uniform(-self.jitter, self.jitter)
+        return max(0.0, min(seconds, self.max_wait))
+
+
+@dataclass
+class Transport:
+    timeout: float = 30.0
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    user_agent: str = "dsop-sandbox-reference-client"
+    sleep: Callable[[float], None] = time.sleep
+    requests: int = 0  # technical requests sent
+    retries: int = 0  # of which retries
+    on_retry: Callable[[str, int, str, float], None] | None = None  # (url, attempt that failed, why, wait)
+
+    def __post_init__(self):
+        self._rng = random.Random()
+
+    def request(self, method: str, url: str, headers: dict | Callable[[], dict] | None = None,
+                data: bytes | Callable[[], bytes] | None = None, *, retry: bool = True) -> Response:
+        """Send, retrying what may be retried; → the last Response, or TransportError if nothing answered."""
+        started = time.perf_counter()
+        attempt, last_reason = 0, ""
+        while True:
+            attempt += 1
+            self.requests += 1
+            if attempt > 1:
+                self.retries += 1
+            hdrs = headers() if callable(headers) else dict(headers or {})
+            hdrs.setdefault("User-Agent", self.user_agent)
+            body = data() if callable(data) else data
+            try:
+                status, got, payload = self._once(method, url, hdrs, body)
+            except (urllib.error.URLError, http.client.HTTPException, ConnectionError, socket.timeout,
+                    TimeoutError, OSError) as exc:
+                last_reason = _reason(exc)
+                if not retry or attempt >= self.retry.attempts:
+                    raise TransportError(url, last_reason, attempt) from None
+                self._pause(url, attempt, last_reason, self.retry.wait(attempt, None, self._rng))
+                continue
+            if retry and status in RETRY_STATUSES and attempt < self.retry.attempts:
+                why = f"HTTP {status}" + (f", Retry-After {got['retry-after']}" if "retry-after" in got else "")
+                self._pause(url, attempt, why, self.retry.wait(attempt, got.get("retry-after"), self._rng))
+                continue
+            return Response(status, got, payload, url, time.perf_counter() - started, attempt)
+
+    def _pause(self, url: str, attempt: int, why: str, seconds: float) -> None:
+        if self.on_retry is not None:
+            self.on_retry(url, attempt, why, seconds)
+        self.sleep(seconds)
+
+    def _once(self, method: str, url: str, headers: dict, data: bytes | None) -> tuple[int, dict, bytes]:
+        req = urllib.request.Request(url, data=data, headers=headers, method=method)
+        try:
+            with urllib.request.urlopen(req, timeout=self.timeout) as r:
+                return r.status, {k.lower(): v for k, v in r.headers.items()}, r.read()
+        except urllib.error.HTTPError as e:
+            with e:
+                return e.code, {k.lower(): v for k, v in e.headers.items()}, e.read()
+
+
+def _reason(exc: BaseException) -> str:
+    inner = getattr(exc, "reason", None)
+    if isinstance(inner, BaseException):
+        exc = inner
+    text = str(exc) or exc.__class__.__name__
+    return f"{exc.__class__.__name__}: {text}" if text != exc.__class__.__name__ else text

@@ -1,0 +1,405 @@
+"""`dsop-sandbox flow`: run one whole case with the reference consumer (sandbox/client) and print a report.
+
+Against a running sandbox (`--base-url`, default http://127.0.0.1:8000) or an in-process one (`--scenario`:
+a real server on a free port in a background thread; the client still talks HTTP). The flow only does what an
+agency's case system would do around the client: it finds the sandbox's date (`/health`), the subject's facts
+(`/sandbox/v1/parties`: identity number, death or bankruptcy date for the default period), mints the Politi
+extradition order (`POST /sandbox/v1/politi/orders`), picks the service's shipped consumer and its published test
+key, then hands one CaseRequest to the client. Progress goes to stderr, the report to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from sandbox.client import (
+    SERVICES, CaseRequest, CaseResult, ClientConfig, DsopClient, PeriodNeedsFacts, RetryPolicy, Transport,
+    default_period,
+)
+
+FLOW_SERVICES = ("skatt", "politi", "konkurs", "oed", "verge", "fi-utlegg")
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+class FlowError(Exception):
+    """A problem before the case can start (unreachable sandbox, unknown party, missing --guardian …)."""
+
+
+# ---- progress ----------------------------------------------------------------------------------------------
+class Progress:
+    """One line per step on stderr; on a terminal a single line rewritten in place, with a spinner."""
+
+    FRAMES = "|/-\\"
+
+    def __init__(self, stream=None, enabled: bool = True):
+        self.stream = stream or sys.stderr
+        self.enabled = enabled
+        self.tty = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.n = 0
+        self.started = time.perf_counter()
+
+    def __call__(self, message: str) -> None:
+        if not self.enabled:
+            return
+        self.n += 1
+        elapsed = time.perf_counter() - self.started
+        if self.tty:
+            line = f"{self.FRAMES[self.n % 4]} {elapsed:6.2f}s {message}"
+            self.stream.write("\r\033[K" + line[:max(20, _columns() - 1)])
+        else:
+            self.stream.write(f"[{elapsed:6.2f}s] {message}\n")
+        self.stream.flush()
+
+    def done(self) -> None:
+        if self.enabled and self.tty:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+
+
+def _columns() -> int:
+    import shutil
+
+    return shutil.get_terminal_size((100, 20)).columns
+
+
+# ---- talking to the sandbox around the case ------------------------------------------------------------------
+@dataclass
+class Sandbox:
+    base_url: str
+    transport: Transport
+    admin_token: str | None = None
+
+    def _admin_headers(self) -> dict:
+        return {"Sandbox-Admin-Token": self.admin_token} if self.admin_token else {}
+
+    def get_json(self, path: str, admin: bool = False):
+        r = self.transport.request("GET", self.base_url + path,
+                                   {"Accept": "application/json", **(self._admin_headers() if admin else {})})
+        if r.status != 200:
+            raise FlowError(f"GET {path} answered {r.status}: {r.body[:200].decode('utf-8', 'replace')}")
+        return r.json()
+
+    def health(self) -> dict:
+        return self.get_json("/health")
+
+    def party(self, wanted: str) -> dict | None:
+        """The admin listing's entry for a persona id or an identity number (named first, then the crowd)."""
+        for crowd in ("false", "true"):
+            try:
+                parties = self.get_json(f"/sandbox/v1/parties?crowd={crowd}", admin=True)["parties"]
+            except FlowError:
+                return None
+            for p in parties:
+                if wanted in (p.get("id"), p.get("identifier")):
+                    return p
+        return None
+
+    def mint_order(self, party_id: str, from_date: date, to_date: date, only_primary: bool) -> str:
+        body = json.dumps({"partyID": party_id, "mandate": "criminal", "fromDate": from_date.isoformat(),
+                           "toDate": to_date.isoformat(), "onlyPrimaryOwner": only_primary}).encode()
+        r = self.transport.request("POST", self.base_url + "/sandbox/v1/politi/orders",
+                                   {"Content-Type": "application/json", "Accept": "application/jwt",
+                                    **self._admin_headers()}, body)
+        if r.status != 200:
+            raise FlowError(f"minting the extradition order failed ({r.status}): "
+                            f"{r.body[:300].decode('utf-8', 'replace')}")
+        return r.body.decode("ascii").strip()
+
+
+def _day(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def prepare(args, sandbox: Sandbox, say) -> tuple[CaseRequest, ClientConfig, dict]:
+    """Everything the case needs, from the options and the sandbox: → (request, client config, context)."""
+    svc = SERVICES[args.service]
+    health = sandbox.health()
+    today = date.fromisoformat(health["today"])
+    subject = sandbox.party(args.party)
+    if subject is None and not args.party.isdigit():
+        raise FlowError(f"no party {args.party!r} in the sandbox (give a persona id or an identity number; "
+                        "GET /sandbox/v1/parties lists them)")
+    party_id = subject["identifier"] if subject else args.party
+    if args.from_date and args.to_date:
+        period = (args.from_date, args.to_date)
+    else:
+        try:
+            period = default_period(svc.key, today, death_date=_day((subject or {}).get("deathDate")),
+                                    ruling_date=_day((subject or {}).get("bankruptcyDate")))
+        except PeriodNeedsFacts as exc:
+            raise FlowError(str(exc)) from None
+        period = (args.from_date or period[0], args.to_date or period[1])
+    only_primary = True if svc.forced_primary_owner else args.only_primary_owner == "true"
+    reference = None
+    if svc.key == "verge":
+        if not args.guardian:
+            raise FlowError("Vergekontroll needs the guardian: --guardian ID (persona id or identity number)")
+        guardian = sandbox.party(args.guardian)
+        reference = guardian["identifier"] if guardian else args.guardian
+    elif svc.key == "politi":
+        if args.order:
+            reference = args.order
+        else:
+            say(f"minting an extradition order for {party_id}, {period[0]}..{period[1]}")
+            reference = sandbox.mint_order(party_id, period[0], period[1], only_primary)
+    if args.key:
+        key_file = Path(args.key)
+    else:
+        key_file = ClientConfig.shipped(sandbox.base_url, svc.key).key_file
+    config = ClientConfig(sandbox.base_url, args.client_id or svc.consumer, args.org or svc.org_number, key_file,
+                          accept="application/json" if args.plain else "application/jose",
+                          retry=RetryPolicy(attempts=args.retries + 1, max_wait=args.max_wait))
+    request = CaseRequest(party_id, svc.key, period[0], period[1], only_primary_owner=only_primary,
+                          requester_id=args.requester_id, additional_reference_id=reference, case_id=args.case_id)
+    context = {"base_url": sandbox.base_url, "scenario": health.get("scenario"), "today": today.isoformat(),
+               "digest": health.get("digest"), "subject": subject, "guardian": reference if svc.key == "verge" else None}
+    return request, config, context
+
+
+def run(args, out=None, err=None) -> int:
+    """The `flow` command."""
+    out, err = out or sys.stdout, err or sys.stderr
+    if args.scenario and args.base_url:
+        print("dsop-sandbox flow: give --base-url or --scenario, not both", file=err)
+        return EXIT_USAGE
+    progress = Progress(err, enabled=not args.quiet)
+    server = None
+    try:
+        if args.scenario:
+            from sandbox.background import BackgroundServer
+
+            progress(f"starting an in-process sandbox for scenario {args.scenario}")
+            server = BackgroundServer(args.scenario, seed=args.seed, today=args.today).start()
+            base = server.base_url
+        else:
+            base = (args.base_url or "http://127.0.0.1:8000").rstrip("/")
+        admin = args.admin_token or os.environ.get("DSOP_SANDBOX_ADMIN_TOKEN") or None
+        sandbox = Sandbox(base, Transport(timeout=args.timeout), admin)
+        try:
+            request, config, context = prepare(args, sandbox, progress)
+        except (FlowError, OSError) as exc:
+            progress.done()
+            print(f"dsop-sandbox flow: {exc}", file=err)
+            return EXIT_USAGE
+        client = DsopClient(config, progress=progress)
+        case = client.run_case(request)
+    except Exception as exc:  # the scenario did not load, the key file is missing, ...
+        progress.done()
+        from sandbox.scenario import ScenarioError
+
+        if isinstance(exc, ScenarioError):
+            for problem in exc.problems:
+                print(problem, file=err)
+            print(f"{len(exc.problems)} problem(s) found; the sandbox was not started.", file=err)
+        else:
+            print(f"dsop-sandbox flow: {exc.__class__.__name__}: {exc}", file=err)
+        return EXIT_USAGE
+    finally:
+        if server is not None:
+            server.stop()
+    progress.done()
+    if args.json:
+        text = case.to_json(deterministic=args.stable, transactions=args.with_transactions)
+        if args.json == "-":
+            out.write(text)
+        else:
+            Path(args.json).write_text(text, encoding="utf-8")
+    if args.json != "-":
+        try:
+            for line in report(case, context):
+                print(line, file=out)
+        except BrokenPipeError:  # `| head`: the reader has seen enough; keep Python from complaining at exit
+            if out is sys.stdout:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return EXIT_REFUSED if case.all_refusals else EXIT_OK
+
+
+# ---- the report --------------------------------------------------------------------------------------------
+def _n(value) -> str:
+    return f"{value:,}".replace(",", " ")
+
+
+def _money(amount: Decimal) -> str:
+    sign = "-" if amount < 0 else ""
+    whole, _, frac = f"{abs(amount):.2f}".partition(".")
+    return f"{sign}{_n(int(whole))}.{frac}"
+
+
+def _span(d: dict) -> str:
+    start, end = d.get("startDate", ""), d.get("endDate", "")
+    return f"{start}..{end}" if start or end else ""
+
+
+def _who(d: dict) -> str:
+    ident = (d.get("identifier") or {}).get("value")
+    return f"{d.get('name', '?')}" + (f" ({ident})" if ident else "")
+
+
+def report(case: CaseResult, context: dict) -> list[str]:
+    subject = context.get("subject") or {}
+    lines = [f"{case.service_name} case {case.case_id}",
+             f"  party      {case.party_id}" + (f"  {subject['name']}" + (f" [{subject['id']}]" if subject.get('id') else "")
+                                                  if subject.get("name") else ""),
+             f"  consumer   {case.consumer} · period {case.from_date}..{case.to_date} · "
+             f"OnlyPrimaryOwner={str(case.only_primary_owner).lower()}"
+             + (f" · RequesterID {case.requester_id}" if case.requester_id else "")
+             + (f" · {case.reference_type} {context['guardian']}" if context.get("guardian") else "")
+             + (" · pol1 order" if case.reference_type == "pol1" else ""),
+             f"  sandbox    {context['base_url']} · scenario {context.get('scenario')} · today {context.get('today')}",
+             ""]
+    if case.refusals:
+        for r in case.refusals:
+            lines.append(f"REFUSED {r.endpoint}: {r.status} {r.code or ''} {r.message}".rstrip())
+        lines.append("")
+    lines.append(f"Register: {len(case.banks)} bank(s)")
+    for b in case.banks:
+        flags = [f"activeAccount={str(b.active_account).lower()}" if b.active_account is not None else "",
+                 f"ownershipType={b.ownership_type}" if b.ownership_type else ""]
+        lines.append(f"  {b.org_number}  {b.name}  " + "  ".join(f for f in flags if f))
+    for b in case.banks:
+        lines += [""] + _bank_lines(b)
+    s = case.summary()
+    lines += ["", f"Totals: {s['banks']} bank(s), {s['accounts']} account(s), {_n(s['transactions'])} transaction(s), "
+                  f"{s['cards']} card(s), {s['roles']} role(s), {s['owners']} owner(s); "
+                  f"{s['partial']} partial, {s['refusals']} refused"]
+    partials = case.all_partials
+    if partials:
+        lines.append("Partial (data exists offline; ask by digital letter):")
+        lines += ["  " + " ".join(x for x in (p.bank, p.account, p.endpoint) if x) + f": {p.message}" for p in partials]
+    refusals = case.all_refusals
+    if refusals:
+        lines.append("Refused:")
+        lines += ["  " + " ".join(x for x in (r.bank, r.account, r.endpoint) if x)
+                  + f": {r.status} {r.code or ''} {r.message}".replace("  ", " ") for r in refusals]
+    t = case.timings
+    steps = ", ".join(f"{k} {t[k]:.2f}" for k in ("tokens", "register", "directory", "banks") if k in t)
+    calls = ", ".join(f"{k} {t[k]:.2f}" for k in ("accounts", "details", "transactions", "cards", "roles", "owners")
+                      if k in t)
+    lines.append(f"Timings: total {t.get('total', 0):.2f} s — {steps}" + (f" (of which {calls})" if calls else "")
+                 + f"; {case.requests} request(s), {case.retries} retr{'y' if case.retries == 1 else 'ies'}")
+    return lines
+
+
+def _bank_lines(b) -> list[str]:
+    head = f"{b.name} ({b.org_number}) — {b.status}"
+    if b.base_url:
+        head += f", {len(b.accounts)} account(s)"
+    lines = [head]
+    if b.message:
+        lines.append(f"  note: {b.message}")
+    for r in b.refusals:
+        lines.append(f"  refused {r.endpoint}: {r.status} {r.code or ''} {r.message}")
+    for a in b.accounts:
+        owner = a.primary_owner or {}
+        lines.append(f"  {a.number or '?'}  {a.type or ''}  {a.currency or ''}  {a.status or ''}"
+                     + (f"  primary owner {owner.get('name')} ({owner.get('identifier')})" if owner else ""))
+        if not a.delivered:
+            lines.append("    dataNotDelivered: the bank lists the account but serves nothing more about it")
+            continue
+        if a.balances is not None:
+            text = " · ".join(f"{x.type.replace('Balance', '')} {_money(x.signed)} {x.currency or ''}".rstrip()
+                              for x in a.balances) or "none (closed within the period, or an account without balance)"
+            lines.append(f"    balances      {text}")
+        if a.transactions is not None:
+            t = a.transactions
+            detail = ", ".join(f"{_n(v)} {k}" for k, v in sorted(t.by_status.items()))
+            lines.append(f"    transactions  {_n(t.count)} in {t.pages} page(s)" + (f" ({detail})" if detail else ""))
+        for label, items, fmt in (("cards", a.cards, _card), ("roles", a.roles, _role), ("owners", a.owners, _owner)):
+            if items is None:
+                continue
+            if not items:
+                lines.append(f"    {label:<13} none")
+            for i, item in enumerate(items):
+                lines.append(f"    {label if i == 0 else '':<13} {fmt(item)}")
+        for p in a.partial:
+            lines.append(f"    partial ({p.endpoint}): {p.message}")
+        for r in a.refusals:
+            lines.append(f"    refused {r.endpoint}: {r.status} {r.code or ''} {r.message}")
+    return lines
+
+
+def _card(c: dict) -> str:
+    return (f"{c.get('cardIdentifier', '?')} {c.get('type', '')} {c.get('cardStatus', '')} "
+            f"{c.get('startDate', '')}..{c.get('expiryDate', '')} v{c.get('versionNumber', '?')} {c.get('holderName', '')}")
+
+
+def _role(r: dict) -> str:
+    return f"{_who(r)} {r.get('permission', '')} {_span(r)}"
+
+
+def _owner(o: dict) -> str:
+    return f"{_who(o)} {o.get('type', '')} {_span(o)}"
+
+
+
+# ---- command line ------------------------------------------------------------------------------------------
+HELP = "run a whole case with the reference consumer and print a readable report"
+DESCRIPTION = """Run one whole DSOP case with the reference consumer (sandbox/client): a token by the real jwt-bearer
+grant, the register, the directory, then every bank's accounts (all pages), details with balances, every page
+of transactions, cards, roles and owners as the service allows, JWE answers decrypted with the consumer's
+published test key. One AccountInfoRequestID for the case, a fresh CorrelationID per request; 5xx/429 are
+retried politely. Progress goes to stderr, the report to stdout.
+
+The default period is the widest the service allows, ending on the sandbox's today (GET /health): skatt and
+politi 10 years back; konkurs from 12 months before the ruling; oed from 3 months before the death (both
+read from GET /sandbox/v1/parties); verge the last calendar year; fi-utlegg today only. Politi gets an
+extradition order minted by the sandbox (POST /sandbox/v1/politi/orders) for the party and period.
+
+Exit status: 0 the case ran (complete or partial), 1 some call was refused, 2 the case could not start."""
+EPILOG = """examples:
+  dsop-sandbox flow --party ola-joint --service skatt                    # against make run (port 8000)
+  dsop-sandbox flow --party 20907245528 --service politi --from 2024-01-01 --to 2025-06-30
+  dsop-sandbox flow --party smuldre-bakeri --service konkurs --scenario default   # in-process sandbox
+  dsop-sandbox flow --party bente-ward --service verge --guardian trond-guardian --json case.json
+  dsop-sandbox flow --party arne-deceased --service oed --base-url http://sandbox.example:8000 --quiet"""
+
+
+def add_arguments(p) -> None:
+    from sandbox.cli import _date
+
+    p.add_argument("--party", required=True, metavar="ID",
+                   help="the control object: identity number, organisation number or persona id (e.g. ola-joint)")
+    p.add_argument("--service", required=True, choices=FLOW_SERVICES, help="the DSOP service the case runs under")
+    p.add_argument("--from", dest="from_date", type=_date, metavar="YYYY-MM-DD", help="fromDate (default: see above)")
+    p.add_argument("--to", dest="to_date", type=_date, metavar="YYYY-MM-DD", help="toDate (default: see above)")
+    where = p.add_argument_group("which sandbox")
+    where.add_argument("--base-url", metavar="URL", help="a running sandbox (default http://127.0.0.1:8000)")
+    where.add_argument("--scenario", metavar="FILE",
+                       help="start an in-process sandbox for this scenario (file or shipped name) instead")
+    where.add_argument("--seed", help="with --scenario: override its seed")
+    where.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="with --scenario: fix its date")
+    where.add_argument("--admin-token", metavar="TOKEN", default=None,
+                       help="the server's admin token, if /sandbox/v1 is protected (default $DSOP_SANDBOX_ADMIN_TOKEN)")
+    case = p.add_argument_group("the case")
+    case.add_argument("--only-primary-owner", choices=("true", "false"), default="false",
+                      help="OnlyPrimaryOwner where the service lets you choose (default false: owned and disposed "
+                           "accounts); konkurs, oed, verge and fi-utlegg always send true")
+    case.add_argument("--guardian", metavar="ID", help="verge: the guardian (persona id or identity number), sent "
+                                                       "as AdditionalReferenceID with type srf")
+    case.add_argument("--order", metavar="JWS", help="politi: use this extradition order instead of minting one")
+    case.add_argument("--requester-id", default="dsop-sandbox-flow", metavar="ID",
+                      help="RequesterID for skatt and politi (default dsop-sandbox-flow)")
+    case.add_argument("--case-id", metavar="UUID", help="AccountInfoRequestID (default: a new UUID)")
+    who = p.add_argument_group("the consumer (default: the service's shipped agency and its published test key)")
+    who.add_argument("--client-id", help="Maskinporten client id")
+    who.add_argument("--org", metavar="ORGNO", help="the consumer's organisation number")
+    who.add_argument("--key", metavar="PEM", help="the consumer's RSA private key")
+    who.add_argument("--plain", action="store_true", help="ask for plain JSON (Accept: application/json) instead of JWE")
+    net = p.add_argument_group("network")
+    net.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (default 30)")
+    net.add_argument("--retries", type=int, default=3, help="retries of a 5xx/429 or dropped request (default 3)")
+    net.add_argument("--max-wait", type=float, default=10.0, metavar="SECONDS",
+                     help="longest wait before a retry, Retry-After included (default 10)")
+    output = p.add_argument_group("output")
+    output.add_argument("--json", metavar="FILE", help="also write the case result as JSON ('-': only JSON, to stdout)")
+    output.add_argument("--stable", action="store_true",
+                        help="JSON without timings and counters (byte-stable for a fixed --case-id)")
+    output.add_argument("--with-transactions", action="store_true", help="JSON: include every transaction")
+    output.add_argument("--quiet", action="store_true", help="no progress on stderr")

@@ -1,0 +1,368 @@
+"""The engine of the UI's "Run a case" page: the reference consumer (sandbox/client, public API only) runs one whole case
+against this very sandbox, and every HTTP exchange it makes is recorded for the page. Plain Python: no Flask
+request context is used.
+
+How the consumer reaches the sandbox: **in-process, through the WSGI app**, not over a socket. The client gets a
+`Transport` whose single attempt (`_once`) hands the request to the Flask app (werkzeug's test client) instead
+of urllib. Every call still passes the whole stack a real one does — the admin guard, the clock, the request
+log, injected faults, token checks, service profiles, JWE — so the requests appear in the live traffic view and
+the case looks exactly like one from outside; only the socket is skipped. Why not HTTP back to ourselves: under
+`dsop-sandbox serve` (gunicorn, sync workers) the worker running the case cannot answer its own calls, so each
+of the case's 10–100 requests would need another worker to be free, and two such pages at once would deadlock a
+2-worker server. Why not a background job polled by the page: the job's state would live in one worker's
+memory while the polls land on any worker. In-process is synchronous, needs no free worker, and works the same
+under gunicorn, `--dev` and the test client. The URL's host is ignored (only its path and query are sent), so the
+case runs with the server's public URL (`--public-url`: the directory's URLs and every token audience) whatever
+address the browser used.
+
+The case runs in a fresh thread, joined at once: Flask reuses the current app context for a nested request, so
+inside the UI's own request all of the case's requests would share one `flask.g` (the audit row, the grant, the
+pinned clock); a new thread starts with an empty context, so each request gets its own. Dropped connections
+(faults `reset`/`empty`) surface as the OSError the fault middleware raises, which the client's transport treats
+as no answer, as over a socket.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import urllib.parse
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+
+from sandbox.client import (
+    SERVICES, CaseRequest, ClientConfig, DsopClient, PeriodNeedsFacts, RetryPolicy, Transport, decrypt,
+    default_period, load_key,
+)
+
+from .model import current_guardian, find_party
+
+LIST_LIMIT = 8  # items of a long list shown in a response body
+TEXT_LIMIT = 40_000  # characters of a pretty body
+RUN_TIMEOUT = 80.0  # seconds (gunicorn's worker timeout is 90)
+
+#: What an error code means, in one line, for the step list.
+CODE_HINTS = {
+    "ACC-001": "bad request: a header, parameter or period breaks the standard or the service's rules",
+    "ACC-002": "unknown account reference at this bank",
+    "ACC-003": "the reference is not valid for this party, period or service",
+    "ACC-010": "no valid access token (missing, expired, wrong audience or issuer)",
+    "ACC-011": "forbidden: the consumer may not use this service, or the subject does not qualify",
+    "ACC-013": "Accept header not supported",
+    "ACC-022": "too many requests: slow down (Retry-After)",
+    "ACC-100": "the bank's back end failed (retry later)",
+    "ERR-001": "the register refused the caller (token, scope or mandate)",
+    "ERR-003": "the register refused the period",
+    "ERR-006": "the register refused a header or parameter",
+    "invalid_grant": "Maskinporten refused the client assertion",
+    "invalid_scope": "Maskinporten refused the scope for this client",
+}
+
+
+# ---- the form --------------------------------------------------------------------------------------------
+@dataclass
+class RunForm:
+    service: str = "skatt"
+    party: str = "ola-joint"
+    from_date: str = ""
+    to_date: str = ""
+    only_primary: bool = False
+    jwe: bool = True
+    guardian: str = ""
+
+    @classmethod
+    def of(cls, values) -> "RunForm":
+        def flag(name: str, default: bool) -> bool:
+            value = values.get(name)
+            return default if value is None else value in ("on", "true", "1", "yes")
+
+        return cls(service=(values.get("service") or "skatt").strip(), party=(values.get("party") or "ola-joint").strip(),
+                   from_date=(values.get("from") or "").strip(), to_date=(values.get("to") or "").strip(),
+                   only_primary=flag("onlyPrimaryOwner", False), jwe=flag("jwe", True),
+                   guardian=(values.get("guardian") or "").strip())
+
+
+# ---- in-process transport that records every exchange ------------------------------------------------------
+@dataclass
+class Exchange:
+    n: int
+    method: str
+    url: str
+    request_headers: dict
+    request_body: bytes | None
+    status: int = 0
+    response_headers: dict = field(default_factory=dict)
+    body: bytes = b""
+    ms: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class InProcessTransport(Transport):
+    """The client's Transport, with each attempt served by the WSGI app (see the module docstring)."""
+
+    app: object = None
+    exchanges: list = field(default_factory=list)
+
+    def _once(self, method: str, url: str, headers: dict, data: bytes | None) -> tuple[int, dict, bytes]:
+        record = Exchange(len(self.exchanges) + 1, method, url, dict(headers), data)
+        self.exchanges.append(record)
+        started = time.perf_counter()
+        try:
+            response = self.app.test_client().open(url, method=method, headers=headers, data=data)
+        except OSError as exc:  # a dropped connection (sandbox/faults.py): no answer at all
+            record.ms, record.error = (time.perf_counter() - started) * 1000, f"{exc.__class__.__name__}: {exc}"
+            raise
+        record.ms = (time.perf_counter() - started) * 1000
+        record.status = response.status_code
+        record.response_headers = {k.lower(): v for k, v in response.headers.items()}
+        record.body = response.get_data()
+        return record.status, record.response_headers, record.body
+
+
+# ---- running -----------------------------------------------------------------------------------------------
+@dataclass
+class RunOutcome:
+    form: RunForm
+    errors: list[str] = field(default_factory=list)
+    case: object = None  # sandbox.client.CaseResult
+    steps: list[dict] = field(default_factory=list)
+    seconds: float = 0.0
+    party: object = None
+    guardian: object = None
+    period: tuple[date, date] | None = None
+
+
+def _period(form: RunForm, svc, today: date, party) -> tuple[date, date]:
+    fallback = None
+    if not (form.from_date and form.to_date):
+        fallback = default_period(svc.key, today, death_date=party.death_date if party else None,
+                                  ruling_date=party.bankruptcy_date if party else None)
+    start = date.fromisoformat(form.from_date) if form.from_date else fallback[0]
+    end = date.fromisoformat(form.to_date) if form.to_date else fallback[1]
+    return start, end
+
+
+def prepare(services, form: RunForm) -> RunOutcome:
+    """Check the form against the world: service, party, period, guardian → the outcome to run (or its errors)."""
+    world = services.world
+    out = RunOutcome(form)
+    svc = SERVICES.get(form.service)
+    if svc is None:
+        out.errors.append(f"unknown service {form.service!r}")
+        return out
+    out.party = find_party(world, form.party)
+    if out.party is None and not (form.party.isdigit() and len(form.party) in (9, 11)):
+        out.errors.append(f"no party {form.party!r}: pick a persona or give an 11/9-digit identity number")
+    try:
+        out.period = _period(form, svc, world.today, out.party)
+    except PeriodNeedsFacts as exc:
+        out.errors.append(f"{exc}".replace("(give --from/--to)", "(give a period)"))
+    except ValueError:
+        out.errors.append("the period's dates must be YYYY-MM-DD")
+    if svc.key == "verge":
+        out.guardian = find_party(world, form.guardian) if form.guardian else (
+            current_guardian(world, out.party) if out.party else None)
+        if out.guardian is None:
+            out.errors.append("Vergekontroll needs the guardian (AdditionalReferenceID, srf): pick one")
+    return out
+
+
+def run(app, services, form: RunForm) -> RunOutcome:
+    """Prepare, then run the case in a fresh thread (see the module docstring) and describe every exchange."""
+    out = prepare(services, form)
+    if out.errors:
+        return out
+    done: dict = {}
+    worker = threading.Thread(target=_run_case, args=(app, services, out, done), name="ui-run-case", daemon=True)
+    started = time.perf_counter()
+    worker.start()
+    worker.join(RUN_TIMEOUT)
+    out.seconds = time.perf_counter() - started
+    if worker.is_alive():
+        out.errors.append(f"the case did not finish within {RUN_TIMEOUT:.0f} s (it goes on in the background; "
+                          "watch the live traffic)")
+    elif "error" in done:
+        out.errors.append(done["error"])
+    transport = done.get("transport")
+    if transport is not None:
+        out.steps = describe(services.world, transport.exchanges, out.case, done.get("key"))
+    return out
+
+
+def _run_case(app, services, out: RunOutcome, done: dict) -> None:
+    form, svc = out.form, SERVICES[out.form.service]
+    base = services.settings.public_url.rstrip("/")
+    retry = RetryPolicy(attempts=3, backoff=0.2, max_wait=2.0)
+    config = ClientConfig.shipped(base, svc.key, accept="application/jose" if form.jwe else "application/json",
+                                  retry=retry, timeout=30.0)
+    transport = InProcessTransport(timeout=30.0, retry=retry, app=app)
+    done["transport"] = transport
+    try:
+        done["key"] = load_key(config.key_file)
+        identifier = out.party.identifier if out.party is not None else form.party
+        only_primary = True if svc.forced_primary_owner else form.only_primary
+        reference = None
+        if svc.key == "verge":
+            reference = out.guardian.identifier
+        elif svc.key == "politi":
+            reference = _mint_order(transport, base, services.settings.admin_token, identifier, out.period,
+                                    only_primary)
+        client = DsopClient(config, transport=transport)
+        out.case = client.run_case(CaseRequest(identifier, svc.key, out.period[0], out.period[1],
+                                               only_primary_owner=only_primary, requester_id="workshop-ui",
+                                               additional_reference_id=reference, case_id=str(uuid.uuid4())))
+    except Exception as exc:  # noqa: BLE001 - shown on the page, the server goes on
+        done["error"] = f"{exc.__class__.__name__}: {exc}"
+
+
+def _mint_order(transport, base: str, admin_token: str | None, party_id: str, period, only_primary: bool) -> str:
+    """Politi-Utlevering: the police sign an extradition order first (the admin API; the step list shows it)."""
+    body = json.dumps({"partyID": party_id, "mandate": "criminal", "fromDate": period[0].isoformat(),
+                       "toDate": period[1].isoformat(), "onlyPrimaryOwner": only_primary}).encode()
+    headers = {"Content-Type": "application/json", "Accept": "application/jwt"}
+    if admin_token:
+        headers["Sandbox-Admin-Token"] = admin_token
+    r = transport.request("POST", base + "/sandbox/v1/politi/orders", headers, body, retry=False)
+    if r.status != 200:
+        raise RuntimeError(f"minting the extradition order failed ({r.status}): {r.body[:200].decode('utf-8', 'replace')}")
+    return r.body.decode("ascii").strip()
+
+
+# ---- describing the exchanges ------------------------------------------------------------------------------
+def shorten(value: str, keep: int = 12) -> str:
+    return value if len(value) <= 2 * keep + 3 else f"{value[:keep]}…{value[-keep:]}"
+
+
+def _looks_like_token(value) -> bool:
+    return isinstance(value, str) and len(value) > 60 and value.startswith("eyJ") and value.count(".") >= 2
+
+
+def _tidy(node):
+    """JSON for display: tokens shortened, long lists cut to their first items and a count."""
+    if isinstance(node, dict):
+        return {k: _tidy(v) for k, v in node.items()}
+    if isinstance(node, list):
+        head = [_tidy(v) for v in node[:LIST_LIMIT]]
+        if len(node) > LIST_LIMIT:
+            head.append(f"… {len(node) - LIST_LIMIT} more (of {len(node)})")
+        return head
+    if _looks_like_token(node):
+        return shorten(node, 16)
+    return node
+
+
+def _claims(token: str) -> dict | None:
+    try:
+        payload = token.split(".")[1]
+        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except Exception:  # noqa: BLE001 - not a JWT: nothing to show
+        return None
+
+
+def _pretty(node) -> str:
+    text = json.dumps(_tidy(node), indent=2, ensure_ascii=False)
+    return text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + f"\n… ({len(text) - TEXT_LIMIT} more characters)"
+
+
+def _headers(headers: dict) -> list[dict]:
+    out = []
+    for name, value in headers.items():
+        shown, note = str(value), None
+        if name.lower() == "authorization" and " " in shown:
+            kind, _, token = shown.partition(" ")
+            shown = f"{kind} {shorten(token)}"
+        elif name.lower() == "additionalreferenceid" and len(shown) > 60:
+            shown, note = shorten(shown), "the signed extradition order (compact JWS)"
+        elif name.lower() == "legal-mandate":
+            note = urllib.parse.unquote(shown)
+        out.append({"name": name, "value": shown, "note": note})
+    return out
+
+
+def _request_body(x: Exchange) -> str | None:
+    if not x.request_body:
+        return None
+    text = x.request_body.decode("utf-8", "replace")
+    if x.request_headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
+        form = dict(urllib.parse.parse_qsl(text))
+        if "assertion" in form:
+            form["assertion (decoded claims)"] = _claims(form["assertion"])
+        return _pretty(form)
+    try:
+        return _pretty(json.loads(text))
+    except ValueError:
+        return text[:2000]
+
+
+def _label(world, x: Exchange, refs: dict[str, str]) -> tuple[str, str]:
+    """(kind, label) of one exchange from its URL."""
+    split = urllib.parse.urlsplit(x.url)
+    path, query = split.path, dict(urllib.parse.parse_qsl(split.query))
+    page = f" (page {query['page']})" if "page" in query else ""
+    if path.endswith("/oauth-authorization-server"):
+        return "token", "Maskinporten: metadata"
+    if path.startswith("/maskinporten/token"):
+        form = dict(urllib.parse.parse_qsl((x.request_body or b"").decode("utf-8", "replace")))
+        claims = _claims(form.get("assertion", "")) or {}
+        audience = str(claims.get("resource") or form.get("resource") or "")
+        where = "register" if "/kar-ws/" in audience else next(
+            (b.name for b in world.banks.values() if f"/banks/{b.org_number}/" in audience + "/"), audience)
+        return "token", f"Maskinporten: token {claims.get('scope', form.get('scope', ''))} for {where}"
+    if path.startswith("/kar-ws/"):
+        return "register", "Register: " + path.rsplit("/", 1)[-1]
+    if path.startswith("/altinn/"):
+        return "directory", "Directory: Kontrollinformasjon"
+    if path.startswith("/sandbox/v1/politi/orders"):
+        return "admin", "Police: sign an extradition order"
+    if path.startswith("/banks/"):
+        parts = path.split("/")  # '', banks, org, v2, accounts, [ref], [endpoint]
+        bank = world.bank_by_org.get(parts[2])
+        name = bank.name if bank else parts[2]
+        if len(parts) <= 5:
+            return "bank", f"{name}: accounts{page}"
+        ref = urllib.parse.unquote(parts[5])
+        endpoint = parts[6] if len(parts) > 6 else "details"
+        return "bank", f"{name} {refs.get(ref, ref if ref.isdigit() else shorten(ref, 6))}: {endpoint}{page}"
+    return "other", f"{x.method} {path}"
+
+
+def describe(world, exchanges: list[Exchange], case, key) -> list[dict]:
+    """Every exchange as the page shows it: label, request, status, error code and why, body, timing."""
+    refs = {a.reference: a.number for a in (case.accounts if case is not None else []) if a.number}
+    steps = []
+    for x in exchanges:
+        kind, label = _label(world, x, refs)
+        ctype = x.response_headers.get("content-type", "").split(";")[0].strip()
+        body, decrypted, parsed = None, False, None
+        if x.body:
+            raw = x.body
+            if ctype == "application/jose" and key is not None:
+                try:
+                    raw, decrypted = decrypt(raw, key), True
+                except Exception:  # noqa: BLE001 - shown as it came
+                    pass
+            try:
+                parsed = json.loads(raw)
+                body = _pretty(parsed)
+            except ValueError:
+                text = raw.decode("utf-8", "replace")
+                body = shorten(text, 40) if _looks_like_token(text.strip()) else text[:2000]
+        code = message = None
+        if x.status >= 400 and isinstance(parsed, dict):
+            code = parsed.get("code") or parsed.get("errorCode") or parsed.get("error")
+            message = parsed.get("message") or parsed.get("errorMessage") or parsed.get("error_description")
+        if x.error:
+            message = f"no answer: {x.error}"
+        steps.append({"n": x.n, "kind": kind, "label": label, "method": x.method, "url": x.url,
+                      "headers": _headers(x.request_headers), "requestBody": _request_body(x),
+                      "status": x.status, "contentType": ctype, "decrypted": decrypted, "body": body,
+                      "ms": round(x.ms, 1), "code": None if code is None else str(code), "message": message,
+                      "hint": CODE_HINTS.get(str(code)) if code else None,
+                      "responseHeaders": {k: v for k, v in x.response_headers.items()
+                                          if k in ("content-type", "correlationid", "retry-after", "sandbox-fault",
+                                                   "www-authenticate", "sandbox-auth")}})
+    return steps
