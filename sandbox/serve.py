@@ -42,6 +42,12 @@ def serve(args) -> int:
           f"{'token-protected' if settings.admin_token else 'open'}"
           f"{', fault headers honoured' if settings.allow_fault_headers else ''})", flush=True)
     app = create_app(settings, services)
+    # The world is immutable: move it out of the collector's sight before the workers fork, so full
+    # collections do not walk it (pauses grow with its size) and copy-on-write pages stay shared.
+    import gc
+
+    gc.collect()
+    gc.freeze()
     if args.dev:
         app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
         return 0

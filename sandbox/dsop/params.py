@@ -27,8 +27,11 @@ class ParamError(ValueError):
         super().__init__(message)
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _printable(value: str) -> bool:
-    return all(ch >= " " and ch != "\x7f" for ch in value)
+    return _CONTROL.search(value) is None
 
 
 def header(headers, name: str, *, required: bool = True) -> str | None:

@@ -115,19 +115,16 @@ class Ledger:
     # ---- transactions ---------------------------------------------------------------------------
     def month(self, account: Account, y: int, m: int) -> tuple[Transaction, ...]:
         """Booked transactions of one month up to today, oldest first."""
-        if date(y, m, 1) > self.today:
+        today = self.today  # one clock read per call: the clock may be shared state (sandbox/clock.py)
+        if date(y, m, 1) > today:
             return ()
-        return tuple(self._not_after_now(t) for t in self._month(account, y, m) if t.booking_date <= self.today)
+        now = datetime.combine(today, time(12), timezone.utc)
+        return tuple(t if t.registered is None or t.registered <= now else dataclasses.replace(t, registered=now)
+                     for t in self._month(account, y, m) if t.booking_date <= today)
 
     def now(self) -> datetime:
         """The sandbox clock's "now": noon UTC on today (the same instant dsop.wire.sandbox_now writes)."""
         return datetime.combine(self.today, time(12), timezone.utc)
-
-    def _not_after_now(self, t: Transaction) -> Transaction:
-        """D15: nothing is registered after the sandbox's "now"; today's later items are registered at it."""
-        if t.registered is not None and t.registered > self.now():
-            return dataclasses.replace(t, registered=self.now())
-        return t
 
     def booked(self, account: Account, window: Period) -> list[Transaction]:
         end = window.last_day(self.today)
