@@ -21,6 +21,7 @@ from .model import Account, Card
 from .period import Period
 from .pools import Pools
 from .rng import rng_for
+from .today import FollowsClock
 from .transaction import Transaction
 
 
@@ -43,21 +44,10 @@ def iter_months(start: date, end: date):
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
 
 
-class Ledger:
-    """The transaction history of every account of one world. Caches whole months (bounded LRU)."""
+class Ledger(FollowsClock):
+    """The transaction history of every account of one world. Caches whole months (bounded LRU).
 
-    _today_source = None  # see World.attach_clock: months are generated whole, so only the filters move
-
-    @property
-    def today(self) -> date:
-        return self._today_source() if self._today_source is not None else self._today
-
-    @today.setter
-    def today(self, value: date) -> None:
-        self._today = value
-
-    def attach_clock(self, source) -> None:
-        self._today_source = source
+    Months are generated whole, so a moved clock only moves the filters (FollowsClock)."""
 
     def __init__(self, seed: str, today: date, pools: Pools, employer_of, cache_months: int = 20_000):
         self.seed = seed

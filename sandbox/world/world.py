@@ -15,6 +15,7 @@ from .model import Account, Bank, Consumer, Guardianship, Ownership, Party, Role
 from .period import Period
 from .pools import build_pools
 from .rng import rng_for
+from .today import FollowsClock
 
 RELATION_KINDS = ("owner", "role", "co_borrower", "guarantor")
 
@@ -31,21 +32,10 @@ class Relation:
     permission: str | None = None
 
 
-class World:
-    _today_source = None  # a callable giving today (the sandbox clock, sandbox/clock.py); None = the build date
-
-    @property
-    def today(self) -> date:
-        """The sandbox's date: the attached clock's, else the date the world was built for."""
-        return self._today_source() if self._today_source is not None else self._today
-
-    @today.setter
-    def today(self, value: date) -> None:
-        self._today = value
-
+class World(FollowsClock):
     def attach_clock(self, source) -> None:
-        """Let `source()` say what today is. History is not rebuilt; only what depends on today moves."""
-        self._today_source = source
+        """Let `source()` (the sandbox clock) say what today is; history is not rebuilt."""
+        super().attach_clock(source)
         self.ledger.attach_clock(source)
 
     def __init__(self, spec, banks: dict[str, Bank], consumers: dict[str, Consumer], parties: dict[str, Party],

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pytest
 
-from .server import free_port
+from .server import free_port, stop
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc for gunicorn's workers")
 
@@ -131,12 +131,7 @@ def serve(tmp_path: Path, workers: int, *extra: str):
             time.sleep(0.1)
         yield server
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
 
 
