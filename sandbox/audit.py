@@ -18,16 +18,13 @@ commits).
 
 from __future__ import annotations
 
-import base64
 import logging
 import os
 import sqlite3
 import threading
 import time
-from datetime import datetime, timezone
-from urllib.parse import unquote
 
-import orjson
+from sandbox.audit_row import api_of, build_row
 
 log = logging.getLogger("dsop-sandbox.audit")
 
@@ -78,41 +75,8 @@ CREATE INDEX IF NOT EXISTS audit_log_correlation ON audit_log (correlation_id);
 _INSERT = f"INSERT INTO audit_log ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 
 #: Path prefix → API name. Anything else (admin, health, UI, OpenAPI documents) is not logged.
-APIS = (("/banks/", "bank"), ("/kar-ws/", "register"), ("/maskinporten/", "maskinporten"), ("/altinn/", "directory"))
-
-#: Flask endpoint → the operation's short name (the names the scenario's `faults:` and `partial:` use).
-ENDPOINTS = {
-    "bank.list_accounts": "accounts", "bank.show_account": "details", "bank.list_transactions": "transactions",
-    "bank.list_cards": "cards", "bank.list_roles": "roles", "bank.list_owners": "owners",
-    "register.customer_relationships": "customerRelationships",
-    "register.account_servicing_provider": "accountServicingProvider",
-    "maskinporten.token": "token", "maskinporten.jwks": "jwks", "maskinporten.metadata": "metadata",
-    "directory.kontrollinformasjon": "directory",
-}
-
-#: The list a success body carries, per API: its length is the row's result count.
-LIST_KEYS = ("accounts", "transactions", "paymentCards", "roles", "accountOwners", "banks", "endpoints", "keys")
-
-#: Largest response body the log parses for its count and status (bigger ones: only what the view left on g).
-PARSE_LIMIT = 64 * 1024
-
-#: Filters of `AuditLog.query` → the column they compare.
 FILTERS = {"case": "case_id", "correlation_id": "correlation_id", "consumer": "consumer", "bank": "bank",
            "api": "api", "endpoint": "endpoint"}
-
-
-def api_of(path: str) -> str | None:
-    for prefix, name in APIS:
-        if path.startswith(prefix):
-            return name
-    return None
-
-
-def _cut(value, limit: int = 200):
-    if value is None:
-        return None
-    value = str(value)
-    return value if len(value) <= limit else value[:limit]
 
 
 class AuditLog:
@@ -263,123 +227,6 @@ def status_range(text: str) -> tuple[int, int]:
 
 
 # ---- building a row ------------------------------------------------------------------------------
-def _service_of(grant) -> str | None:
-    """The service profile's key, from whatever the profile layer left on g.grant."""
-    if grant is None:
-        return None
-    profile = getattr(grant, "profile", None)
-    for holder in (profile, grant):
-        for attr in ("key", "service"):
-            value = getattr(holder, attr, None)
-            if isinstance(value, str):
-                return value
-    return profile if isinstance(profile, str) else None
-
-
-def _issued_consumer(access_token: str) -> str | None:
-    """The consumer org of a token this server just issued (read from its payload; the token is not kept)."""
-    try:
-        payload = access_token.split(".")[1]
-        claims = orjson.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        cid = claims["consumer"]["ID"]
-        return cid[5:] if cid.startswith("0192:") else cid
-    except Exception:  # noqa: BLE001 - not a JWT of ours: nothing to say
-        return None
-
-
-def _from_body(row: dict, body: dict) -> None:
-    """Error code, result count and responseDetails.status from the response body the view produced."""
-    code = body.get("code") or body.get("errorCode")
-    if code is None and isinstance(body.get("error"), str):
-        code = body["error"]  # OAuth error of the token endpoint
-    row["error_code"] = _cut(code, 40)
-    details = body.get("responseDetails")
-    if isinstance(details, dict):
-        row["response_status"] = _cut(details.get("status"), 20)
-    if row["status"] < 400:
-        for key in LIST_KEYS:
-            if isinstance(body.get(key), list):
-                row["result_count"] = len(body[key])
-                break
-        else:
-            if isinstance(body.get("account"), dict) or "organizationID" in body:
-                row["result_count"] = 1
-        if row["api"] == "maskinporten" and isinstance(body.get("access_token"), str):
-            row["consumer"] = row["consumer"] or _issued_consumer(body["access_token"])
-            row["scope"] = row["scope"] or _cut(body.get("scope"), 200)
-
-
-def _unproxied(obj):
-    real = getattr(obj, "_get_current_object", None)
-    return real() if real is not None else obj
-
-
-def build_row(request, response, g, started: float, today) -> dict:
-    """The row of one request. Reads the WSGI environ and the query as plain dicts: werkzeug's header and
-    MultiDict lookups (a KeyError per absent key) would double the cost of the hook."""
-    request, g = _unproxied(request), _unproxied(g)
-    env = request.environ
-    path = request.path
-    api = api_of(path)
-    view_args = request.view_args or {}
-    args = request.args.to_dict() if env.get("QUERY_STRING") else {}
-    endpoint = ENDPOINTS.get(request.endpoint or "", request.endpoint)
-    mandate = env.get("HTTP_LEGAL_MANDATE")
-    ref_type = env.get("HTTP_ADDITIONALREFERENCEIDTYPE")
-    caller = getattr(g, "caller", None)
-    scopes = getattr(caller, "scopes", None)
-    grant = getattr(g, "grant", None)
-    # with auth off there is no token: the consumer is the one the service profile assumed (if any)
-    consumer = getattr(caller, "org", None) or getattr(getattr(grant, "consumer", None), "org_number", None)
-    row = {
-        "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "sandbox_date": today.isoformat() if today else None,
-        "api": api,
-        "bank": _cut(view_args.get("orgnr"), 20) if api == "bank" else None,
-        "method": request.method,
-        "endpoint": _cut(endpoint, 60),
-        "path": _cut(path, 300),
-        "status": response.status_code,
-        "consumer": _cut(consumer, 20),
-        "supplier": _cut(getattr(caller, "supplier", None), 40),
-        "scope": " ".join(sorted(scopes)) if scopes else None,
-        "service": _cut(_service_of(grant), 40),
-        "correlation_id": _cut(env.get("HTTP_CORRELATIONID"), 100),
-        "case_id": _cut(env.get("HTTP_ACCOUNTINFOREQUESTID"), 100),
-        "legal_mandate": _cut(unquote(mandate, errors="replace") if "%" in mandate else mandate, 1000)
-        if mandate else None,
-        "additional_reference_id_type": _cut(ref_type, 40),
-        # §4.4: the additional reference itself only for pol1 (the extradition order's id), never a free text
-        "additional_reference_id": _cut(env.get("HTTP_ADDITIONALREFERENCEID"), 100)
-        if ref_type and ref_type.strip().lower() == "pol1" else None,
-        "requester_id": _cut(env.get("HTTP_REQUESTERID"), 100),
-        "party": _cut(env.get("HTTP_PARTYID") or env.get("HTTP_CUSTOMERID"), 40),
-        "account_reference": _cut(view_args.get("reference") or view_args.get("account_id")
-                                  or (env.get("HTTP_ACCOUNTID") if api == "register" else None), 300),
-        "from_date": _cut(args.get("fromDate"), 20),
-        "to_date": _cut(args.get("toDate"), 20),
-        "page": _cut(args.get("page"), 20),
-        "fault": _cut(getattr(g, "audit_fault", None), 300),
-        "worker": os.getpid(),
-    }
-    # The body as the view built it (bank views leave it on g: no parsing, and it works for JWE bodies too);
-    # else the response's own JSON, parsed only when small (parsing a 1000-item page would cost ~2 ms).
-    body = getattr(g, "audit_body", None) if response.status_code < 400 else None
-    if body is None and response.mimetype == "application/json" and not response.direct_passthrough \
-            and (response.content_length or 0) <= PARSE_LIMIT:
-        try:
-            body = orjson.loads(response.get_data())
-        except orjson.JSONDecodeError:
-            body = None
-    if isinstance(body, dict):
-        _from_body(row, body)
-    if request.environ.get("sandbox.drop"):
-        row["status"] = 0  # the connection was dropped: the client got no response at all
-    row.update(getattr(g, "audit", None) or {})
-    row["latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
-    return row
-
-
 def install(app, services):
     """Log every API request (unless the server runs with --no-audit) and serve the admin log routes."""
     from flask import g, request
