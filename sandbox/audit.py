@@ -74,7 +74,7 @@ CREATE INDEX IF NOT EXISTS audit_log_correlation ON audit_log (correlation_id);
 
 _INSERT = f"INSERT INTO audit_log ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
 
-#: Path prefix → API name. Anything else (admin, health, UI, OpenAPI documents) is not logged.
+#: Query filter → column (the admin API's /sandbox/v1/requests parameters).
 FILTERS = {"case": "case_id", "correlation_id": "correlation_id", "consumer": "consumer", "bank": "bank",
            "api": "api", "endpoint": "endpoint"}
 

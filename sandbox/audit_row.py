@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 import orjson
 
+#: Path prefix → API name. Anything else (admin, health, UI, OpenAPI documents) is not logged.
 APIS = (("/banks/", "bank"), ("/kar-ws/", "register"), ("/maskinporten/", "maskinporten"), ("/altinn/", "directory"))
 
 #: Flask endpoint → the operation's short name (the names the scenario's `faults:` and `partial:` use).
