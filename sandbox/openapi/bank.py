@@ -12,7 +12,7 @@ from sandbox.bank import schemas as s
 from sandbox.maskinporten.tokens import SCOPE_BANK as SCOPE
 
 from .common import Operation, blueprint_rules, json_content, new_spec, openapi_path, parameters, register_schemas
-from .common import component_name, summary_and_details, without_design_refs
+from .common import auth_sentence, component_name, summary_and_details, without_design_refs
 from .examples import bank_examples
 
 PREFIX = "/banks/<orgnr>/v2"
@@ -80,9 +80,7 @@ TAGS = [
 
 def _description(services) -> str:
     world, settings = services.world, services.settings
-    auth = ("This server checks tokens." if settings.auth else
-            "This server runs with auth off: the Authorization header is not checked, and every response "
-            "carries `Sandbox-Auth: off`.")
+    auth = auth_sentence(settings)
     return (
         "The fake banks of dsop-sandbox: the DSOP Control API v2 (accounts, details, transactions, cards, roles) "
         "and the draft v2.1 Owners endpoint, generated from the sandbox's own schemas. Pick a bank in the "

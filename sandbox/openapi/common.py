@@ -119,3 +119,10 @@ def json_content(schema, examples: dict | None) -> dict:
     if examples:
         content["examples"] = examples
     return {"application/json": content}
+
+
+def auth_sentence(settings) -> str:
+    """The line of a document's description that says whether this server checks tokens."""
+    return ("This server checks tokens." if settings.auth else
+            "This server runs with auth off: the Authorization header is not checked, and every response "
+            "carries `Sandbox-Auth: off`.")

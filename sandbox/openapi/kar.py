@@ -12,7 +12,7 @@ from sandbox.maskinporten.tokens import SCOPE_ACCOUNT_PROVIDER, SCOPE_RELATIONS
 from sandbox.register import schemas as s
 
 from .common import Operation, blueprint_rules, json_content, new_spec, openapi_path, parameters, register_schemas
-from .common import summary_and_details, without_design_refs
+from .common import auth_sentence, summary_and_details, without_design_refs
 from .register_examples import register_examples
 
 PREFIX = "/kar-ws/api/v2"
@@ -52,9 +52,7 @@ SECURITY = {SCOPE_RELATIONS: "kundeforhold", SCOPE_ACCOUNT_PROVIDER: "kundeforho
 
 def _description(services) -> str:
     world, settings = services.world, services.settings
-    auth = ("This server checks tokens." if settings.auth else
-            "This server runs with auth off: the Authorization header is not checked, and every response "
-            "carries `Sandbox-Auth: off`.")
+    auth = auth_sentence(settings)
     return (
         "The customer-relations register (\"KAR\") of dsop-sandbox, version 2: which banks a control object has "
         "or had a relation with, and which bank services an account number. Generated from the sandbox's own "

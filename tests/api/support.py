@@ -281,17 +281,17 @@ def _strict(node):
     return node
 
 
-def _inline(node, root):
+def inline_refs(node, root):
     """Resolve every local `$ref` (Bank_v2.yaml has no recursion): validation is then ~2x faster."""
     if isinstance(node, dict):
         if "$ref" in node:
             target = root
             for part in node["$ref"].split("#/", 1)[1].split("/"):
                 target = target[part]
-            return _inline(target, root)
-        return {k: _inline(v, root) for k, v in node.items()}
+            return inline_refs(target, root)
+        return {k: inline_refs(v, root) for k, v in node.items()}
     if isinstance(node, list):
-        return [_inline(v, root) for v in node]
+        return [inline_refs(v, root) for v in node]
     return node
 
 
@@ -348,11 +348,11 @@ class BankContract:
         self.spec = spec
         # openapi-core gets the document with its $refs resolved and single-item allOf unwrapped: equivalent,
         # and about 2.5x faster on 1000-transaction pages.
-        self.openapi = OpenAPI.from_dict({**_collapse(_inline(spec, spec)), "components": spec["components"]})
+        self.openapi = OpenAPI.from_dict({**_collapse(inline_refs(spec, spec)), "components": spec["components"]})
         strict = _strict(spec)
         self._validators: dict[str, OAS30Validator] = {}
         for name in spec["components"]["schemas"]:
-            schema = _collapse(_inline(strict["components"]["schemas"][name], strict))
+            schema = _collapse(inline_refs(strict["components"]["schemas"][name], strict))
             self._validators[name] = OAS30Validator(schema, format_checker=oas30_format_checker)
 
     def schema_name(self, template: str | None, status: int) -> str:

@@ -27,7 +27,7 @@ from openapi_spec_validator import validate as validate_spec
 from sandbox.bank import schemas as bank_schemas
 from sandbox.dsop import codes
 
-from .support import BANK_OPENAPI, HEADERS, POLITI_MANDATE, TEN_YEARS, link, load_yaml
+from .support import BANK_OPENAPI, HEADERS, POLITI_MANDATE, TEN_YEARS, inline_refs, link, load_yaml
 
 PUBLIC = "http://127.0.0.1:8000"  # Settings.public_url of the test apps
 BLUEPRINTS = {"bank": ("bank", "/banks/<orgnr>/v2"), "kar": ("register", "/kar-ws/api/v2")}
@@ -45,20 +45,6 @@ def fetch(client, name: str) -> dict:
     assert response.status_code == 200, response.data[:300]
     assert response.mimetype == "application/json"
     return json.loads(response.data)
-
-
-def resolve(node, root):
-    """Every local `$ref` replaced by its target (the documents have no recursion)."""
-    if isinstance(node, dict):
-        if "$ref" in node:
-            target = root
-            for part in node["$ref"].split("#/", 1)[1].split("/"):
-                target = target[part]
-            return resolve(target, root)
-        return {k: resolve(v, root) for k, v in node.items()}
-    if isinstance(node, list):
-        return [resolve(v, root) for v in node]
-    return node
 
 
 def unwrap(node):
@@ -93,7 +79,7 @@ def schema_errors(schema: dict, value) -> list[str]:
 
 def operations(doc: dict):
     """(path, operation) of every operation, with its $refs resolved."""
-    full = resolve(doc, doc)
+    full = inline_refs(doc, doc)
     for path, item in full["paths"].items():
         for method, op in item.items():
             yield path, method, op
@@ -107,7 +93,7 @@ class DocContract:
     """Validates real responses against a generated document (openapi-core + strict schemas)."""
 
     def __init__(self, doc: dict):
-        self.full = resolve(doc, doc)
+        self.full = inline_refs(doc, doc)
         self.openapi = OpenAPI.from_dict(self.full)
 
     def check(self, base: str, path: str, response) -> None:
@@ -162,7 +148,7 @@ def test_documents_are_valid_openapi_3(make_app, settings):
         doc = fetch(client, name)
         assert doc["openapi"].startswith("3.0")
         validate_spec(doc)
-        period = [p for p in resolve(doc, doc)["paths"][next(iter(doc["paths"]))]["get"]["parameters"]
+        period = [p for p in inline_refs(doc, doc)["paths"][next(iter(doc["paths"]))]["get"]["parameters"]
                   if p["name"] in ("fromDate", "toDate")]
         assert len(period) == 2 and all(p["required"] is not settings.get("lenient", False) for p in period)
 
@@ -255,7 +241,7 @@ def test_every_example_validates_against_its_own_schema(docs, name):
 def test_examples_are_the_real_answers_to_the_example_request(client, bank_doc, kar_doc):
     """The default server and the parameters' examples, sent as they are, get the examples' bodies."""
     for doc, base in ((bank_doc, None), (kar_doc, "/kar-ws/api/v2")):
-        full = resolve(doc, doc)
+        full = inline_refs(doc, doc)
         if base is None:
             base = "/banks/" + doc["servers"][0]["variables"]["orgnr"]["default"] + "/v2"
         for path, _, op in operations(doc):
@@ -277,7 +263,7 @@ def test_examples_are_the_real_answers_to_the_example_request(client, bank_doc, 
 
 
 def test_error_examples_carry_the_messages_the_code_sends(client, bank_doc):
-    full = resolve(bank_doc, bank_doc)
+    full = inline_refs(bank_doc, bank_doc)
     base = "/banks/" + bank_doc["servers"][0]["variables"]["orgnr"]["default"] + "/v2"
     op = full["paths"]["/accounts/{accountReference}"]["get"]
     examples = op["responses"]["404"]["content"]["application/json"]["examples"]
@@ -316,8 +302,8 @@ def compare(ours, theirs, where: str, problems: list[str]) -> None:
 
 
 def test_bank_document_agrees_with_bank_v2(bank_doc):
-    public = unwrap(resolve(load_yaml(BANK_OPENAPI), load_yaml(BANK_OPENAPI)))
-    ours = unwrap(resolve(bank_doc, bank_doc))
+    public = unwrap(inline_refs(load_yaml(BANK_OPENAPI), load_yaml(BANK_OPENAPI)))
+    ours = unwrap(inline_refs(bank_doc, bank_doc))
     by_id = {op["operationId"]: (path, op) for path, item in ours["paths"].items() for op in item.values()}
     problems: list[str] = []
     shared = 0
