@@ -10,10 +10,11 @@ responseDetails.status, injected fault and latency. Never the bearer token, neve
 Plugged in from outside the views (create_app calls `install`): a `before_request` hook starts the timer,
 an `after_request` hook reads the request, what the layers before it left on `flask.g` (`g.caller` from the
 token check, `g.grant` from the service profile, `g.audit_fault` from sandbox/faults.py, and an optional
-`g.audit` dict of column overrides) and the response body it already holds, and INSERTs the row in autocommit
-before the response leaves: a request a client saw answered has its row committed, even if the worker is
-killed right after (WAL with synchronous=NORMAL survives a process crash; only a power cut can lose the last
-commits).
+`g.audit` dict of column overrides) and the response body it already holds, and appends the row to this
+worker's journal (sandbox/audit_journal.py) before the response leaves: a request a client saw answered has
+its row on disk, even if the worker is killed right after. Journals are imported into the `audit_log` table
+in batches: by each worker after its answer has left (every `sync_every` rows or seconds) and by every read
+(the admin API, the UI), so a query always sees every row written before it.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import sqlite3
 import threading
 import time
 
+from sandbox.audit_journal import Journal
 from sandbox.audit_row import api_of, build_row
 
 log = logging.getLogger("dsop-sandbox.audit")
@@ -38,6 +40,7 @@ COLUMNS = (
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit_log (
     id INTEGER PRIMARY KEY,
+    seq INTEGER,
     time TEXT NOT NULL,
     sandbox_date TEXT,
     api TEXT NOT NULL,
@@ -68,11 +71,23 @@ CREATE TABLE IF NOT EXISTS audit_log (
     latency_ms REAL NOT NULL,
     worker INTEGER
 );
-CREATE INDEX IF NOT EXISTS audit_log_case ON audit_log (case_id, id);
-CREATE INDEX IF NOT EXISTS audit_log_correlation ON audit_log (correlation_id);
+CREATE TABLE IF NOT EXISTS audit_journal (
+    name TEXT PRIMARY KEY,
+    offset INTEGER NOT NULL
+);
 """
 
-_INSERT = f"INSERT INTO audit_log ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})"
+#: Rows are served in `seq` order (when they were written, across workers); `id` numbers them as imported.
+INDEXES = """
+CREATE INDEX IF NOT EXISTS audit_log_seq ON audit_log (seq, id);
+CREATE INDEX IF NOT EXISTS audit_log_case_seq ON audit_log (case_id, seq, id);
+CREATE INDEX IF NOT EXISTS audit_log_correlation ON audit_log (correlation_id);
+DROP INDEX IF EXISTS audit_log_case;
+"""
+
+_INSERT = f"INSERT INTO audit_log (seq, {', '.join(COLUMNS)}) VALUES (?, {', '.join('?' * len(COLUMNS))})"
+_OFFSET = ("INSERT INTO audit_journal (name, offset) VALUES (?, ?) "
+           "ON CONFLICT (name) DO UPDATE SET offset = excluded.offset")
 
 #: Query filter → column (the admin API's /sandbox/v1/requests parameters).
 FILTERS = {"case": "case_id", "correlation_id": "correlation_id", "consumer": "consumer", "bank": "bank",
@@ -80,22 +95,26 @@ FILTERS = {"case": "case_id", "correlation_id": "correlation_id", "consumer": "c
 
 
 class AuditLog:
-    """The `audit_log` table of a StateStore: write one row, query rows.
+    """The `audit_log` table of a StateStore: append a row (to this worker's journal), import, query rows.
 
-    Rows go through a connection of their own (per process and thread), tuned for a cheap commit: no
-    automatic WAL checkpoint on commit (it syncs, a pause of milliseconds every few hundred rows): the hook
-    runs `checkpoint()` after the response has left, every `checkpoint_every` rows or seconds; and no 1 ms
-    busy sleeps (SQLite's own handler) while another worker commits: retry after 50 µs, doubling up to 2 ms,
-    for up to 10 s. Reads (the admin API) go through the store's shared connection.
+    Imports after a response go through a connection of their own (per process and thread) that never waits:
+    if another worker holds the write lock (it is importing too), this import is skipped and the rows wait
+    for the next one. That connection does not checkpoint the WAL on commit (a sync, milliseconds): the
+    hook checkpoints after imports, and past `wal_limit` bytes restarts the WAL. Reads (the admin API, the
+    UI) import first, waiting for the lock if they must, then query through the store's shared connection.
     """
 
-    checkpoint_every = (1000, 1.0)  # rows, seconds
+    sync_every = (1000, 2.0)  # rows written by this process, seconds since its last import
     wal_limit = 64 * 1024 * 1024  # bytes of WAL before a checkpoint that restarts it
 
     def __init__(self, store):
         self.store = store
         store.add_schema(SCHEMA)
+        _add_seq(store.connection())
+        store.add_schema(INDEXES)
+        self.journal = Journal(store.directory / "audit-journal")
         self._local = threading.local()
+        self.sync()  # rows a previous run left in its journals (a server stopped with a persistent --state-dir)
 
     def _writer(self) -> sqlite3.Connection:
         local = self._local
@@ -106,41 +125,69 @@ class AuditLog:
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA wal_autocheckpoint = 0")
             conn.execute(f"PRAGMA journal_size_limit = {self.wal_limit}")  # a restarted WAL shrinks back
-            local.conn, local.pid, local.rows, local.checked = conn, os.getpid(), 0, time.monotonic()
+            local.conn, local.pid = conn, os.getpid()
         return conn
 
     def write(self, row: dict) -> None:
-        values = tuple(row.get(c) for c in COLUMNS)
-        conn = self._writer()
-        delay, deadline = 50e-6, None
-        while True:
-            try:
-                conn.execute(_INSERT, values)
-                break
-            except sqlite3.OperationalError as exc:
-                if not _is_busy(exc):
-                    raise
-                now = time.monotonic()
-                deadline = deadline or now + 10
-                if now > deadline:
-                    raise
-                time.sleep(delay)
-                delay = min(delay * 2, 0.002)
-        self._local.rows += 1
+        """Append one row to this worker's journal: one write(2), no lock shared with other workers."""
+        self.journal.append(tuple(row.get(c) for c in COLUMNS))
 
-    def checkpoint_due(self) -> bool:
-        local = self._local
-        rows, seconds = self.checkpoint_every
-        return getattr(local, "rows", 0) >= rows or (
-            getattr(local, "rows", 0) > 0 and time.monotonic() - local.checked >= seconds)
+    def sync_due(self) -> bool:
+        rows, seconds = self.sync_every
+        unsynced = self.journal.unsynced
+        return unsynced >= rows or (unsynced > 0 and time.monotonic() - self.journal.synced_at >= seconds)
+
+    def sync(self, wait: bool = True) -> int:
+        """Import every journal line not imported yet, in `seq` order, in one transaction that also moves each
+        file's offset (so a line is imported exactly once, whoever imports). `wait=False` gives up at once if
+        another process holds the write lock. Returns the number of rows imported."""
+        journal = self.journal
+        if not journal.files():
+            return 0
+        conn = self.store.connection() if wait else self._writer()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if not wait and _is_busy(exc):
+                return 0
+            raise
+        try:
+            names = journal.files()  # listed under the lock: an offset without a file is a deleted file
+            offsets = dict(conn.execute("SELECT name, offset FROM audit_journal"))
+            chunks = [c for c in (journal.read(n, offsets.get(n, 0)) for n in names) if c is not None]
+            width = len(COLUMNS) + 1
+            records = sorted((r for c in chunks for r in c.records if len(r) == width), key=lambda r: r[0])
+            conn.executemany(_INSERT, records)
+            conn.executemany(_OFFSET, [(c.name, c.end) for c in chunks if c.end != offsets.get(c.name)])
+            gone = set(offsets) - set(names)
+            conn.executemany("DELETE FROM audit_journal WHERE name = ?", [(n,) for n in gone])
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        # A finished file is deleted only once its offset is committed; its offset row goes in a later import.
+        for chunk in chunks:
+            if chunk.finished:
+                journal.remove(chunk.name)
+        if any(c.name == journal.current() for c in chunks):
+            journal.unsynced, journal.synced_at = 0, time.monotonic()
+        return len(records)
+
+    def after_response(self) -> None:
+        """Run after an answer has left: start a new journal file if this one is big, import, checkpoint.
+        Never raises (the next import will do)."""
+        try:
+            self.journal.rotate_if_big()
+            if self.sync(wait=False):
+                self.checkpoint()
+        except Exception:  # noqa: BLE001 - never break a worker over the log; the rows stay in the journal
+            log.exception("importing the request log's journal failed")
 
     def checkpoint(self) -> None:
         """Copy the WAL into the database without waiting for anyone (PASSIVE). Under a steady stream of
         writes a passive checkpoint never catches the last frame, so the WAL would only grow: past
         `wal_limit` bytes one RESTART checkpoint briefly holds the other writers off and starts the WAL
         over. Never raises."""
-        local = self._local
-        local.rows, local.checked = 0, time.monotonic()
         try:
             conn = self._writer()
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
@@ -156,30 +203,46 @@ class AuditLog:
 
     # ---- reading ---------------------------------------------------------------------------------
     def query(self, *, limit: int = 50, before: int | None = None, status: str | None = None, **filters) -> list[dict]:
-        """Rows matching every filter, newest first; `before` is the id cursor of the next page."""
+        """Rows matching every filter, newest first; `before` (a row id) is the cursor of the next page."""
         where, args = self._where(filters, status)
-        if before is not None:
-            where.append("id < ?")
-            args.append(before)
+        if before is not None and not self._cursor(where, args, "<", before):
+            return []
         sql = "SELECT * FROM audit_log" + (" WHERE " + " AND ".join(where) if where else "")
-        return self._rows(sql + " ORDER BY id DESC LIMIT ?", args + [limit])
+        return self._rows(sql + " ORDER BY seq DESC, id DESC LIMIT ?", args + [limit])
 
     def case(self, case_id: str, *, limit: int = 1000, after: int | None = None) -> list[dict]:
         """Every request of one case (AccountInfoRequestID), across register and banks, in the order served."""
-        sql, args = "SELECT * FROM audit_log WHERE case_id = ?", [case_id]
-        if after is not None:
-            sql += " AND id > ?"
-            args.append(after)
-        return self._rows(sql + " ORDER BY id LIMIT ?", args + [limit])
+        where, args = ["case_id = ?"], [case_id]
+        if after is not None and not self._cursor(where, args, ">", after):
+            return []
+        sql = "SELECT * FROM audit_log WHERE " + " AND ".join(where)
+        return self._rows(sql + " ORDER BY seq, id LIMIT ?", args + [limit])
+
+    def _cursor(self, where: list, args: list, op: str, row_id: int) -> bool:
+        """Rows before/after the row `row_id` in served order; False if that row is not in the log."""
+        found = self.store.connection().execute("SELECT seq, id FROM audit_log WHERE id = ?", (row_id,)).fetchone()
+        if found is None:
+            return False
+        where.append(f"(seq, id) {op} (?, ?)")
+        args.extend(found)
+        return True
+
+    def last_id(self) -> int:
+        """The id of the row imported last: it changes whenever the log got new rows (ids count imports; a
+        row imported late can be served earlier than the newest one)."""
+        self.sync()
+        return self.store.connection().execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
 
     def get(self, row_id: int) -> dict | None:
         rows = self._rows("SELECT * FROM audit_log WHERE id = ?", [row_id])
         return rows[0] if rows else None
 
     def count(self) -> int:
+        self.sync()
         return self.store.connection().execute("SELECT count(*) FROM audit_log").fetchone()[0]
 
     def clear(self) -> int:
+        self.sync()
         return self.store.connection().execute("DELETE FROM audit_log").rowcount
 
     @staticmethod
@@ -200,9 +263,18 @@ class AuditLog:
         return where, args
 
     def _rows(self, sql: str, args: list) -> list[dict]:
+        self.sync()
         cur = self.store.connection().execute(sql, args)
         names = [d[0] for d in cur.description]
         return [dict(zip(names, values)) for values in cur.fetchall()]
+
+
+def _add_seq(conn: sqlite3.Connection) -> None:
+    """State files of earlier versions have no `seq`: add it, numbering their rows before any new one."""
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(audit_log)")}
+    if "seq" not in columns:
+        conn.execute("ALTER TABLE audit_log ADD COLUMN seq INTEGER")
+        conn.execute("UPDATE audit_log SET seq = id")
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -254,8 +326,8 @@ def install(app, services):
             audit.write(build_row(request, response, g, started, world.today))
         except Exception:  # noqa: BLE001 - the log must never break an answer; say so loudly instead
             log.exception("audit row for %s %s was not written", request.method, request.path[:200])
-        if audit.checkpoint_due():
-            response.call_on_close(audit.checkpoint)  # after the body has left
+        if audit.sync_due():
+            response.call_on_close(audit.after_response)  # after the body has left
         return response
 
     return audit

@@ -10,6 +10,7 @@ import base64
 import os
 import time
 from datetime import datetime, timezone
+from functools import lru_cache
 from urllib.parse import unquote
 
 import orjson
@@ -34,6 +35,16 @@ LIST_KEYS = ("accounts", "transactions", "paymentCards", "roles", "accountOwners
 PARSE_LIMIT = 64 * 1024
 
 #: Filters of `AuditLog.query` → the column they compare.
+_pid = [os.getpid()]  # os.getpid() is a system call: read it once per process
+os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
+
+
+@lru_cache(maxsize=256)
+def _mandate(raw: str) -> str:
+    """The Legal-Mandate header as text (it is percent-encoded UTF-8); consumers send the same few."""
+    return _cut(unquote(raw, errors="replace") if "%" in raw else raw, 1000)
+
+
 def api_of(path: str) -> str | None:
     for prefix, name in APIS:
         if path.startswith(prefix):
@@ -102,7 +113,8 @@ def _unproxied(obj):
 def build_row(request, response, g, started: float, today) -> dict:
     """The row of one request. Reads the WSGI environ and the query as plain dicts: werkzeug's header and
     MultiDict lookups (a KeyError per absent key) would double the cost of the hook."""
-    request, g = _unproxied(request), _unproxied(g)
+    request = _unproxied(request)
+    g = _unproxied(g).__dict__  # a missing attribute of flask.g costs an AttributeError: read its dict instead
     env = request.environ
     path = request.path
     api = api_of(path)
@@ -111,9 +123,9 @@ def build_row(request, response, g, started: float, today) -> dict:
     endpoint = ENDPOINTS.get(request.endpoint or "", request.endpoint)
     mandate = env.get("HTTP_LEGAL_MANDATE")
     ref_type = env.get("HTTP_ADDITIONALREFERENCEIDTYPE")
-    caller = getattr(g, "caller", None)
+    caller = g.get("caller")
     scopes = getattr(caller, "scopes", None)
-    grant = getattr(g, "grant", None)
+    grant = g.get("grant")
     # with auth off there is no token: the consumer is the one the service profile assumed (if any)
     consumer = getattr(caller, "org", None) or getattr(getattr(grant, "consumer", None), "org_number", None)
     row = {
@@ -131,8 +143,7 @@ def build_row(request, response, g, started: float, today) -> dict:
         "service": _cut(_service_of(grant), 40),
         "correlation_id": _cut(env.get("HTTP_CORRELATIONID"), 100),
         "case_id": _cut(env.get("HTTP_ACCOUNTINFOREQUESTID"), 100),
-        "legal_mandate": _cut(unquote(mandate, errors="replace") if "%" in mandate else mandate, 1000)
-        if mandate else None,
+        "legal_mandate": _mandate(mandate) if mandate else None,
         "additional_reference_id_type": _cut(ref_type, 40),
         # §4.4: the additional reference itself only for pol1 (the extradition order's id), never a free text
         "additional_reference_id": _cut(env.get("HTTP_ADDITIONALREFERENCEID"), 100)
@@ -144,12 +155,12 @@ def build_row(request, response, g, started: float, today) -> dict:
         "from_date": _cut(args.get("fromDate"), 20),
         "to_date": _cut(args.get("toDate"), 20),
         "page": _cut(args.get("page"), 20),
-        "fault": _cut(getattr(g, "audit_fault", None), 300),
-        "worker": os.getpid(),
+        "fault": _cut(g.get("audit_fault"), 300),
+        "worker": _pid[0],
     }
     # The body as the view built it (bank views leave it on g: no parsing, and it works for JWE bodies too);
     # else the response's own JSON, parsed only when small (parsing a 1000-item page would cost ~2 ms).
-    body = getattr(g, "audit_body", None) if response.status_code < 400 else None
+    body = g.get("audit_body") if response.status_code < 400 else None
     if body is None and response.mimetype == "application/json" and not response.direct_passthrough \
             and (response.content_length or 0) <= PARSE_LIMIT:
         try:
@@ -160,7 +171,7 @@ def build_row(request, response, g, started: float, today) -> dict:
         _from_body(row, body)
     if request.environ.get("sandbox.drop"):
         row["status"] = 0  # the connection was dropped: the client got no response at all
-    row.update(getattr(g, "audit", None) or {})
+    row.update(g.get("audit") or {})
     row["latency_ms"] = round((time.perf_counter() - started) * 1000, 3)
     return row
 

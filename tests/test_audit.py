@@ -330,33 +330,3 @@ def test_admin_token_protects_every_admin_route_and_refuses_dsop_tokens(scenario
                             "CorrelationID": str(uuid.uuid4()), "AccountInfoRequestID": str(uuid.uuid4()),
                             "Legal-Mandate": MANDATE})
     assert r.status_code == 401
-
-
-# ---- the write path --------------------------------------------------------------------------------------
-def test_a_write_waits_for_another_workers_lock_and_the_wal_stays_bounded(tmp_path):
-    """Another connection holding the write lock (another worker's commit) delays a row, never loses it; the
-    checkpoints the hook runs after responses keep the WAL under its limit."""
-    import sqlite3
-    import threading
-    import time
-
-    from sandbox.audit import COLUMNS, AuditLog
-    from sandbox.state import StateStore
-
-    store = StateStore(tmp_path)
-    log = AuditLog(store)
-    log.wal_limit = 256 * 1024
-    row = {c: "x" * 24 for c in COLUMNS} | {"status": 200, "latency_ms": 1.0}
-    other = sqlite3.connect(store.path, isolation_level=None, check_same_thread=False)
-    other.execute("BEGIN IMMEDIATE")  # the write lock, as during another worker's commit
-    threading.Timer(0.05, lambda: other.execute("COMMIT")).start()
-    started = time.perf_counter()
-    log.write(row)
-    assert time.perf_counter() - started >= 0.04
-    for n in range(400):
-        log.write(row | {"case_id": str(n)})
-        if n % 10 == 9:  # as the hook does after responses, every `checkpoint_every` rows
-            log.checkpoint()
-    assert log.count() == 401
-    assert (tmp_path / "state.sqlite3-wal").stat().st_size <= log.wal_limit + 10 * 20 * 1024
-    other.close()

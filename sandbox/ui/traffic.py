@@ -1,8 +1,9 @@
 """The live traffic view's data: the request log (sandbox/audit.py), newest first, filtered by bank, agency and
 status, as small JSON rows the page groups by case. Plain Python: no Flask.
 
-The page polls `/ui/traffic.json` every 1.5 s with the id of the newest row it has (`since`); when nothing new
-matches, the answer is `{"unchanged": true}` (one indexed lookup), so an idle workshop costs next to nothing.
+The page polls `/ui/traffic.json` every 1.5 s with the id of the last row imported when it last looked
+(`since`; ids count imports from the workers' journals); when the log got nothing new, the answer is
+`{"unchanged": true}` (one lookup of the largest id), so an idle workshop costs next to nothing.
 """
 
 from __future__ import annotations
@@ -42,17 +43,16 @@ def _row(row: dict) -> dict:
 
 
 def recent(audit, filters: dict, since: int | None = None, limit: int = LIMIT) -> dict:
-    """The newest rows matching the filters, or `unchanged` when the newest one is still `since`."""
+    """The newest rows matching the filters, or `unchanged` when no row was imported since `since`."""
     if audit is None:
         return {"enabled": False, "requests": []}
     status = filters.get("status")
     others = {k: v for k, v in filters.items() if k != "status"}
-    if since is not None:
-        top = audit.query(limit=1, status=status, **others)
-        if (top[0]["id"] if top else 0) == since:
-            return {"enabled": True, "unchanged": True, "latest": since}
+    latest = audit.last_id()  # grows with every import, also by a row served before the newest one shown
+    if since is not None and latest == since:
+        return {"enabled": True, "unchanged": True, "latest": since}
     rows = audit.query(limit=limit, status=status, **others)
-    return {"enabled": True, "latest": rows[0]["id"] if rows else 0, "requests": [_row(r) for r in rows]}
+    return {"enabled": True, "latest": latest, "requests": [_row(r) for r in rows]}
 
 
 def case(audit, case_id: str, limit: int = 5000) -> list[dict]:

@@ -173,7 +173,8 @@ def test_full_case_through_four_workers_one_row_per_request(four):
     case = four.json(f"/sandbox/v1/cases/{CASE_ID}?limit=10000")
     rows = case["requests"]
     assert len(rows) == len(calls) + 4
-    assert [r["id"] for r in rows] == sorted(r["id"] for r in rows)
+    assert [r["seq"] for r in rows] == sorted(r["seq"] for r in rows)  # in the order served, across workers
+    assert len({r["id"] for r in rows}) == len(rows)
     by_cid = {r["correlationId"]: r for r in rows}
     assert set(by_cid) >= {cid for _, cid in calls} and len(by_cid) == len(rows)
     for path, cid in calls:

@@ -2,8 +2,9 @@
 
     .venv/bin/python tests/perf/bench_audit.py            # BENCH_SECONDS=6 BENCH_ROUNDS=2 BENCH_WORKERS=2 ...
 
-1. In-process: the cost of one row, as the `after_request` hook pays it (build the row + one autocommit
-   INSERT in WAL mode, synchronous=NORMAL), and the raw INSERT alone; median of many.
+1. In-process: the cost of one row, as the `after_request` hook pays it (build the row + one append to the
+   worker's journal, sandbox/audit_journal.py), the raw append alone, and the import into SQLite per row
+   (paid after answers have left, in batches); median of many.
 2. Over HTTP: serves one scenario twice with `dsop-sandbox serve` (gunicorn, sync workers), once as is and once
    with `--no-audit`, each with its own fresh state directory, and drives both with wrk (BENCH_CONNECTIONS
    connections, a fresh CorrelationID per request) on a light endpoint (the register), a bank's accounts,
@@ -46,7 +47,8 @@ CASE_ID = "3f2b8c1e-0000-4000-8000-0000000a0d17"
 
 # ---- 1. in-process ------------------------------------------------------------------------------------------
 def row_cost() -> dict:
-    """Median µs of one bare INSERT and of the whole hook (build_row + INSERT) on a real request."""
+    """Median µs of one journal append, of the whole hook (build_row + append) on a real request, and of
+    importing one row into SQLite (AuditLog.sync of a batch, as a worker does after its answers have left)."""
     from flask import g, request
 
     from sandbox.app import create_app
@@ -57,13 +59,16 @@ def row_cost() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         log = AuditLog(StateStore(tmp))
         row = {c: "x" * 24 for c in COLUMNS} | {"status": 200, "latency_ms": 1.5, "result_count": 7, "worker": 1}
-        samples = []
+        samples, imports = [], []
         for _ in range(20):
             started = time.perf_counter()
             for _ in range(250):
                 log.write(row)
             samples.append((time.perf_counter() - started) / 250 * 1e6)
-        insert_us = statistics.median(samples)
+            started = time.perf_counter()
+            log.sync()
+            imports.append((time.perf_counter() - started) / 250 * 1e6)
+        append_us = statistics.median(samples)
         app = create_app(Settings(scenario=SCENARIO, auth=False, state_dir=tmp + "/app"))
         audit = app.extensions["sandbox.audit"]
         client = app.test_client()
@@ -77,7 +82,8 @@ def row_cost() -> dict:
                     audit.write(build_row(request, directory, g, time.perf_counter(),
                                           app.extensions["dsop"].world.today))
                 hook.append((time.perf_counter() - started) / 250 * 1e6)
-    return {"insert_us": round(insert_us, 1), "hook_us": round(statistics.median(hook), 1)}
+    return {"append_us": round(append_us, 1), "hook_us": round(statistics.median(hook), 1),
+            "import_us": round(statistics.median(imports), 1)}
 
 
 # ---- 2. over HTTP -----------------------------------------------------------------------------------------
@@ -210,8 +216,8 @@ def report(results: dict) -> None:
     s = results["settings"]
     print(f"\nrequest log: on vs off  ({s['scenario']}, {s['workers']} gunicorn workers, wrk {s['connections']} "
           f"connections, {s['rounds']}×{s['seconds']:.0f} s per mode, {s['cpus']} CPUs)")
-    print(f"one row in-process: INSERT {results['row']['insert_us']} µs, whole hook (build row + INSERT) "
-          f"{results['row']['hook_us']} µs")
+    print(f"one row in-process: journal append {results['row']['append_us']} µs, whole hook (build row + append) "
+          f"{results['row']['hook_us']} µs; import into SQLite later, per row {results['row']['import_us']} µs")
     print(f"{'endpoint':<28} {'on req/s':>10} {'off req/s':>10} {'diff':>7} {'p50 on/off ms':>15} {'p99 on/off ms':>15}")
     for name, r in results["load"].items():
         on, off = r["on"], r["off"]
