@@ -44,8 +44,8 @@ def build_services(settings: Settings, real_today: date | None = None) -> Servic
     world = build_world(spec)
     state = StateStore(settings.state_dir)
     issuer = Maskinporten(world, settings.public_url, state, spec.data.get("maskinporten"))
-    return Services(settings, world, world_digest(world), BankRules(world, settings.page_size), RegisterRules(world),
-                    maskinporten=issuer, state=state)
+    bank = BankRules(world, settings.page_size, settings.body_cache_mb * 2**20)
+    return Services(settings, world, world_digest(world), bank, RegisterRules(world), maskinporten=issuer, state=state)
 
 
 def _error_for_path(status: int, message: str, today):

@@ -21,6 +21,7 @@ class Settings:
     public_url: str = "http://127.0.0.1:8000"
     lenient: bool = False  # D8: default missing fromDate/toDate to today
     page_size: int = 1000  # D6
+    body_cache_mb: int = 64  # per worker: rendered bank bodies kept for repeated requests (sandbox/bank/body_cache.py)
     nav_v1: bool = False  # spec/services.md Q20: accept NAV's v1 mandate (all five endpoints); NAV has no v2 rules
     auth: bool = True  # D11: token checks on; `--auth off` for beginners (responses then say `Sandbox-Auth: off`)
     state_dir: str | None = None  # shared run-time state (used jti, ...); None = a fresh temporary directory

@@ -280,7 +280,8 @@ def install(app, services) -> FaultPlan:
     if not plan.rules and not allow_headers:
         @app.after_request
         def _say_headers_ignored(response):
-            if "Sandbox-Fault" in request.headers or "Sandbox-Delay" in request.headers:
+            environ = request.environ  # where werkzeug reads the headers from: no KeyError per absent header
+            if "HTTP_SANDBOX_FAULT" in environ or "HTTP_SANDBOX_DELAY" in environ:
                 response.headers["Sandbox-Fault-Headers"] = "ignored: start the server with --allow-fault-headers"
             return response
         return plan

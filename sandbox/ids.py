@@ -28,6 +28,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from stdnum import luhn
 from stdnum.no import fodselsnummer as _fnr
@@ -303,8 +304,10 @@ def mask_card_number(pan: str) -> str:
 
 
 
+@lru_cache(maxsize=16_384)
 def identifier_kind(value: str) -> str | None:
-    """The DSOP identifier type of ``value``, or None if it is neither kind.
+    """The DSOP identifier type of ``value``, or None if it is neither kind (cached: PartyID and CustomerID are
+    checked on every call, and the same few subjects come back again and again).
 
     "nationalIdentityNumber" for a valid person/D-number, "countryIdentificationCode"
     for a valid organisation number (the names used in the API's customer queries).

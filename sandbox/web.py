@@ -2,24 +2,86 @@
 
 from __future__ import annotations
 
-import orjson
+from functools import lru_cache
+
 from flask import Response, request
+
+from sandbox.dsop.wire import body_bytes
 
 
 def json_bytes(body) -> bytes:
-    return orjson.dumps(body)
+    return body_bytes(body)
 
 
 def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
-    response = Response(orjson.dumps(body), status=status, mimetype="application/json")
+    response = Response(body_bytes(body), status=status, mimetype="application/json")
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
 
 
-def request_headers() -> dict:
-    """Header names lower-cased (D10: matched case-insensitively; values exact)."""
-    return {k.lower(): v for k, v in request.headers.items()}
+def request_headers() -> "EnvironHeaders":
+    """Header names lower-cased (D10: matched case-insensitively; values exact), as a read-only mapping."""
+    return EnvironHeaders(request.environ)
+
+
+class EnvironHeaders:
+    """A request's headers by lower-cased name, read straight from the WSGI environ the way werkzeug's
+    EnvironHeaders reads it (`Legal-Mandate` is HTTP_LEGAL_MANDATE; Content-Type and Content-Length have their
+    own keys). A lookup costs one dict access: the views ask for a handful of headers, and copying all of them
+    first cost more than the rest of the parsing (issue 8)."""
+
+    __slots__ = ("environ",)
+
+    def __init__(self, environ: dict):
+        self.environ = environ
+
+    def get(self, name: str, default=None):
+        key = _environ_key(name)
+        if key is None:
+            return default
+        if key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            return self.environ.get(key) or default
+        return self.environ.get(key, default)
+
+    def __getitem__(self, name: str):
+        value = self.get(name)
+        if value is None:
+            raise KeyError(name)
+        return value
+
+    def __contains__(self, name) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    def _all(self) -> dict:
+        out = {}
+        for key, value in self.environ.items():
+            if key.startswith("HTTP_"):
+                if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+                    out[key[5:].replace("_", "-").lower()] = value
+            elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
+                out[key.replace("_", "-").lower()] = value
+        return out
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def items(self):
+        return self._all().items()
+
+
+@lru_cache(maxsize=256)
+def _environ_key(name: str) -> str | None:
+    """The environ key of a lower-cased header name; None for a name no header can have in that mapping (the names
+    are lower-cased, with "-", as in a dict built from the headers)."""
+    if name != name.lower() or "_" in name:
+        return None
+    if name in ("content-type", "content-length"):
+        return name.upper().replace("-", "_")
+    return "HTTP_" + name.upper().replace("-", "_")
 
 
 def query_args() -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from functools import lru_cache
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
@@ -39,19 +40,30 @@ class ReferenceCodec:
         self._acc, self._acc_back = _index("account", account_ids)
         self._party, self._party_back = _index("party", party_ids)
         self._cipher = Cipher(algorithms.AES(self._aes_key), modes.ECB())
+        # A reference is a pure function of (account, party) and back: remember both directions, per codec, so a
+        # repeated call costs a dict lookup instead of an AES context and an HMAC (issue 8). Bounded; wrong
+        # references are remembered too (as None), in the same bound.
+        self._encoded = lru_cache(maxsize=16_384)(self._encode)
+        self._decoded = lru_cache(maxsize=16_384)(self._decode)
 
     def _mac(self, body: bytes) -> bytes:
         return hmac.new(self._mac_key, body, hashlib.sha256).digest()[:6]
 
     def encode(self, account_id: str, party_id: str) -> str:
+        return self._encoded(account_id, party_id)
+
+    def decode(self, reference: str) -> tuple[str, str] | None:
+        """(account id, party id), or None when the reference was not issued by this sandbox."""
+        return self._decoded(reference)
+
+    def _encode(self, account_id: str, party_id: str) -> str:
         body = self._acc[account_id] + self._party[party_id]
         enc = self._cipher.encryptor()
         block = enc.update(body + self._mac(body)) + enc.finalize()
         h = block.hex()
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
-    def decode(self, reference: str) -> tuple[str, str] | None:
-        """(account id, party id), or None when the reference was not issued by this sandbox."""
+    def _decode(self, reference: str) -> tuple[str, str] | None:
         text = reference.replace("-", "")
         if len(text) != 32 or len(reference) != 36:
             return None

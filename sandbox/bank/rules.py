@@ -4,6 +4,10 @@ Each public method takes parsed parameters and returns the response body as a di
 Each also takes the request's service Grant (sandbox/profiles; None = no service profile, as in plain-Python
 use): the rules bind it to the control object (subject preconditions → ProfileError), keep only the accounts the
 service delivers, and withhold the fields it does not deliver.
+
+The bodies of /accounts and of the calls about one accountReference are pure functions of the world, today and
+the request, so they come from a bounded cache of rendered bodies that also holds their JSON bytes
+(body_cache.py, issue 8): read them, never change what is inside.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from sandbox.world import Period, World
 from sandbox.world.ledger import month_end
 
 from . import wire
+from .body_cache import BodyCache
 from .errors import NotForThisParty, UnknownAccount
 from .pagination import href, page_number, paginate
 from .references import DATA_NOT_DELIVERED, ReferenceCodec
@@ -22,11 +27,16 @@ from .references import DATA_NOT_DELIVERED, ReferenceCodec
 COMPLETE = {"status": "complete"}
 
 
+#: The default bound of the rendered-body cache of one process (Settings.body_cache_mb).
+BODY_CACHE_BYTES = 64 * 2**20
+
+
 class BankRules:
-    def __init__(self, world: World, page_size: int = 1000):
+    def __init__(self, world: World, page_size: int = 1000, cache_bytes: int = BODY_CACHE_BYTES):
         self.world = world
         self.page_size = page_size
         self.codec = ReferenceCodec(world.seed, world.accounts, world.parties)
+        self.cache = BodyCache(cache_bytes)
 
     @property
     def today(self) -> date:
@@ -90,17 +100,35 @@ class BankRules:
     def _out(body: dict, grant) -> dict:
         return grant.withhold(body) if grant is not None else body
 
+    def _remembered(self, endpoint: str, bank, reference: str, window: Period, grant, render, *more) -> dict:
+        """The body of a call about one accountReference, from the body cache (body_cache.py). After resolve()
+        the body is a pure function of the reference as sent (account, party, and the reference echoed in the
+        body and links), the period, today, the fields the service withholds, and `more` (page, links)."""
+        key = (endpoint, bank.id, reference, window.start, window.end, self.today,
+               grant.withheld if grant is not None else None, *more)
+        return self.cache.get_or_render(key, render)
+
     # ---- endpoints ----------------------------------------------------------------------------------
     def list_accounts(self, bank, party_identifier: str, window: Period, only_primary: bool,
                       page: str | None = None, base_path: str = "/accounts", query: dict | None = None,
                       grant=None) -> dict:
         """GET /accounts (R-26…R-37), limited to the accounts the service delivers for the party."""
-        page_number(page)  # a bad cursor is a 400 whoever the party is
+        number = page_number(page)  # a bad cursor is a 400 whoever the party is
         party = self.world.party_by_identifier.get(party_identifier)
         bound = grant.bind(self.world, party, party_identifier) if grant is not None else None
         if party is None or party.shielded:  # no customer, or R-30 shielded: empty and complete
             return {"responseDetails": dict(COMPLETE), "accounts": [],
                     "links": [{"rel": "self", "href": href(base_path, query or {}, None)}]}
+        # What the bound grant changes: which accounts it sees, the disposed-accounts notice, withheld fields.
+        shaped_by = None if bound is None else (bound.window, bound.owner_only, bound.guardianship,
+                                                bound.signals_disposed_accounts, bound.withheld)
+        key = ("accounts", bank.id, party.id, window.start, window.end, only_primary, number, self.today, base_path,
+               tuple((query or {}).items()), shaped_by)
+        return self.cache.get_or_render(
+            key, lambda: self._list_accounts(bank, party, window, only_primary, page, base_path, query, grant, bound))
+
+    def _list_accounts(self, bank, party, window: Period, only_primary: bool, page: str | None, base_path: str,
+                       query: dict | None, grant, bound) -> dict:
         kinds = ("owner",) if only_primary else ("owner", "role")  # R-27; never co-borrower/guarantor (R-28/29)
         chosen: dict[str, object] = {}
         for rel in self.world.relations(party.id, window, kinds=kinds):
@@ -137,6 +165,10 @@ class BankRules:
     def account_details(self, bank, reference: str, window: Period, grant=None) -> dict:
         """GET /accounts/{accountReference}: balances per R-38…R-44 and D15."""
         account, party, span, grant = self.resolve(bank, reference, window, grant)
+        return self._remembered("details", bank, reference, window, grant,
+                                lambda: self._account_details(bank, reference, window, account, span, grant))
+
+    def _account_details(self, bank, reference: str, window: Period, account, span: Period, grant) -> dict:
         body = wire.account_entry(account, bank, self.world.status(account), reference,
                                   self._primary_owner(account, span))
         owner = body.pop("primaryOwner", None)
@@ -162,16 +194,27 @@ class BankRules:
 
     def transactions(self, bank, reference: str, window: Period, page: str | None, base_path: str,
                      query: dict, grant=None) -> dict:
-        """GET …/transactions: booked in the period (R-46…R-55), pending only when toDate is today (Q-09)."""
+        """GET …/transactions: booked in the period (R-46…R-55), pending only when toDate is today (Q-09).
+
+        The page is rendered once per (reference as sent, period, page, links' query, today, withheld fields) and
+        then answered from the body cache: read-only, like every cached body."""
         account, party, span, grant = self.resolve(bank, reference, window, grant)
+        return self._remembered(
+            "transactions", bank, reference, window, grant,
+            lambda: self._transactions(account, bank, window, span, page, base_path, query, grant),
+            page_number(page), base_path, tuple((query or {}).items()))
+
+    def _transactions(self, account, bank, window: Period, span: Period, page: str | None, base_path: str,
+                      query: dict, grant) -> dict:
         txs = self.world.transactions(account, span)
         if span.end == self.today:
             txs = txs + self.world.ledger.pending(account)
         cards = {c.id: c for c in account.cards}
         holders = self.world.parties
+        today = self.today
 
         def render(t):
-            return wire.transaction(t, account, bank, cards, holders, self.today)
+            return wire.transaction(t, account, bank, cards, holders, today)
 
         items, links = paginate(txs, page, self.page_size, base_path, query, render=render)
         return self._out({"responseDetails": self._details(account, window, "transactions"), "transactions": items,
@@ -180,6 +223,10 @@ class BankRules:
     def cards(self, bank, reference: str, window: Period, grant=None) -> dict:
         """GET …/cards: every card linked to the account in the period (R-56, Q-11)."""
         account, party, span, grant = self.resolve(bank, reference, window, grant)
+        return self._remembered("cards", bank, reference, window, grant,
+                                lambda: self._cards(bank, window, account, span, grant))
+
+    def _cards(self, bank, window: Period, account, span: Period, grant) -> dict:
         cards = []
         for c in account.cards:
             valid = Period(c.issued, month_end(c.expires))
@@ -190,6 +237,10 @@ class BankRules:
     def roles(self, bank, reference: str, window: Period, grant=None) -> dict:
         """GET …/roles: owners and disponents in the period, latest period per party (R-57, Q-11)."""
         account, party, span, grant = self.resolve(bank, reference, window, grant)
+        return self._remembered("roles", bank, reference, window, grant,
+                                lambda: self._roles(window, account, span, grant))
+
+    def _roles(self, window: Period, account, span: Period, grant) -> dict:
         latest: dict[tuple, tuple] = {}
         for o in account.owners:
             if o.period.overlaps(span):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, Response, current_app, g, request
 
 from sandbox.maskinporten.errors import AccessDenied, AuthenticationFailed
@@ -31,7 +33,12 @@ def _bank(orgnr: str):
 def _negotiate() -> bool:
     """D7: True for `application/jose` (encrypt), False for JSON (application/json, */* or no Accept);
     anything else → 406 ACC-013."""
-    accept = request.headers.get("Accept", "").strip()
+    return _encrypts(request.environ.get("HTTP_ACCEPT", "").strip())
+
+
+@lru_cache(maxsize=256)
+def _encrypts(accept: str) -> bool:
+    """_negotiate's answer for one Accept value (cached: clients send the same one every time)."""
     if not accept:
         return False
     kinds = _acceptable(accept)
@@ -60,9 +67,8 @@ def _acceptable(accept: str) -> set[str]:
     return out
 
 
-def _authenticate(bank):
+def _authenticate(services, bank):
     """D11/D12: the token must be ours, for this bank (`aud`), with scope bits:kontoinformasjon."""
-    services = _services()
     if not services.settings.auth:
         return ANONYMOUS
     issuer = services.maskinporten
@@ -72,7 +78,7 @@ def _authenticate(bank):
 def _context(orgnr: str):
     services = _services()
     bank = _bank(orgnr)
-    g.caller = _authenticate(bank)
+    g.caller = _authenticate(services, bank)
     g.encrypt = _negotiate()
     req = parse_common(request_headers(), request.args, services.world.today, lenient=services.settings.lenient)
     return services.bank, bank, req

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import lru_cache
 from urllib.parse import unquote
 
 from sandbox import ids
@@ -56,7 +57,12 @@ def uuid_header(headers, name: str) -> str:
 
 def legal_mandate(headers, name: str = "Legal-Mandate") -> str:
     """The decoded legal basis: percent-decoded as UTF-8 (R-69); `+` is not a space."""
-    raw = header(headers, name)
+    return _decoded_mandate(header(headers, name), name)
+
+
+@lru_cache(maxsize=1024)
+def _decoded_mandate(raw: str, name: str) -> str:
+    """Cached: a client sends the same few mandates on every call (failures raise, and are not cached)."""
     try:
         text = unquote(raw, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
@@ -89,9 +95,14 @@ def parse_date(value: str, name: str) -> date:
 
 def period(args, today: date, *, lenient: bool = False) -> Period:
     """fromDate/toDate, both inclusive (R-08). Mandatory unless lenient (D8), never reversed, never future."""
+    return _period(args.get("fromDate"), args.get("toDate"), today, lenient)
+
+
+@lru_cache(maxsize=4096)
+def _period(from_date: str | None, to_date: str | None, today: date, lenient: bool) -> Period:
+    """Cached per (fromDate, toDate, today, lenient): the same windows come back on every call of a case."""
     raw = {}
-    for name in ("fromDate", "toDate"):
-        value = args.get(name)
+    for name, value in (("fromDate", from_date), ("toDate", to_date)):
         if value is None or value == "":
             if not lenient:
                 raise ParamError(name, f"query parameter {name} is required (YYYY-MM-DD)", "period")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
+import orjson
+
 OSLO = ZoneInfo("Europe/Oslo")
 
 
@@ -45,3 +47,61 @@ def end_of_day_oslo(d: date) -> str:
 def sandbox_now(today: date) -> str:
     """The sandbox clock's "now" for body timestamps: noon UTC on today, so bodies are byte-stable (D15)."""
     return f"{today.isoformat()}T12:00:00Z"
+
+
+def body_bytes(body) -> bytes:
+    """A response body's JSON bytes: what every API sends (orjson, no options). A Rendered body brings its own."""
+    if type(body) is Rendered and body.json is not None:
+        return body.json
+    return orjson.dumps(body)
+
+
+class Rendered(dict):
+    """A response body that carries its JSON bytes (`json`), made once and then shared by every request that asks
+    for the same thing (sandbox/bank/body_cache.py hands out a shallow copy each time).
+
+    The values inside are shared with the cache: read them, never change them. Changing the body itself (setting,
+    deleting or replacing a top-level key, as the OpenAPI examples do) forgets the bytes, so they are made again
+    from the changed body."""
+
+    __slots__ = ("json",)
+
+    def __init__(self, body: dict, data: bytes | None = None):
+        super().__init__(body)
+        self.json = orjson.dumps(body) if data is None else data
+
+    def copy(self) -> "Rendered":
+        return Rendered(self, self.json)
+
+    # Every way of changing the body itself forgets the bytes.
+    def __setitem__(self, key, value):
+        self.json = None
+        super().__setitem__(key, value)
+
+    def __delitem__(self, key):
+        self.json = None
+        super().__delitem__(key)
+
+    def __ior__(self, other):
+        self.json = None
+        return super().__ior__(other)
+
+    def pop(self, *args):
+        self.json = None
+        return super().pop(*args)
+
+    def popitem(self):
+        self.json = None
+        return super().popitem()
+
+    def setdefault(self, key, default=None):
+        self.json = None
+        return super().setdefault(key, default)
+
+    def update(self, *args, **kwargs):
+        self.json = None
+        super().update(*args, **kwargs)
+
+    def clear(self):
+        self.json = None
+        super().clear()

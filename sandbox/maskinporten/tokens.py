@@ -237,7 +237,8 @@ class Maskinporten:
         kind, _, token = authorization.strip().partition(" ")
         if kind.lower() != "bearer" or not token.strip():
             raise AuthenticationFailed("Authorization must be 'Bearer <access token>'")
-        claims = self._verified_claims(token.strip())
+        token = token.strip()
+        claims = self._verified_claims(token)
         exp = claims.get("exp")
         if not _numeric(exp) or exp <= now - LEEWAY:
             raise AuthenticationFailed("access token has expired")
@@ -247,6 +248,10 @@ class Maskinporten:
             value = claims.get(name)
             if value is not None and (not _numeric(value) or value > now + LEEWAY):
                 raise AuthenticationFailed(f"access token is not valid yet ({name} in the future)")
+        return _caller_cached(self, token, audience, scope)
+
+    def _caller(self, claims: dict, audience: str, scope: str) -> Caller:
+        """The checks that do not depend on the time: issuer, audience, scope, consumer."""
         if claims.get("iss") != self.issuer:
             raise AuthenticationFailed(f"access token iss must be {self.issuer}")
         auds = claims.get("aud")
@@ -277,6 +282,13 @@ def _verify_cached(issuer: Maskinporten, token: str) -> dict:
         raise AuthenticationFailed(f"access token rejected: {exc.description or exc.error}") from None
     except (ValueError, TypeError, KeyError, IndexError):
         raise AuthenticationFailed("access token rejected: not a JWT") from None
+
+
+@lru_cache(maxsize=4096)
+def _caller_cached(issuer: Maskinporten, token: str, audience: str, scope: str) -> Caller:
+    """The time-independent part of `check`, cached per (token, audience, scope); the time checks run every call
+    before it. Failures raise, and are not cached."""
+    return issuer._caller(issuer._verified_claims(token), audience, scope)
 
 
 def _numeric(value) -> bool:

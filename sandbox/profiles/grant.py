@@ -78,7 +78,21 @@ class Grant:
 
     # ---- the subject ------------------------------------------------------------------------------------
     def bind(self, world, party, identifier: str) -> "Grant":
-        """Check the subject precondition (403) and the subject-dependent window (400); → the bound Grant."""
+        """Check the subject precondition (403) and the subject-dependent window (400); → the bound Grant.
+
+        A pure function of the grant and the subject, so the answer is kept on the grant (outside its fields):
+        `ServiceProfiles.authorize` hands out the same Grant for the same request, and a client asks about the
+        same subject many times. Refusals raise every time (they are not kept)."""
+        memo = self.__dict__.setdefault("_bound", {})  # a frozen dataclass: not a field, not compared or hashed
+        key = (world, party, identifier)
+        bound = memo.get(key)
+        if bound is None:
+            if len(memo) >= 256:
+                memo.clear()
+            bound = memo[key] = self._bind(world, party, identifier)
+        return bound
+
+    def _bind(self, world, party, identifier: str) -> "Grant":
         guardianship = None
         precondition = self.profile.precondition
         if precondition == "bankruptcy":
@@ -170,6 +184,7 @@ class ServiceProfiles:
         self.flags = {"nav_v1": nav_v1}
         self.police = police or extradition.police_key()
         self.active = tuple(p for p in PROFILES if p.flag is None or self.flags.get(p.flag))
+        self._granted: dict[tuple, Grant] = {}  # authorize's answers (see there)
 
     def identify(self, consumer, mandate: str, *, step: str = "bank") -> tuple[Profile, object]:
         """(consumer, decoded mandate) → (profile, consumer); 403 outcomes when unknown or not the consumer's."""
@@ -208,20 +223,40 @@ class ServiceProfiles:
                   reference_id: str | None = None, party_identifier: str | None = None,
                   only_primary: bool | None = None) -> Grant:
         """A bank call (spec/services.md §3 steps 5–8 as far as they need no subject). `party_identifier` and
-        `only_primary` only for /accounts."""
+        `only_primary` only for /accounts.
+
+        A pure function of its arguments and today (the extradition order too is judged at the sandbox's today),
+        so a grant is kept per (arguments, today) and the same Grant object comes back for the same request
+        (which also keeps its bind() answers). Refusals raise every time (they are not kept)."""
+        today = self.world.today
+        key = (consumer, endpoint, mandate, window, raw_mandate, requester_id, reference_type, reference_id,
+               party_identifier, only_primary, today)
+        grant = self._granted.get(key)
+        if grant is None:
+            if len(self._granted) >= 4096:
+                self._granted.clear()
+            grant = self._granted[key] = self._authorize(
+                consumer, endpoint, mandate=mandate, window=window, raw_mandate=raw_mandate,
+                requester_id=requester_id, reference_type=reference_type, reference_id=reference_id,
+                party_identifier=party_identifier, only_primary=only_primary, today=today)
+        return grant
+
+    def _authorize(self, consumer, endpoint: str, *, mandate: str, window: Period, raw_mandate: str | None,
+                   requester_id: str | None, reference_type: str | None, reference_id: str | None,
+                   party_identifier: str | None, only_primary: bool | None, today: date) -> Grant:
         profile, consumer = self.identify(consumer, mandate)
         if endpoint not in profile.endpoints:
             offered = ", ".join(e for e in ("accounts", "details", "transactions", "cards", "roles", "owners")
                                 if e in profile.endpoints)
             raise EndpointNotInService(f"{endpoint} is not part of {profile.name} (it offers: {offered})", endpoint)
         _headers(profile, requester_id, reference_type, reference_id, only_primary)
-        windows.check(window, windows.limits(profile.service, self.world.today))
+        windows.check(window, windows.limits(profile.service, today))
         order = None
         if profile.reference_type == "pol1":
-            order = self.police.verify(reference_id, self.world.today)
+            order = self.police.verify(reference_id, today)
             order.covers(endpoint=endpoint, mandate=normalize(mandate), window=window, only_primary=only_primary,
                          party_identifier=party_identifier)
-        return Grant(profile, consumer, endpoint, normalize(mandate), window, self.world.today, raw_mandate,
+        return Grant(profile, consumer, endpoint, normalize(mandate), window, today, raw_mandate,
                      requester_id, reference_type, reference_id, order)
 
     def authorize_register(self, consumer, endpoint: str, *, mandate: str, window: Period | None = None,

@@ -49,12 +49,18 @@ class Ledger(FollowsClock):
 
     Months are generated whole, so a moved clock only moves the filters (FollowsClock)."""
 
-    def __init__(self, seed: str, today: date, pools: Pools, employer_of, cache_months: int = 20_000):
+    def __init__(self, seed: str, today: date, pools: Pools, employer_of, cache_months: int = 20_000,
+                 cache_answers: int = 100_000):
         self.seed = seed
         self.today = today
         self.pools = pools
         self._employer_of = employer_of  # account -> Counterparty | None
-        self._month = lru_cache(maxsize=cache_months)(self._generate_month)
+        self._months = lru_cache(maxsize=cache_months)(self._generate_month_entry)
+        # Answers derived from the immutable history, memoised (issue 8: a details call asked for three of them):
+        # a booked balance per (account, day) for days up to today (it cannot change once the day is booked),
+        # and the pending items per (account, today). Bounded: emptied when full.
+        self._answers: dict[tuple, object] = {}
+        self._answers_max = cache_answers
 
     # ---- balances -------------------------------------------------------------------------------
     def _opening(self, account: Account, lc_index: int) -> int:
@@ -79,13 +85,26 @@ class Ledger(FollowsClock):
             (t.amount if t.direction == "credit" else -t.amount)
             for t in account.explicit_transactions if lc.start <= t.day <= last)
 
+    def _remember(self, key: tuple, value):
+        if len(self._answers) >= self._answers_max:
+            self._answers.clear()
+        self._answers[key] = value
+        return value
+
     def balance(self, account: Account, day: date) -> int:
         """Booked balance at the end of `day` (0 before opening and after closing)."""
+        if day > self.today:  # not booked yet: depends on today, never memoised
+            return self._balance(account, day)
+        key = ("balance", account, day)
+        value = self._answers.get(key)
+        return self._remember(key, self._balance(account, day)) if value is None else value
+
+    def _balance(self, account: Account, day: date) -> int:
         if not account.is_open_on(day):
             return 0
         start = self._start_balance(account, day.year, day.month, day)
-        return start + sum(t.signed for t in self.month(account, day.year, day.month)
-                           if t.booking_date <= day and t.booking_date >= self._segment_start(account, day))
+        first = self._segment_start(account, day)
+        return start + sum(t.signed for t in self.month(account, day.year, day.month) if first <= t.booking_date <= day)
 
     def _segment_start(self, account: Account, day: date) -> date:
         for lc in account.lifecycles:
@@ -108,9 +127,12 @@ class Ledger(FollowsClock):
         today = self.today  # one clock read per call: the clock may be shared state (sandbox/clock.py)
         if date(y, m, 1) > today:
             return ()
+        generated, last_booked, last_registered = self._months(account, y, m)
         now = datetime.combine(today, time(12), timezone.utc)
+        if last_booked <= today and last_registered <= now:
+            return generated  # a month wholly in the past (nearly all of them): nothing to filter or clamp
         return tuple(t if t.registered is None or t.registered <= now else dataclasses.replace(t, registered=now)
-                     for t in self._month(account, y, m) if t.booking_date <= today)
+                     for t in generated if t.booking_date <= today)
 
     def now(self) -> datetime:
         """The sandbox clock's "now": noon UTC on today (the same instant dsop.wire.sandbox_now writes)."""
@@ -122,6 +144,18 @@ class Ledger(FollowsClock):
         for y, m in iter_months(max(window.start, account.opened), end):
             out.extend(t for t in self.month(account, y, m) if window.start <= t.booking_date <= end)
         return out
+
+    def _month(self, account: Account, y: int, m: int) -> tuple[Transaction, ...]:
+        """Every transaction generated for the month, future days included (cached)."""
+        return self._months(account, y, m)[0]
+
+    def _generate_month_entry(self, account: Account, y: int, m: int) -> tuple[tuple[Transaction, ...], date, datetime]:
+        """(the month's transactions, its last booking day, its latest registration time): the last two let
+        `month` hand out a past month as generated, without filtering or copying it."""
+        txs = self._generate_month(account, y, m)
+        last_booked = max((t.booking_date for t in txs), default=date.min)
+        last_registered = max((t.registered for t in txs if t.registered is not None), default=_EPOCH)
+        return txs, last_booked, last_registered
 
     def _generate_month(self, account: Account, y: int, m: int) -> tuple[Transaction, ...]:
         first, last = date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1])
@@ -176,6 +210,13 @@ class Ledger(FollowsClock):
     # ---- pending items (reservations) ----------------------------------------------------------
     def pending(self, account: Account) -> list[Transaction]:
         """Reservations as of today: the scenario's own, plus a few card holds on household/card accounts."""
+        key = ("pending", account, self.today)
+        items = self._answers.get(key)
+        if items is None:
+            items = self._remember(key, tuple(self._pending(account)))
+        return list(items)
+
+    def _pending(self, account: Account) -> list[Transaction]:
         if not account.is_open_on(self.today):
             return []
         rng = rng_for(self.seed, "pending", f"{account.id}:{self.today.isoformat()}")
@@ -200,6 +241,9 @@ class Ledger(FollowsClock):
         """Available now = booked today − blocked amounts − pending debits (R-43: the credit line is not added)."""
         held = sum(t.amount for t in self.pending(account) if t.direction == "debit")
         return self.balance(account, self.today) - account.blocked_amount - held
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def _card_id(cards, rng):

@@ -126,6 +126,8 @@ def start_sandbox(log_dir: Path, notes: list[str]) -> Sandbox:
         notes.append("auth requested, but `dsop-sandbox serve` has no --auth option yet: running with its default")
     if AUDIT == "off" and "--no-audit" in serve_options:
         argv.append("--no-audit")
+    if "--state-dir" in serve_options:  # a fresh request log each run: the default one grows from run to run
+        argv += ["--state-dir", str(log_dir / "state")]
     server = kit.Server("sandbox", argv, port, "/health", log_dir)
     health = kit.fetch(port, "/health").json()
     tokens: dict[str, str] = {}

@@ -6,7 +6,7 @@ import dataclasses
 import os
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -294,3 +294,50 @@ def test_generated_entities_are_dataclasses_all_the_way_down(crowd):
         assert dataclasses.is_dataclass(entity)
         with pytest.raises(dataclasses.FrozenInstanceError):
             entity.id = "changed"
+
+
+# ---- the digest's ledger sample (issue 8: the digest no longer generates every account's month) -------------
+def test_digest_generates_the_ledger_of_a_sample_covering_every_kind(monkeypatch):
+    from sandbox.world import digest
+    from sandbox.world.ledger import Ledger
+
+    monkeypatch.setattr(digest, "LEDGER_SAMPLE", 10)
+    monkeypatch.setattr(digest, "LEDGER_PER_KIND", 1)
+    fresh = build()
+    generated = set()
+    real = Ledger._generate_month
+
+    def spy(self, account, y, m):
+        generated.add(account.id)
+        return real(self, account, y, m)
+
+    monkeypatch.setattr(Ledger, "_generate_month", spy)
+    sample = digest.ledger_sample(fresh)
+    world_digest(fresh)
+    kinds = {(a.type, a.activity.profile if a.activity else "", a.generated) for a in fresh.accounts.values()}
+    assert len(fresh.accounts) > 100 and 10 <= len(sample) <= 10 + len(kinds)
+    assert {(a.type, a.activity.profile if a.activity else "", a.generated) for a in sample} == kinds
+    assert generated == {a.id for a in sample}, "only the sampled accounts' months are generated"
+    assert [a.id for a in digest.ledger_sample(build())] == [a.id for a in sample], "the same sample every time"
+
+
+def test_digest_changes_when_the_ledger_generation_changes(monkeypatch, world):
+    """A change in the generating code (not in the scenario) still shows in the digest, through the sample."""
+    from sandbox.world.ledger import Ledger
+
+    before = world_digest(world)
+    real = Ledger._generate_month
+    monkeypatch.setattr(Ledger, "_generate_month", lambda self, account, y, m: tuple(
+        dataclasses.replace(t, amount=t.amount + 1) for t in real(self, account, y, m)))
+    assert world_digest(build()) != before
+
+
+def test_digest_changes_with_today_and_is_remembered_per_day(world):
+    later = build(today=TODAY + timedelta(days=1))
+    assert world_digest(later) != world_digest(world)
+    moved = build()
+    digest = world_digest(moved)
+    moved.attach_clock(lambda: TODAY + timedelta(days=1))
+    assert world_digest(moved) != digest  # the clock moved today: the pending items and balances did too
+    moved.attach_clock(lambda: TODAY)
+    assert world_digest(moved) == digest
