@@ -107,8 +107,9 @@ class AuditLog:
     sync_every = (1000, 2.0)  # rows written by this process, seconds since its last import
     wal_limit = 64 * 1024 * 1024  # bytes of WAL before a checkpoint that restarts it
 
-    def __init__(self, store):
+    def __init__(self, store, keep: int = 0):
         self.store = store
+        self.keep = max(0, int(keep))  # rows kept (the newest imports); 0 = every row
         store.add_schema(SCHEMA)
         _add_seq(store.connection())
         store.add_schema(INDEXES)
@@ -159,6 +160,8 @@ class AuditLog:
             records = sorted((r for c in chunks for r in c.records if len(r) == width), key=lambda r: r[0])
             conn.executemany(_INSERT, records)
             conn.executemany(_OFFSET, [(c.name, c.end) for c in chunks if c.end != offsets.get(c.name)])
+            if self.keep and records:  # the oldest imports go: ids count imports, so one range delete
+                conn.execute("DELETE FROM audit_log WHERE id <= (SELECT max(id) FROM audit_log) - ?", (self.keep,))
             gone = set(offsets) - set(names)
             conn.executemany("DELETE FROM audit_journal WHERE name = ?", [(n,) for n in gone])
             conn.execute("COMMIT")
@@ -306,7 +309,7 @@ def install(app, services):
     from sandbox.admin.requests import bp
 
     store = getattr(services, "state", None)
-    audit = AuditLog(store) if services.settings.audit and store is not None else None
+    audit = AuditLog(store, services.settings.audit_keep) if services.settings.audit and store is not None else None
     app.extensions["sandbox.audit"] = audit
     app.register_blueprint(bp)
     if audit is None:

@@ -20,6 +20,12 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date: expected YYYY-MM-DD") from None
 
 
+def _non_negative(text: str) -> int:
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {text!r}")
+    return int(text)
+
+
 def _load(args):
     from sandbox.scenario import ScenarioError, load_scenario
     from sandbox.scenario.catalog import resolve
@@ -226,6 +232,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: $XDG_STATE_HOME or ~/.local/state, then /dsop-sandbox)")
     p.add_argument("--no-audit", dest="audit", action="store_false",
                    help="do not log requests (GET /sandbox/v1/requests then answers 404)")
+    p.add_argument("--audit-keep", type=_non_negative, default=500_000, metavar="ROWS",
+                   help="rows the request log keeps, the oldest dropped first (default 500000, about 250 MB "
+                        "with indexes; 0 keeps every row)")
+    p.add_argument("--body-cache-mb", type=_non_negative, default=64, metavar="MB",
+                   help="per worker: memory for rendered bank bodies answered again from the cache "
+                        "(default 64; 0 turns the cache off)")
     p.add_argument("--admin-token", metavar="TOKEN", default=None,
                    help="protect /sandbox/v1/* (log, clock, ...) with this token, sent as 'Authorization: Bearer "
                         "TOKEN' or 'Sandbox-Admin-Token: TOKEN' (default: $DSOP_SANDBOX_ADMIN_TOKEN, else open)")

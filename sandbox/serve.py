@@ -18,7 +18,8 @@ def settings_from_args(args) -> Settings:
                     state_dir=getattr(args, "state_dir", None), audit=getattr(args, "audit", True),
                     admin_token=getattr(args, "admin_token", None) or os.environ.get("DSOP_SANDBOX_ADMIN_TOKEN") or None,
                     allow_fault_headers=getattr(args, "allow_fault_headers", False),
-                    nav_v1=getattr(args, "nav_v1", False))
+                    nav_v1=getattr(args, "nav_v1", False), audit_keep=getattr(args, "audit_keep", 500_000),
+                    body_cache_mb=getattr(args, "body_cache_mb", 64))
 
 
 def serve(args) -> int:

@@ -194,3 +194,31 @@ def test_an_unreadable_journal_line_is_skipped_not_fatal(tmp_path, junk):
     log = AuditLog(StateStore(tmp_path))
     (log.journal.directory / f"{dead_pid()}-junk.jsonl").write_bytes(journal_line(1, 1) + junk + journal_line(2, 2))
     assert log.sync() == 2 and cids(log) == ["cid-1", "cid-2"]
+
+
+def test_the_log_keeps_its_newest_rows_up_to_audit_keep(tmp_path):
+    """A load test must not fill the disk: past `keep` rows the oldest go, at import."""
+    log = AuditLog(StateStore(tmp_path), keep=100)
+    for n in range(250):
+        log.write(row(n))
+        if n % 40 == 39:
+            log.sync()
+    assert log.count() == 100
+    assert cids(log) == [f"cid-{n}" for n in range(150, 250)]
+    everything = AuditLog(StateStore(tmp_path / "all"), keep=0)
+    for n in range(250):
+        everything.write(row(n))
+    assert everything.count() == 250
+
+
+def test_serve_flags_reach_the_settings():
+    from sandbox.cli import build_parser
+    from sandbox.serve import settings_from_args
+
+    args = build_parser().parse_args(["serve", "--audit-keep", "1000", "--body-cache-mb", "0"])
+    settings = settings_from_args(args)
+    assert settings.audit_keep == 1000 and settings.body_cache_mb == 0
+    defaults = settings_from_args(build_parser().parse_args(["serve"]))
+    assert defaults.audit_keep == 500_000 and defaults.body_cache_mb == 64
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["serve", "--audit-keep", "-1"])
