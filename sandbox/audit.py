@@ -78,10 +78,13 @@ CREATE TABLE IF NOT EXISTS audit_journal (
 """
 
 #: Rows are served in `seq` order (when they were written, across workers); `id` numbers them as imported.
+#: No index on correlation_id: random UUIDs dirty a random index page per row, and checkpointing those pages
+#: tripled the cost of a row once the log held 100k rows (tests/perf/bench_audit.py); a correlationId filter
+#: walks the log newest first instead, which finds a recent request at once.
 INDEXES = """
 CREATE INDEX IF NOT EXISTS audit_log_seq ON audit_log (seq, id);
 CREATE INDEX IF NOT EXISTS audit_log_case_seq ON audit_log (case_id, seq, id);
-CREATE INDEX IF NOT EXISTS audit_log_correlation ON audit_log (correlation_id);
+DROP INDEX IF EXISTS audit_log_correlation;
 DROP INDEX IF EXISTS audit_log_case;
 """
 
