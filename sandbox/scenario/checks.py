@@ -154,6 +154,8 @@ class _Checker:
             cards.add(card["id"])
             self.ref(base + ("cards", j, "holder"), card["holder"], parties, "party")
             self.order(base + ("cards", j, "expires"), card.get("issued"), card.get("expires"), "the card")
+        cards |= {ev.get("card") for ev in self.data["events"]
+                  if ev["type"] == "issue_card" and ev.get("account") == acc["id"]}  # a card issued by the timeline
         for j, tx in enumerate(acc.get("transactions") or []):
             if tx.get("card") and tx["card"] not in cards:
                 self.add(base + ("transactions", j, "card"), f"unknown card '{tx['card']}' on this account")

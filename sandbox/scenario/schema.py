@@ -168,7 +168,7 @@ class ExplicitTransactionSchema(_Strict):
     date = DateField(required=True)
     amount = Money(positive=True, required=True)
     direction = OneOf(("credit", "debit"), required=True)
-    kind = OneOf(TRANSACTION_KINDS, load_default="other_debit")
+    kind = OneOf(TRANSACTION_KINDS, metadata={"description": "default: other_credit for a credit, other_debit for a debit"})
     text = Text(500)
     merchant = Text(140)
     counterparty = fields.Nested(CounterpartySchema)

@@ -62,12 +62,34 @@ BALANCING = {
 }
 
 
+# What still runs while an account is frozen (Account.frozen: none of its owners can act any more): the bank's
+# own entries (fees, interest), and after a death the estate's e-invoices too (AvtaleGiro keeps drawing until
+# the estate is settled: what "Oppgjør etter dødsfall" looks at). No purchases, cash, Vipps, salary, business.
+AFTER_FREEZE = {"death": frozenset({"fee", "interest", "interest_charge", "e_invoice"}),
+                "bankruptcy": frozenset({"fee", "interest", "interest_charge"})}
+
+
 def month_items(account: Account, days: list[date], rng: random.Random, pools: Pools,
                 employer: Counterparty | None, cards_on) -> list[dict]:
     """The profile's own entries for the active `days` of one month, as dicts for the ledger to number.
 
-    `cards_on(day)` gives the account's cards valid on that day (card purchases need one).
+    `cards_on(day)` gives the account's cards valid on that day (card purchases need one). On the days the
+    account is frozen only what AFTER_FREEZE lets through is kept (drawn as usual, then dropped, so the days
+    before a death or a ruling keep the entries they had).
     """
+    items = _month_items(account, days, rng, pools, employer, cards_on)
+    if account.frozen and items:
+        items = [it for it in items if _runs(account, it)]
+    return items
+
+
+def _runs(account: Account, item: dict) -> bool:
+    freeze = account.freeze_on(item["day"])
+    return freeze is None or item["kind"] in AFTER_FREEZE[freeze.cause]
+
+
+def _month_items(account: Account, days: list[date], rng: random.Random, pools: Pools,
+                 employer: Counterparty | None, cards_on) -> list[dict]:
     act = account.activity
     if act is None or act.profile in ("none",) or not days:
         return []

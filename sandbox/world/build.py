@@ -17,13 +17,14 @@ from sandbox.scenario import ScenarioSpec
 
 from . import crowd
 from .dates_util import add_years_month
+from .ledger import month_end
 from .model import (
-    Account, Activity, Address, Bank, Card, Consumer, Counterparty, ExplicitTransaction, Guardianship, Ownership,
-    Party, PartialNotice, PartyPeriod, PendingItem, Role,
+    Account, Activity, Address, Bank, Card, Consumer, Counterparty, ExplicitTransaction, Freeze, Guardianship,
+    Ownership, Party, PartialNotice, PartyPeriod, PendingItem, Role,
 )
 from .period import Period
 from .rng import faker_for, rng_for
-from .timeline import apply_events
+from .timeline import apply_events, freezes
 from .world import World
 
 # Default activity per account type when the scenario gives none: (profile, monthly amount in NOK).
@@ -100,7 +101,7 @@ class Builder:
         if data.get("generate"):
             crowd.generate(self, data["generate"], banks, parties, accounts)
         frozen_parties = {pid: Party(**p) for pid, p in parties.items()}
-        frozen_accounts = {aid: self.freeze_account(a, banks[a["bank"]]) for aid, a in accounts.items()}
+        frozen_accounts = {aid: self.freeze_account(a, banks[a["bank"]], parties) for aid, a in accounts.items()}
         return World(self.spec, banks, consumers, frozen_parties, frozen_accounts, tuple(guardianships))
 
     # ---- banks and parties ----------------------------------------------------------------------
@@ -167,15 +168,17 @@ class Builder:
         return dict(a, lifecycles=[{"start": opened, "end": closed}], owners=owners, roles=roles, cards=cards,
                     closed_owners=[o for o in owners if closed and o["end"] == closed])
 
-    def freeze_account(self, a: dict, bank: Bank) -> Account:
+    def freeze_account(self, a: dict, bank: Bank, parties: dict[str, dict]) -> Account:
         rng = rng_for(self.seed, "account", a["id"])
         number = a.get("number") or self.numbers.draw(
             lambda: ids.generate_account_number(rng, rng.choice(bank.registration_numbers)))
+        frozen = freezes(a["owners"], parties)
         cards, numbers = [], {}
         for c in a["cards"]:
             pan = c["number"] or numbers.get(c["id"]) or ids.generate_card_number(rng_for(self.seed, "card", f"{a['id']}:{c['id']}"))
             numbers[c["id"]] = pan
-            cards.append(Card(c["id"], c["holder"], c["type"], pan, c["issued"], c["expires"], c["status"], c["version"], c["blocked_on"]))
+            cards.append(Card(c["id"], c["holder"], c["type"], pan, c["issued"], c["expires"], c["status"], c["version"],
+                              _blocked_on(c, parties[c["holder"]].get("death_date"), frozen)))
         act = a.get("activity") or {}
         profile, default_amount = DEFAULT_ACTIVITY[a["type"]]
         if act.get("profile") and act["profile"] != profile:
@@ -202,6 +205,7 @@ class Builder:
             pending=tuple(PendingItem(self.d(p["date"]), p["amount"], p["direction"], p.get("merchant"), p.get("text")) for p in a["pending"]),
             partial=tuple(PartialNotice(Period(self.d(p.get("from_")) or date.min, self.d(p.get("to"))), p["message"], tuple(p["endpoints"])) for p in a["partial"]),
             generated=a.get("generated", False),
+            frozen=tuple(Freeze(Period(start, end), cause) for start, end, cause in frozen),
         )
 
     def explicit(self, t: dict) -> ExplicitTransaction:
@@ -211,9 +215,23 @@ class Builder:
             ident = cp.get("org_number") or cp.get("national_id")
             counterparty = Counterparty(cp["name"], cp.get("account"), ident,
                                         None if not ident else ("countryIdentificationCode" if cp.get("org_number") else "nationalIdentityNumber"))
-        return ExplicitTransaction(self.d(t["date"]), t["amount"], t["direction"], t["kind"], t.get("text"),
+        kind = t.get("kind") or ("other_credit" if t["direction"] == "credit" else "other_debit")
+        return ExplicitTransaction(self.d(t["date"]), t["amount"], t["direction"], kind, t.get("text"),
                                    t.get("merchant"), counterparty, t.get("card"), t.get("original_currency"),
                                    t.get("original_amount"))
+
+
+def _blocked_on(card: dict, holder_death: date | None, frozen) -> date | None:
+    """The day a card is blocked: the scenario's (block_card, close, reissue), or earlier, the first day of its
+    validity on which its holder is dead, or the day its account freezes if the card is valid then. A card the
+    timeline issues during or after a freeze (to an heir, say) is the author's word and is not touched by it."""
+    valid = Period(card["issued"], month_end(card["expires"]))
+    days = [start for start, _, _ in frozen if valid.contains(start)]
+    if holder_death is not None and holder_death <= valid.end:
+        days.append(max(holder_death, valid.start))
+    if card["blocked_on"] is not None:
+        days.append(card["blocked_on"])
+    return min(days, default=None)
 
 
 def build_world(spec: ScenarioSpec) -> World:

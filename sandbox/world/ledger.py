@@ -4,6 +4,8 @@ Invariant (DESIGN D15): a booked balance always equals the opening balance plus 
 to that day. It holds by construction: each month steers to an end-of-month balance drawn independently for
 that month (activity.target), and a balancing entry on the month's last day closes the gap; a closing entry
 empties the account on the day it closes. So month m starts from month m-1's target without generating m-1.
+The exception is a month that ends while the account is frozen (Account.frozen: its owners are dead or
+bankrupt): nobody balances it, so its end is walked from the last balanced month (few accounts, few months).
 
 Only days up to `today` are booked; the future part of the current month is generated (so that moving the
 clock forward never rewrites the past) but filtered out.
@@ -71,8 +73,42 @@ class Ledger(FollowsClock):
         last = date(y, m, calendar.monthrange(y, m)[1])
         for index, lc in enumerate(account.lifecycles):
             if lc.contains(last):
+                if account.frozen and self._unbalanced(account, last):
+                    return self._frozen_end(account, index, lc, y, m)
                 return self._target(account, index, lc, y, m)
         return 0  # closed at month end: the closing entry emptied it
+
+    @staticmethod
+    def _unbalanced(account: Account, last: date) -> bool:
+        """No balancing entry on `last` (a month's last day): the account is frozen then (Account.frozen)."""
+        return account.activity is not None and account.activity.profile in BALANCING and \
+            account.freeze_on(last) is not None
+
+    def _frozen_end(self, account: Account, index: int, lc: Period, y: int, m: int) -> int:
+        """End-of-month balance of a month that ends frozen: nobody steers it, so it is the balance the month
+        started from plus the month's own entries. Walks back to the last month that ended on its target (or the
+        lifecycle's start), then forward month by month, memoising each end; only frozen accounts come here."""
+        known = self._answers.get(("frozen-end", account, y, m))
+        if known is not None:
+            return known
+        todo, start = [(y, m)], None
+        while start is None:
+            cy, cm = todo[-1]
+            if lc.start >= date(cy, cm, 1):
+                start = self._opening(account, index)
+                break
+            py, pm = (cy - 1, 12) if cm == 1 else (cy, cm - 1)
+            known = self._answers.get(("frozen-end", account, py, pm))
+            if known is not None:
+                start = known
+            elif not self._unbalanced(account, date(py, pm, calendar.monthrange(py, pm)[1])):
+                start = self._target(account, index, lc, py, pm)
+            else:
+                todo.append((py, pm))
+        for cy, cm in reversed(todo):
+            start += sum(t.signed for t in self._month(account, cy, cm) if t.booking_date >= lc.start)
+            self._remember(("frozen-end", account, cy, cm), start)
+        return start
 
     def _target(self, account: Account, index: int, lc: Period, y: int, m: int) -> int:
         months_open = months_between(lc.start, date(y, m, 1))
@@ -177,7 +213,8 @@ class Ledger(FollowsClock):
                 if net:
                     items.append(dict(day=lc.end, amount=abs(net), direction="debit" if net > 0 else "credit",
                                       kind="closing", text="Kontoavslutning"))
-            elif account.activity is not None and account.activity.profile in BALANCING:
+            elif account.activity is not None and account.activity.profile in BALANCING and \
+                    not (account.frozen and self._unbalanced(account, last)):
                 gap = self._target(account, index, lc, y, m) - net
                 if gap:
                     kind_in, kind_out, text = BALANCING[account.activity.profile]
@@ -221,14 +258,17 @@ class Ledger(FollowsClock):
             return []
         rng = rng_for(self.seed, "pending", f"{account.id}:{self.today.isoformat()}")
         items = [dict(day=p.day, amount=p.amount, direction=p.direction, merchant=p.merchant, text=p.text,
-                      kind="card_purchase" if p.merchant else "other_debit") for p in account.pending
+                      kind="card_purchase" if p.merchant else "other_credit" if p.direction == "credit" else "other_debit")
+                 for p in account.pending
                  if p.day <= self.today]
         if account.activity is not None and account.activity.profile in ("household", "credit_card"):
             for _ in range(rng.randint(0, 3)):
                 merchant = rng.choice(self.pools.merchants)
-                items.append(dict(day=self.today - timedelta(days=rng.randint(0, 1)), amount=rng.randint(50, 900) * 100,
-                                  direction="debit", kind="card_purchase", merchant=f"{merchant.name} {merchant.town}",
-                                  card=_card_id(self._cards_on(account, self.today), rng)))
+                hold = dict(day=self.today - timedelta(days=rng.randint(0, 1)), amount=rng.randint(50, 900) * 100,
+                            direction="debit", kind="card_purchase", merchant=f"{merchant.name} {merchant.town}",
+                            card=_card_id(self._cards_on(account, self.today), rng))
+                if not account.frozen or account.freeze_on(hold["day"]) is None:  # nobody pays by card then
+                    items.append(hold)
         out = []
         for n, it in enumerate(items, start=1):
             out.append(Transaction(

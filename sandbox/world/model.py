@@ -148,6 +148,15 @@ class PendingItem:
 
 
 @dataclass(frozen=True)
+class Freeze:
+    """Days on which none of the account's current owners can act any more: every one of them is dead, or
+    bankrupt (cause "bankruptcy" when any of them is). Only the bank's own entries run then (activity.py)."""
+
+    period: Period
+    cause: str  # "death" | "bankruptcy"
+
+
+@dataclass(frozen=True)
 class PartialNotice:
     period: Period
     message: str
@@ -179,6 +188,14 @@ class Account:
     pending: tuple[PendingItem, ...] = ()
     partial: tuple[PartialNotice, ...] = ()
     generated: bool = False
+    frozen: tuple[Freeze, ...] = ()  # oldest first; derived at build time from the owners' deaths/bankruptcies
+
+    def freeze_on(self, day: date) -> "Freeze | None":
+        """The freeze covering `day`, if any (a date comparison or two: nearly every account has none)."""
+        for f in self.frozen:
+            if f.period.contains(day):
+                return f
+        return None
 
     @property
     def opened(self) -> date:

@@ -71,3 +71,34 @@ def apply_events(events: list[dict], accounts: dict[str, dict], parties: dict[st
             for c in acc["cards"]:
                 if c["id"] == ev["card"] and c["blocked_on"] is None:
                     c["blocked_on"] = day
+
+
+def _stop(party: dict) -> tuple[date | None, date | None]:
+    """(death date, bankruptcy date) of a draft party."""
+    return party.get("death_date"), party.get("bankruptcy_date")
+
+
+def freezes(owners: list[dict], parties: dict[str, dict]) -> list[tuple[date, date | None, str]]:
+    """The stretches (start, end or None, cause) on which an account is frozen: it has current owners and none
+    of them can act any more (each is dead or bankrupt by that day). A joint account with a living co-owner goes
+    on; a transfer to a living owner ends the freeze. Cause "bankruptcy" when a current owner is bankrupt, else
+    "death". Computed once per account at build time, from the draft ownerships after the timeline."""
+    stops = {o["party"]: _stop(parties[o["party"]]) for o in owners}
+    if not any(d or b for d, b in stops.values()):
+        return []  # nearly every account: nobody died or went bankrupt
+    changes = {o["start"] for o in owners} | {o["end"] + timedelta(days=1) for o in owners if o["end"] is not None}
+    changes |= {day for pair in stops.values() for day in pair if day is not None}
+    out: list[list] = []
+    for day in sorted(changes):
+        current = [o["party"] for o in owners if o["start"] <= day and (o["end"] is None or day <= o["end"])]
+        cause = None
+        if current and all(any(s is not None and s <= day for s in stops[p]) for p in current):
+            bankrupt = any(stops[p][1] is not None and stops[p][1] <= day for p in current)
+            cause = "bankruptcy" if bankrupt else "death"
+        if out and out[-1][1] is None:  # the running stretch
+            if cause == out[-1][2]:
+                continue
+            out[-1][1] = day - timedelta(days=1)
+        if cause is not None:
+            out.append([day, None, cause])
+    return [tuple(f) for f in out]
