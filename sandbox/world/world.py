@@ -113,17 +113,15 @@ class World(FollowsClock):
         return [g for g in self.guardianships if g.ward_id == ward_id]
 
     def status(self, account: Account) -> str:
-        """Current status (R-33): closed → deleted; bankrupt or deceased owner → disabled; else enabled."""
+        """Current status (R-33, Q-05): closed → deleted; frozen today → disabled; else enabled.
+
+        `disabled` means nobody can use the account: its owners are all dead or bankrupt (Account.frozen, the
+        same rule that stops its generated activity). A joint account whose co-owner lives goes on: enabled."""
         if account.status_override:
             return account.status_override
         if not account.is_open_on(self.today):
             return "deleted"
-        for o in self.owners_on(account, self.today):
-            party = self.parties[o.party_id]
-            if (party.bankruptcy_date and party.bankruptcy_date <= self.today) or \
-                    (party.death_date and party.death_date <= self.today):
-                return "disabled"
-        return "enabled"
+        return "disabled" if account.frozen and account.freeze_on(self.today) is not None else "enabled"
 
     def counts(self) -> dict[str, int]:
         people = sum(1 for p in self.parties.values() if p.kind == "person")

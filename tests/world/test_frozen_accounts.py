@@ -286,6 +286,15 @@ def test_status_of_a_dead_owners_account_is_disabled(world):
     assert world.status(world.accounts["per-salary"]) == "disabled"
 
 
+def test_status_is_disabled_only_when_nobody_can_use_the_account(world, alive):
+    """R-33/Q-05: `disabled` = nobody can use it. A joint account whose co-owner lives stays enabled; it is
+    disabled once the last owner dies; an estate account handed over to a living heir is enabled again."""
+    assert world.status(world.accounts["joint"]) == "enabled" == alive.status(alive.accounts["joint"])
+    assert world.status(world.accounts["couple"]) == "disabled"
+    assert alive.status(alive.accounts["couple"]) == "enabled"
+    assert world.status(world.accounts["heir"]) == "enabled"
+
+
 # ---- after a bankruptcy ---------------------------------------------------------------------------------------
 
 def test_bankrupt_company_account_has_only_bank_entries_after_the_ruling(world, alive):
