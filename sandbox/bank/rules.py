@@ -209,7 +209,7 @@ class BankRules:
         txs = self.world.transactions(account, span)
         if span.end == self.today:
             txs = txs + self.world.ledger.pending(account)
-        cards = {c.id: c for c in account.cards}
+        cards = wire.card_versions(account.cards)
         holders = self.world.parties
         today = self.today
 

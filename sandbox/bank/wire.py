@@ -10,6 +10,7 @@ from __future__ import annotations
 from sandbox import ids
 from sandbox.dsop import wire
 from sandbox.dsop.enums import v20_account_type
+from sandbox.world.model import card_in_use
 
 _ADDRESS_TYPE = {"countryIdentificationCode": "business", "nationalIdentityNumber": "residential"}
 
@@ -68,6 +69,14 @@ def counterparty(cp, direction: str) -> dict:
     return out
 
 
+def card_versions(cards) -> dict[str, list]:
+    """Card id → its versions, oldest first (a reissue keeps the id and number): what `transaction` takes."""
+    out: dict[str, list] = {}
+    for c in sorted(cards, key=lambda c: c.version):
+        out.setdefault(c.id, []).append(c)
+    return out
+
+
 def transaction(t, account, bank, cards_by_id, holders, today) -> dict:
     domain, family, sub_family, free_text = t.code
     out = {"transactionIdentifier": t.id}
@@ -90,8 +99,8 @@ def transaction(t, account, bank, cards_by_id, holders, today) -> dict:
                                    "exchangeRate": t.exchange_rate}
     if t.merchant:
         out["merchant"] = t.merchant[:140]
-    if t.card_id and t.card_id in cards_by_id:
-        c = cards_by_id[t.card_id]
+    if t.card_id and t.card_id in cards_by_id:  # card id → versions: the one that paid that day
+        c = card_in_use(cards_by_id[t.card_id], t.booking_date or t.registered.date())
         out["paymentCard"] = card(c, bank, holders[c.holder_id], today)
     out["registered"] = wire.datetime_z(t.registered)
     out["amount"] = wire.money(t.amount)

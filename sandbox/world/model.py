@@ -107,6 +107,19 @@ class Card:
         return "active"
 
 
+def card_in_use(versions, day: date) -> Card:
+    """Which version of a (reissued) card paid on `day`, `versions` being one card id's, oldest first.
+
+    A reissue (`issue_card`) blocks the old version on its day while the new one is valid from the first of
+    that month, so on a day both are valid the old one is still in the holder's wallet: the oldest version
+    valid, unexpired and not blocked on `day`; failing that the newest issued by then; failing that the first."""
+    issued = [c for c in versions if c.issued <= day]
+    for c in issued:
+        if (c.blocked_on is None or day < c.blocked_on) and (day.year, day.month) <= (c.expires.year, c.expires.month):
+            return c
+    return issued[-1] if issued else versions[0]
+
+
 @dataclass(frozen=True)
 class Activity:
     profile: str

@@ -418,7 +418,7 @@ def test_explicit_transaction_may_name_a_card_from_an_issue_card_event():
     assert [c.id for c in account.cards] == ["new-debit"]
     tx = next(t for t in world.transactions(account, P(date(2025, 5, 12), date(2025, 5, 12))) if t.merchant == "KIOSK")
     assert tx.card_id == "new-debit"
-    body = wire.transaction(tx, account, world.banks["alpha"], {c.id: c for c in account.cards}, world.parties, TODAY)
+    body = wire.transaction(tx, account, world.banks["alpha"], wire.card_versions(account.cards), world.parties, TODAY)
     assert body["paymentCard"]["cardStatus"] == "active" and body["paymentCard"]["startDate"] == "2025-03"
 
 
