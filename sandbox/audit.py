@@ -134,7 +134,7 @@ class AuditLog:
 
     def write(self, row: dict) -> None:
         """Append one row to this worker's journal: one write(2), no lock shared with other workers."""
-        self.journal.append(tuple(row.get(c) for c in COLUMNS))
+        self.journal.append(tuple(map(row.get, COLUMNS)))
 
     def sync_due(self) -> bool:
         rows, seconds = self.sync_every
