@@ -242,7 +242,7 @@ class Ledger(FollowsClock):
 
     @staticmethod
     def _cards_on(account: Account, day: date) -> list[Card]:
-        return [c for c in account.cards if c.issued <= day <= month_end(c.expires) and c.status_on(day) == "active"]
+        return [c for c in account.cards if c.usable_on(day)]
 
     # ---- pending items (reservations) ----------------------------------------------------------
     def pending(self, account: Account) -> list[Transaction]:

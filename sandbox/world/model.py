@@ -106,17 +106,22 @@ class Card:
             return "blocked"
         return "active"
 
+    def usable_on(self, day: date) -> bool:
+        """Can pay on `day`: issued, not past its expiry month, not blocked."""
+        return self.issued <= day and (day.year, day.month) <= (self.expires.year, self.expires.month) \
+            and self.status_on(day) == "active"
+
 
 def card_in_use(versions, day: date) -> Card:
     """Which version of a (reissued) card paid on `day`, `versions` being one card id's, oldest first.
 
     A reissue (`issue_card`) blocks the old version on its day while the new one is valid from the first of
-    that month, so on a day both are valid the old one is still in the holder's wallet: the oldest version
-    valid, unexpired and not blocked on `day`; failing that the newest issued by then; failing that the first."""
-    issued = [c for c in versions if c.issued <= day]
-    for c in issued:
-        if (c.blocked_on is None or day < c.blocked_on) and (day.year, day.month) <= (c.expires.year, c.expires.month):
+    that month, so on a day both are usable the old one is still in the holder's wallet: the oldest version
+    usable on `day`; failing that the newest issued by then; failing that the first."""
+    for c in versions:
+        if c.usable_on(day):
             return c
+    issued = [c for c in versions if c.issued <= day]
     return issued[-1] if issued else versions[0]
 
 
