@@ -32,6 +32,14 @@ log = logging.getLogger("dsop-sandbox.audit")
 
 SUFFIX = ".jsonl"
 
+_pid = [os.getpid()]  # os.getpid() is a system call: read it once per process (and again after a fork)
+os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
+
+
+def current_pid() -> int:
+    """This process's pid, without a system call per request (the journal's name and the row's `worker`)."""
+    return _pid[0]
+
 
 def _writer_alive(pid: int) -> bool:
     try:
@@ -73,7 +81,7 @@ class Journal:
 
     # ---- writing -----------------------------------------------------------------------------------
     def _open(self) -> None:
-        self._pid = os.getpid()
+        self._pid = current_pid()
         self._name = f"{self._pid}-{secrets.token_hex(4)}{SUFFIX}"
         self._fd = os.open(self.directory / self._name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         self._size, self.unsynced = 0, 0
@@ -82,7 +90,7 @@ class Journal:
         """One row as one line, in one write(2): on disk (page cache) when this returns."""
         line = orjson.dumps((time.time_ns(), *values)) + b"\n"
         with self._lock:
-            if self._pid != os.getpid():
+            if self._pid != current_pid():
                 self._open()  # first row of this process, or a fork copied the parent's descriptor
             written = os.write(self._fd, line)
             while written < len(line):  # short writes happen only on a full disk or a pending fatal signal
@@ -91,12 +99,12 @@ class Journal:
             self.unsynced += 1
 
     def current(self) -> str:
-        return self._name if self._pid == os.getpid() else ""
+        return self._name if self._pid == current_pid() else ""
 
     def rotate_if_big(self) -> str | None:
         """Start a new file once this one is past `rotate_bytes`; the old one's name (to import and delete)."""
         with self._lock:
-            if self._pid != os.getpid() or self._size < self.rotate_bytes:
+            if self._pid != current_pid() or self._size < self.rotate_bytes:
                 return None
             old, fd = self._name, self._fd
             self._open()
@@ -124,7 +132,7 @@ class Journal:
         pid = _pid_of(name)
         if name == self.current():
             finished = False
-        elif pid is None or pid == os.getpid():
+        elif pid is None or pid == current_pid():
             finished = True  # not a worker's file, or this process rotated away from it
         else:
             finished = not _writer_alive(pid)

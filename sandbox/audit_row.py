@@ -7,13 +7,14 @@ from the token or a request body (spec/protocol.md §4.4). Kept apart from the s
 from __future__ import annotations
 
 import base64
-import os
 import time
 from datetime import datetime, timezone
 from functools import lru_cache
 from urllib.parse import unquote
 
 import orjson
+
+from sandbox.audit_journal import current_pid
 
 #: Path prefix → API name. Anything else (admin, health, UI, OpenAPI documents) is not logged.
 APIS = (("/banks/", "bank"), ("/kar-ws/", "register"), ("/maskinporten/", "maskinporten"), ("/altinn/", "directory"))
@@ -35,8 +36,6 @@ LIST_KEYS = ("accounts", "transactions", "paymentCards", "roles", "accountOwners
 PARSE_LIMIT = 64 * 1024
 
 #: Filters of `AuditLog.query` → the column they compare.
-_pid = [os.getpid()]  # os.getpid() is a system call: read it once per process
-os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
 
 
 @lru_cache(maxsize=256)
@@ -156,7 +155,7 @@ def build_row(request, response, g, started: float, today) -> dict:
         "to_date": _cut(args.get("toDate"), 20),
         "page": _cut(args.get("page"), 20),
         "fault": _cut(g.get("audit_fault"), 300),
-        "worker": _pid[0],
+        "worker": current_pid(),
     }
     # The body as the view built it (bank views leave it on g: no parsing, and it works for JWE bodies too);
     # else the response's own JSON, parsed only when small (parsing a 1000-item page would cost ~2 ms).

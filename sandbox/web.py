@@ -9,10 +9,6 @@ from flask import Response, request
 from sandbox.dsop.wire import body_bytes
 
 
-def json_bytes(body) -> bytes:
-    return body_bytes(body)
-
-
 def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
     response = Response(body_bytes(body), status=status, mimetype="application/json")
     for key, value in (headers or {}).items():

@@ -9,7 +9,8 @@ from flask import Blueprint, Response, current_app, g, request
 from sandbox.maskinporten.errors import AccessDenied, AuthenticationFailed
 from sandbox.maskinporten.jwe import encrypt_for
 from sandbox.maskinporten.tokens import ANONYMOUS, SCOPE_BANK
-from sandbox.web import json_bytes, json_response, query_args, request_headers
+from sandbox.dsop.wire import body_bytes
+from sandbox.web import json_response, query_args, request_headers
 
 from sandbox.profiles import ProfileError, service_profiles
 
@@ -110,7 +111,7 @@ def _ok(body: dict, req):
     g.audit_body = body  # the request log reads count and responseDetails here, not from the bytes (sandbox/audit.py)
     headers = {"CorrelationID": req.correlation_id}
     if getattr(g, "encrypt", False):
-        token = encrypt_for(_recipient(), json_bytes(body))
+        token = encrypt_for(_recipient(), body_bytes(body))
         return Response(token, mimetype="application/jose", headers=headers)
     return json_response(body, headers=headers)
 
