@@ -1,12 +1,20 @@
 """One audit row from one request: which API, endpoint, consumer, service, case, party and outcome.
 
-Built from what the views and the token/profile layers left in `flask.g` and from the response body, never
-from the token or a request body (spec/protocol.md §4.4). Kept apart from the store (sandbox/audit.py).
+Built from what the views and the token/profile layers left in `flask.g` and from the response body; never holds
+the token or a request body (spec/protocol.md §4.4). Two values are read from request headers rather than from
+`g`, because a refused call leaves nothing there:
+- a call refused by the token check (401, 403) still names its consumer, supplier and scope when its bearer token is
+  signed with our key and has our `iss` (`Maskinporten.identify`: the claims, never the token);
+- for `AdditionalReferenceIDType: pol1` the row keeps the extradition order's id (its `extraditionOrderID` claim,
+  read from the JWS without trusting it for anything else), or `sha256:` and 16 hex digits of the value when it is
+  no such JWS — never the order itself. Other reference types (`srf`: a person number) are not kept.
+Kept apart from the store (sandbox/audit.py).
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import time
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -15,6 +23,7 @@ from urllib.parse import unquote
 import orjson
 
 from sandbox.audit_journal import current_pid
+from sandbox.extradition import order_id_of
 
 #: Path prefix → API name. Anything else (admin, health, UI, OpenAPI documents) is not logged.
 APIS = (("/banks/", "bank"), ("/kar-ws/", "register"), ("/maskinporten/", "maskinporten"), ("/altinn/", "directory"))
@@ -82,6 +91,25 @@ def _issued_consumer(access_token: str) -> str | None:
         return None
 
 
+@lru_cache(maxsize=256)
+def _order_reference(raw: str) -> str:
+    """§4.4 "EO id only for pol1": the extradition order's id when the header is an order JWS (a case sends the same
+    order on every call), else a short hash that tells equal values apart without keeping them."""
+    value = unquote(raw) if "%" in raw else raw
+    return order_id_of(value.strip()) or "sha256:" + hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()[:16]
+
+
+def _token_names(authorization: str | None) -> dict | None:
+    """Consumer, scope and supplier of a refused call's bearer token, when it is signed by this sandbox's issuer."""
+    from flask import current_app
+
+    try:
+        issuer = current_app.extensions["dsop"].maskinporten
+    except (RuntimeError, KeyError, AttributeError):  # no app (a bench calling build_row bare) or no issuer
+        return None
+    return issuer.identify(authorization)
+
+
 def _from_body(row: dict, body: dict) -> None:
     """Error code, result count and responseDetails.status from the response body the view produced."""
     code = body.get("code") or body.get("errorCode")
@@ -127,6 +155,13 @@ def build_row(request, response, g, started: float, today) -> dict:
     grant = g.get("grant")
     # with auth off there is no token: the consumer is the one the service profile assumed (if any)
     consumer = getattr(caller, "org", None) or getattr(getattr(grant, "consumer", None), "org_number", None)
+    supplier = getattr(caller, "supplier", None)
+    scope = " ".join(sorted(scopes)) if scopes else None
+    if caller is None and api in ("bank", "register") and env.get("HTTP_AUTHORIZATION"):
+        # refused by the token check (or before it): still say whom a token of ours names
+        named = _token_names(env["HTTP_AUTHORIZATION"])
+        if named:
+            consumer, scope, supplier = consumer or named["consumer"], named["scope"], named["supplier"]
     row = {
         "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "sandbox_date": today.isoformat() if today else None,
@@ -137,16 +172,16 @@ def build_row(request, response, g, started: float, today) -> dict:
         "path": _cut(path, 300),
         "status": response.status_code,
         "consumer": _cut(consumer, 20),
-        "supplier": _cut(getattr(caller, "supplier", None), 40),
-        "scope": " ".join(sorted(scopes)) if scopes else None,
+        "supplier": _cut(supplier, 40),
+        "scope": _cut(scope, 200),
         "service": _cut(_service_of(grant), 40),
         "correlation_id": _cut(env.get("HTTP_CORRELATIONID"), 100),
         "case_id": _cut(env.get("HTTP_ACCOUNTINFOREQUESTID"), 100),
         "legal_mandate": _mandate(mandate) if mandate else None,
         "additional_reference_id_type": _cut(ref_type, 40),
-        # §4.4: the additional reference itself only for pol1 (the extradition order's id), never a free text
-        "additional_reference_id": _cut(env.get("HTTP_ADDITIONALREFERENCEID"), 100)
-        if ref_type and ref_type.strip().lower() == "pol1" else None,
+        # §4.4: only for pol1, and then the extradition order's id, never the order (JWS) or a free text
+        "additional_reference_id": _order_reference(env["HTTP_ADDITIONALREFERENCEID"])
+        if ref_type and ref_type.strip().lower() == "pol1" and env.get("HTTP_ADDITIONALREFERENCEID") else None,
         "requester_id": _cut(env.get("HTTP_REQUESTERID"), 100),
         "party": _cut(env.get("HTTP_PARTYID") or env.get("HTTP_CUSTOMERID"), 40),
         "account_reference": _cut(view_args.get("reference") or view_args.get("account_id")

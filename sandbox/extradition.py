@@ -275,6 +275,22 @@ def _header(token: str) -> dict | None:
     return header if isinstance(header, dict) and "alg" in header else None
 
 
+def order_id_of(token: str) -> str | None:
+    """The `extraditionOrderID` of a compact JWS's payload, read WITHOUT verifying anything: for the request log
+    (sandbox/audit_row.py), which records which order a call named, refused or not. None unless the value is a
+    compact JWS with a JSON header and payload whose `extraditionOrderID` is a UUID (so a log never keeps free text
+    from it). Never use it to decide anything: `PoliceKey.verify` is the check."""
+    if not isinstance(token, str) or len(token) > 64 * 1024 or not _COMPACT.match(token) or _header(token) is None:
+        return None
+    part = token.split(".")[1]
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    order_id = claims.get("extraditionOrderID") if isinstance(claims, dict) else None
+    return order_id if isinstance(order_id, str) and _UUID.match(order_id) else None
+
+
 def _refuse(message: str) -> OrderRefused:
     return OrderRefused(f"invalid extradition order: {message}", "AdditionalReferenceID")
 

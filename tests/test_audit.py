@@ -6,10 +6,16 @@ bearer token, never a request body. The multi-worker and crash tests are in test
 
 from __future__ import annotations
 
+import hashlib
 import json
+import time
 import uuid
+from types import SimpleNamespace
 
 import pytest
+
+from joserfc import jwt
+from joserfc.jwk import RSAKey
 
 from sandbox.app import create_app
 from sandbox.config import Settings
@@ -207,18 +213,42 @@ def test_errors_are_logged_with_their_code(scenario_path, tmp_path):
     assert by_cid["c0ffee00-0000-4000-8000-000000000002"]["errorCode"].startswith("ERR-")
 
 
-def test_additional_reference_id_is_kept_only_for_pol1(scenario_path, tmp_path):
+def test_additional_reference_id_is_kept_only_for_pol1_as_the_orders_id(scenario_path, tmp_path):
+    """§4.4 "EO id only for pol1": the order's extraditionOrderID (read, not trusted: a refused order is logged by the
+    id it claims), a short hash for a value that is no order, nothing for srf; never the order (JWS) itself."""
     app = make_app(scenario_path, tmp_path, auth=False)
     client, world = app.test_client(), app.extensions["dsop"].world
     org = world.banks["alpha"].org_number
-    for ref_type, cid in (("pol1", "a0000000-0000-4000-8000-000000000001"), ("srf", "a0000000-0000-4000-8000-000000000002")):
+    minted = {}
+    for who in ("ola", "kari"):
+        r = client.post("/sandbox/v1/politi/orders", json={"partyID": world.parties[who].identifier,
+                                                            "fromDate": "2024-07-01", "toDate": "2025-06-30"})
+        assert r.status_code == 200, r.json
+        minted[who] = (r.json["order"], r.json["payload"]["extraditionOrderID"])
+    (order, order_id), (other, other_id) = minted["ola"], minted["kari"]
+    assert order_id != other_id and order.split(".")[0] == other.split(".")[0], "one protected header for all orders"
+    head, payload, signature = order.split(".")
+    tampered = f"{head}.{payload}.{signature[:-8]}AAAAAAAA"  # the bank refuses it: the log still says which order
+    sent = {
+        "a0000000-0000-4000-8000-000000000001": ("pol1", order, order_id),
+        "a0000000-0000-4000-8000-000000000002": ("pol1", other, other_id),
+        "a0000000-0000-4000-8000-000000000003": ("pol1", tampered, order_id),
+        "a0000000-0000-4000-8000-000000000004": ("POL1", order, order_id),
+        "a0000000-0000-4000-8000-000000000005": ("pol1", "EO-2025-000123",
+                                                 "sha256:" + hashlib.sha256(b"EO-2025-000123").hexdigest()[:16]),
+        "a0000000-0000-4000-8000-000000000006": ("srf", "EO-2025-000123", None),
+    }
+    for cid, (ref_type, value, _) in sent.items():
         client.get(f"/banks/{org}/v2/accounts?{PERIOD}&OnlyPrimaryOwner=false",
                    headers={"CorrelationID": cid, "AdditionalReferenceIDType": ref_type,
-                            "AdditionalReferenceID": "EO-2025-000123", "PartyID": world.parties["ola"].identifier})
+                            "AdditionalReferenceID": value, "PartyID": world.parties["ola"].identifier})
     rows = {r["correlationId"]: r for r in rows_of(client)}
-    assert rows["a0000000-0000-4000-8000-000000000001"]["additionalReferenceId"] == "EO-2025-000123"
-    assert rows["a0000000-0000-4000-8000-000000000002"]["additionalReferenceId"] is None
-    assert rows["a0000000-0000-4000-8000-000000000002"]["additionalReferenceIdType"] == "srf"
+    for cid, (ref_type, _, expected) in sent.items():
+        assert rows[cid]["additionalReferenceId"] == expected, (ref_type, rows[cid])
+        assert rows[cid]["additionalReferenceIdType"] == ref_type
+    dump = json.dumps(rows_of(client))
+    for part in (head, payload, signature, "EO-2025-000123"):
+        assert part not in dump
 
 
 def test_directory_health_admin_and_docs_are_not_api_requests(scenario_path, tmp_path):
@@ -229,6 +259,74 @@ def test_directory_health_admin_and_docs_are_not_api_requests(scenario_path, tmp
         client.get(path)
     rows = rows_of(client)
     assert [(r["api"], r["endpoint"], r["resultCount"]) for r in rows] == [("directory", "directory", 3)]
+
+
+def test_a_refused_token_of_ours_still_names_its_consumer_and_scope(scenario_path, tmp_path):
+    """A call the token check refuses (401 or 403) is logged with the consumer, scope and supplier its token names,
+    as long as the token is signed with the sandbox's key and has its iss; anything else names nobody."""
+    app = make_app(scenario_path, tmp_path)
+    issuer, world = app.extensions["dsop"].maskinporten, app.extensions["dsop"].world
+    client = app.test_client()
+    skatt = world.consumers["skatteetaten"]
+    alpha, beta = world.banks["alpha"].org_number, world.banks["beta"].org_number
+    at_alpha = issuer.bank_audience(alpha)
+
+    def signed(claims: dict, key=None) -> str:
+        now = int(time.time())
+        claims = {"iss": issuer.issuer, "aud": at_alpha, "iat": now, "exp": now + 120, "jti": str(uuid.uuid4()),
+                  "client_id": "skatteetaten",
+                  "consumer": {"authority": "iso6523-actorid-upis", "ID": "0192:974761076"}, **claims}
+        key = key or issuer.key
+        return jwt.encode({"alg": "RS256", "kid": key.kid}, claims, key, algorithms=["RS256"])
+
+    stranger = RSAKey.generate_key(2048)
+    stranger.ensure_kid()
+    # (name, token, API, expected status, expected consumer, scope, supplier)
+    cases = [
+        # the token endpoint refuses these pairings; `dsop-sandbox token --audience` and the UI mint them anyway
+        ("register-scope-at-a-bank", issuer.issue(skatt, ["bits:kundeforhold"], at_alpha)["access_token"], "bank",
+         403, "974761076", "bits:kundeforhold", None),
+        ("bank-scope-at-the-register",
+         issuer.issue(skatt, ["bits:kontoinformasjon"], issuer.register_audience())["access_token"], "register",
+         403, "974761076", "bits:kontoinformasjon", None),
+        ("another-banks-token",
+         issuer.issue(skatt, ["bits:kontoinformasjon"], issuer.bank_audience(beta))["access_token"], "bank",
+         401, "974761076", "bits:kontoinformasjon", None),
+        ("expired",
+         issuer.issue(skatt, ["bits:kontoinformasjon"], at_alpha, now=int(time.time()) - 3600)["access_token"],
+         "bank", 401, "974761076", "bits:kontoinformasjon", None),
+        ("consumer-not-in-the-scenario",
+         issuer.issue(SimpleNamespace(org_number="999999999", client_id="nobody"), ["bits:kontoinformasjon"],
+                      at_alpha)["access_token"], "bank", 403, "999999999", "bits:kontoinformasjon", None),
+        ("with-a-supplier", signed({"scope": "bits:kundeforhold",
+                                    "supplier": {"authority": "iso6523-actorid-upis", "ID": "0192:991825827"}}),
+         "bank", 403, "974761076", "bits:kundeforhold", "0192:991825827"),
+        ("signed-by-someone-else", signed({"scope": "bits:kontoinformasjon"}, stranger), "bank", 401, None, None, None),
+        ("another-issuer", signed({"scope": "bits:kontoinformasjon", "iss": "https://test.maskinporten.no/"}), "bank",
+         401, None, None, None),
+        ("not-a-jwt", "x.y.z", "bank", 401, None, None, None),
+    ]
+    cids = {}
+    ola = world.parties["ola"].identifier
+    for name, token, api, status, *_ in cases:
+        cids[name] = str(uuid.uuid4())
+        headers = {"CorrelationID": cids[name], "Authorization": f"Bearer {token}", "Legal-Mandate": MANDATE,
+                   "AccountInfoRequestID": str(uuid.uuid4()), "RequesterID": "saksbehandler-7"}
+        if api == "bank":
+            r = client.get(f"/banks/{alpha}/v2/accounts?{PERIOD}&OnlyPrimaryOwner=false",
+                           headers={**headers, "PartyID": ola})
+        else:
+            r = client.get(f"/kar-ws/api/v2/customers/customerRelationships?{PERIOD}",
+                           headers={**headers, "CustomerID": ola})
+        assert r.status_code == status, (name, r.json)
+    rows = {r["correlationId"]: r for r in rows_of(client, "&status=error")}
+    for name, token, api, status, consumer, scope, supplier in cases:
+        row = rows[cids[name]]
+        assert (row["consumer"], row["scope"], row["supplier"]) == (consumer, scope, supplier), name
+    dump = json.dumps(rows_of(client))
+    for _, token, *_ in cases:
+        for part in token.split("."):
+            assert len(part) < 8 or part not in dump, "the log never holds a token"
 
 
 # ---- the admin API ---------------------------------------------------------------------------------------

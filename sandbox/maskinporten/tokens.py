@@ -5,9 +5,16 @@ sandbox/keys/), so they survive restarts and are valid in every gunicorn worker.
 
 - the real one, `urn:ietf:params:oauth:grant-type:jwt-bearer`: a client assertion signed by the consumer's
   registered key, with `iss` = client id, `aud` = our issuer, `exp` (at most 120 s after `iat`), a fresh
-  `jti`, `scope` and, for a bank, `resource` = the bank's base URL (which becomes the token's `aud`);
+  `jti`, `scope` and `resource` = the base URL of the API the token is for (which becomes the token's `aud`);
 - a sandbox shortcut for quick starts, `client_credentials` with only `client_id` (no secret, no
-  assertion), which a scenario can switch off (`maskinporten.token_shortcut: false`).
+  assertion), `scope` and `resource`, which a scenario can switch off (`maskinporten.token_shortcut: false`).
+
+Both grants require `resource` (RFC 8707) to be one of this sandbox's APIs — the register or a bank's base URL,
+exactly as `register_audience` / `bank_audience` build them from `--public-url` (the same methods the APIs check
+`aud` against, and the URLs the directory publishes; a trailing `/` is tolerated) — and every requested scope to be
+one that API accepts; anything else is `invalid_target`. Real Maskinporten issues a token without `aud` when
+`resource` is absent, but every DSOP API refuses such a token with 401, so the sandbox refuses the request instead
+and lists what it would accept (docs/maskinporten.md).
 
 Token times are real time (the sandbox clock only moves the world's "today").
 """
@@ -32,13 +39,18 @@ SHORTCUT = "client_credentials"
 ASSERTION_ALGORITHMS = ("RS256", "RS384", "RS512")
 MAX_ASSERTION_LIFETIME = 120  # Maskinporten refuses grants living longer than 120 s
 MAX_TTL = 86400
-LEEWAY = 10  # seconds of clock skew tolerated on exp / iat / nbf
+LEEWAY = 10  # seconds of clock skew tolerated on exp / iat / nbf, of client assertions and of access tokens
+#: How many bank URLs an invalid_target description lists before it points to the directory instead.
+LISTED_BANKS = 5
 
 # Scopes of the DSOP APIs (spec/protocol.md §4.1): register relationship, register account, bank.
 SCOPE_RELATIONS = "bits:kundeforhold"
 SCOPE_ACCOUNT_PROVIDER = "bits:kundeforhold.konto"
 SCOPE_BANK = "bits:kontoinformasjon"
 KNOWN_SCOPES = (SCOPE_RELATIONS, SCOPE_ACCOUNT_PROVIDER, SCOPE_BANK)
+#: The scopes each API accepts (spec/protocol.md §2.1, §3.1): one of them must be asked for with its `resource`.
+REGISTER_SCOPES = (SCOPE_RELATIONS, SCOPE_ACCOUNT_PROVIDER)
+BANK_SCOPES = (SCOPE_BANK,)
 
 
 def allowed_scopes(consumer) -> frozenset[str]:
@@ -68,6 +80,15 @@ class Caller:
 ANONYMOUS = Caller(None)
 
 
+@dataclass(frozen=True)
+class Audience:
+    """One API a token can be for: its base URL (the token's `aud`), what it is, and the scopes it accepts."""
+
+    url: str
+    label: str
+    scopes: tuple[str, ...]
+
+
 class Maskinporten:
     """The issuer: metadata, JWKS, the token endpoint's grants, and the check every API runs."""
 
@@ -85,6 +106,7 @@ class Maskinporten:
         for c in world.consumers.values():
             self.by_org.setdefault(c.org_number, c)
         self.public_url = public_url.rstrip("/")
+        self._audiences: dict[str, Audience] | None = None
 
     # ---- discovery -------------------------------------------------------------------------------
     def metadata(self) -> dict:
@@ -109,6 +131,20 @@ class Maskinporten:
     def register_audience(self) -> str:
         return f"{self.public_url}/kar-ws/api/v2"
 
+    def audiences(self) -> dict[str, Audience]:
+        """Every `aud` this sandbox's APIs accept → its Audience: the register, then each bank of the world.
+
+        Built by `register_audience` / `bank_audience`, the very methods the APIs check `aud` with (bank and
+        register views), so the token endpoint can never issue an audience no API accepts. The world's banks do
+        not change while a server runs: computed once."""
+        if self._audiences is None:
+            out = {self.register_audience(): Audience(self.register_audience(), "the register (KAR)", REGISTER_SCOPES)}
+            for bank in self.world.banks.values():
+                url = self.bank_audience(bank.org_number)
+                out[url] = Audience(url, f"bank {bank.name}, {bank.org_number}", BANK_SCOPES)
+            self._audiences = out
+        return self._audiences
+
     # ---- issuing ---------------------------------------------------------------------------------
     def issue(self, consumer, scopes, audience: str | list[str] | None, ttl: int | None = None,
               *, now: int | None = None, amr: str = "private_key_jwt") -> dict:
@@ -131,20 +167,21 @@ class Maskinporten:
         token = jwt.encode({"alg": "RS256", "kid": self.key.kid, "typ": "JWT"}, claims, self.key, algorithms=["RS256"])
         return {"access_token": token, "token_type": "Bearer", "expires_in": ttl, "scope": claims["scope"]}
 
-    def grant(self, form: dict, *, now: int | None = None) -> dict:
-        """The token endpoint: `form` is the decoded application/x-www-form-urlencoded body."""
+    def grant(self, form: dict, *, now: int | None = None, reached_at: str | None = None) -> dict:
+        """The token endpoint: `form` is the decoded application/x-www-form-urlencoded body; `reached_at` the base
+        URL the request came in on (only to explain an `invalid_target` when it differs from --public-url)."""
         now = int(time.time()) if now is None else now
         grant_type = form.get("grant_type")
         if grant_type == JWT_BEARER:
-            return self._jwt_bearer(form, now)
+            return self._jwt_bearer(form, now, reached_at)
         if grant_type == SHORTCUT:
-            return self._shortcut(form, now)
+            return self._shortcut(form, now, reached_at)
         if not grant_type:
             raise TokenRequestError("invalid_request", "grant_type is missing")
         supported = JWT_BEARER + (f" or {SHORTCUT} (sandbox shortcut)" if self.shortcut else "")
         raise TokenRequestError("unsupported_grant_type", f"grant_type must be {supported}")
 
-    def _shortcut(self, form: dict, now: int) -> dict:
+    def _shortcut(self, form: dict, now: int, reached_at: str | None = None) -> dict:
         if not self.shortcut:
             raise TokenRequestError("unsupported_grant_type",
                                     "this scenario turned the sandbox shortcut off: use the jwt-bearer grant")
@@ -153,10 +190,10 @@ class Maskinporten:
         if consumer is None:
             raise TokenRequestError("invalid_client", f"unknown client_id {client_id[:80]!r}", 401)
         scopes = self._scopes(consumer, form.get("scope"))
-        return self.issue(consumer, scopes, self._resource(form.get("resource")), self._ttl(form.get("ttl")),
-                          now=now, amr="sandbox_shortcut")
+        resource = self._resource(form.get("resource"), scopes, reached_at)
+        return self.issue(consumer, scopes, resource, self._ttl(form.get("ttl")), now=now, amr="sandbox_shortcut")
 
-    def _jwt_bearer(self, form: dict, now: int) -> dict:
+    def _jwt_bearer(self, form: dict, now: int, reached_at: str | None = None) -> dict:
         assertion = form.get("assertion")
         if not assertion:
             raise TokenRequestError("invalid_request", "assertion is missing (a JWT signed with the client's key)")
@@ -176,13 +213,20 @@ class Maskinporten:
             raise TokenRequestError("invalid_grant", "client assertion has expired")
         if iat > now + LEEWAY:
             raise TokenRequestError("invalid_grant", "client assertion iat is in the future")
+        nbf = claims.get("nbf")
+        if nbf is not None and not _numeric(nbf):
+            raise TokenRequestError("invalid_grant", "client assertion nbf must be a NumericDate (seconds since 1970)")
+        if nbf is not None and nbf > now + LEEWAY:
+            raise TokenRequestError("invalid_grant",
+                                    f"client assertion is not valid yet: its nbf is {int(nbf - now)} s in the future "
+                                    f"(clock skew tolerated: {LEEWAY} s)")
         if exp - iat > MAX_ASSERTION_LIFETIME:
             raise TokenRequestError("invalid_grant", f"client assertion may live at most {MAX_ASSERTION_LIFETIME} s (exp - iat)")
         jti = claims.get("jti")
         if not isinstance(jti, str) or not jti:
             raise TokenRequestError("invalid_grant", "client assertion needs a jti")
         scopes = self._scopes(consumer, claims.get("scope") or form.get("scope"))
-        resource = self._resource(claims.get("resource") or form.get("resource"))
+        resource = self._resource(claims.get("resource") or form.get("resource"), scopes, reached_at)
         if not self.store.claim_jti(f"{consumer.client_id}:{jti}", int(exp) + 1, now):
             raise TokenRequestError("invalid_grant", "client assertion jti was already used")
         return self.issue(consumer, scopes, resource, self._ttl(form.get("ttl")), now=now)
@@ -210,14 +254,71 @@ class Maskinporten:
                                     f"{consumer.name} may not have scope {refused[0]!r} (allowed: {' '.join(sorted(allowed))})")
         return scopes
 
-    @staticmethod
-    def _resource(value) -> list[str] | None:
-        if value is None or value == "":
-            return None
+    def _resource(self, value, scopes: list[str], reached_at: str | None = None) -> list[str]:
+        """RFC 8707 `resource` (a string or a list) → the token's audiences: each one of `audiences()` (a trailing
+        `/` tolerated, the directory's spelling issued), and every scope accepted by one of them, every one of
+        them accepting one of the scopes. Anything else → 400 invalid_target naming it and listing what is."""
+        if value is None or value == "" or value == []:
+            raise TokenRequestError("invalid_target", "resource is required: the base URL of the API the token is for "
+                                                      "(every DSOP API refuses a token without aud). "
+                                    + self._accepted(reached_at))
         values = value if isinstance(value, list) else [value]
-        if not all(isinstance(v, str) and v.startswith(("http://", "https://")) for v in values):
-            raise TokenRequestError("invalid_target", "resource must be the absolute base URL of the API (see the directory)")
-        return values
+        known = self.audiences()
+        targets: list[Audience] = []
+        for raw in values:
+            target = known.get(raw.rstrip("/")) if isinstance(raw, str) else None
+            if target is None:
+                raise TokenRequestError("invalid_target", f"resource {_quoted(raw)} is not an API of this sandbox. "
+                                        + self._hint(raw) + self._accepted(reached_at))
+            if target not in targets:
+                targets.append(target)
+        for scope in scopes:
+            if not any(scope in t.scopes for t in targets):
+                where = "; ".join(f"{t.url} ({t.label}) accepts {' or '.join(t.scopes)}" for t in targets)
+                raise TokenRequestError("invalid_target", f"scope {scope} is not accepted by the API of the resource "
+                                        f"asked for: {where}. " + self._for_scope(scope))
+        for target in targets:
+            if not set(scopes) & set(target.scopes):
+                raise TokenRequestError("invalid_target", f"resource {target.url} ({target.label}) accepts only "
+                                        f"{' or '.join(target.scopes)}, and the request asks for none of them (scope "
+                                        f"{' '.join(scopes)})")
+        return [t.url for t in targets]
+
+    def _accepted(self, reached_at: str | None = None) -> str:
+        """What `resource` may be, for an invalid_target description."""
+        banks = [a for a in self.audiences().values() if a.scopes == BANK_SCOPES]
+        listed = ", ".join(a.url for a in banks[:LISTED_BANKS])
+        more = f" and {len(banks) - LISTED_BANKS} more" if len(banks) > LISTED_BANKS else ""
+        text = (f"Accepted: {self.register_audience()} (the register; scope {' or '.join(REGISTER_SCOPES)})"
+                + (f", or a bank's base URL as the directory ({self.public_url}/altinn/v1/directharvest/"
+                   f"Kontrollinformasjon) lists it: {listed}{more} (scope {' '.join(BANK_SCOPES)})" if banks else "")
+                + ".")
+        return text + self._elsewhere(reached_at)
+
+    def _for_scope(self, scope: str) -> str:
+        if scope in REGISTER_SCOPES:
+            return f"Ask for {scope} with resource={self.register_audience()}."
+        return f"Ask for {scope} with resource= a bank's base URL, e.g. {self.public_url}/banks/<orgnr>/v2."
+
+    def _hint(self, raw) -> str:
+        """Why a near miss missed: the right path on another base URL (a host or port the APIs do not know)."""
+        if not isinstance(raw, str):
+            return "resource must be a URL (a string). "
+        if not raw.startswith(("http://", "https://")):
+            return "resource must be the absolute base URL of the API. "
+        for url in self.audiences():
+            path = url[len(self.public_url):]
+            if raw.rstrip("/").endswith(path) and raw.rstrip("/") != url:
+                return (f"Its path is right but this sandbox's APIs live under {self.public_url} (its --public-url), "
+                        f"so its tokens carry aud {url} and the APIs compare aud with exactly that. ")
+        return ""
+
+    def _elsewhere(self, reached_at: str | None) -> str:
+        if reached_at and reached_at.rstrip("/") != self.public_url:
+            return (f" (You reached this server as {reached_at.rstrip('/')}, but it names its APIs "
+                    f"{self.public_url}: use the directory's URLs, or start it with --public-url "
+                    f"{reached_at.rstrip('/')}.)")
+        return ""
 
     @staticmethod
     def _ttl(value) -> int | None:
@@ -272,6 +373,31 @@ class Maskinporten:
     def _verified_claims(self, token: str) -> dict:
         return _verify_cached(self, token)
 
+    def identify(self, authorization: str | None) -> dict | None:
+        """For the request log of a refused call: whom the bearer token names, if it is signed with our key and
+        has our `iss`, whatever else is wrong with it (expired, other `aud`, wrong scope, unknown consumer).
+        → `{"consumer": org number, "scope": sorted scopes, "supplier": ID}` (each may be None), or None for a
+        token that is not ours. Never raises; the signature check is the cached one `check` just made."""
+        if not authorization:
+            return None
+        kind, _, token = authorization.strip().partition(" ")
+        if kind.lower() != "bearer" or not token.strip():
+            return None
+        try:
+            claims = self._verified_claims(token.strip())
+        except AuthenticationFailed:
+            return None
+        if claims.get("iss") != self.issuer:
+            return None
+        consumer = claims.get("consumer")
+        consumer_id = consumer.get("ID") if isinstance(consumer, dict) else None
+        org = consumer_id[5:] if isinstance(consumer_id, str) and consumer_id.startswith("0192:") else consumer_id
+        supplier = claims.get("supplier")
+        scope = claims.get("scope")
+        return {"consumer": org if isinstance(org, str) and org else None,
+                "scope": (" ".join(sorted(set(scope.split()))) or None) if isinstance(scope, str) else None,
+                "supplier": supplier.get("ID") if isinstance(supplier, dict) else None}
+
 
 @lru_cache(maxsize=4096)
 def _verify_cached(issuer: Maskinporten, token: str) -> dict:
@@ -289,6 +415,10 @@ def _caller_cached(issuer: Maskinporten, token: str, audience: str, scope: str) 
     """The time-independent part of `check`, cached per (token, audience, scope); the time checks run every call
     before it. Failures raise, and are not cached."""
     return issuer._caller(issuer._verified_claims(token), audience, scope)
+
+
+def _quoted(value) -> str:
+    return repr(value[:200] if isinstance(value, str) else value)[:220]
 
 
 def _numeric(value) -> bool:

@@ -39,4 +39,5 @@ def token():
         raise TokenRequestError("invalid_request", "send the token request as application/x-www-form-urlencoded")
     form = {key: request.form.getlist(key) for key in request.form}
     flat = {k: (v if k == "resource" and len(v) > 1 else v[0]) for k, v in form.items()}
-    return json_response(_issuer().grant(flat), headers={"Cache-Control": "no-store"})
+    answer = _issuer().grant(flat, reached_at=request.host_url)
+    return json_response(answer, headers={"Cache-Control": "no-store"})

@@ -83,9 +83,11 @@ class ConsumerSchema(_Strict):
     about = Text(500)
     client_id = fields.String(validate=validate.Regexp(r"^[\x21-\x7e]{1,200}$", error="expected a client id of printable ASCII without spaces"),
                               metadata={"description": "the Maskinporten client id (integration id); default: the consumer's id"})
-    key = Text(500, metadata={"description": "PEM file with the consumer's RSA private key (relative to the scenario file); "
-                                             "signs its client assertions and receives its JWE bodies. Default: the "
-                                             "sandbox's published test key for this org. number (sandbox/keys/)"})
+    key = Text(500, metadata={"description": "PEM file with the consumer's RSA public key (relative to the scenario file; "
+                                             "a key pair's PEM works too, only its public half is used): the sandbox "
+                                             "verifies the consumer's client assertions with it and encrypts its JWE "
+                                             "bodies to it, while the consumer keeps the private half. Default: the "
+                                             "sandbox's published test key pair for this org. number (sandbox/keys/)"})
 
 
 class PersonSchema(_Strict):

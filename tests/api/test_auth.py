@@ -474,6 +474,38 @@ def test_register_token_not_granting_the_call_403_ERR_001(auth_app, forge, targe
     assert_not_leaked(secret_of(authorization), response, logs, state_dir)
 
 
+#: What the request log names for each NOT_GRANTED token: (consumer, scope). The token is ours (signature, iss), so
+#: the row says whom it names even though the call is refused (sandbox/audit_row.py).
+LOGGED_AS = {
+    "scope-of-another-endpoint": (CONSUMER_ORG, "other_scope"),
+    "scope-missing": (CONSUMER_ORG, None),
+    "scope-lookalike": (CONSUMER_ORG, "scope+x"),
+    "consumer-claim-missing": (None, "scope"),
+    "consumer-not-in-scenario": (STRANGER_ORG, "scope"),
+    "consumer-not-entitled-to-the-mandates-service": (UNENTITLED_ORG, "scope"),
+    "consumer-id-without-0192-prefix": (CONSUMER_ORG, "scope"),
+}
+
+
+@pytest.mark.parametrize("target", ["bank", "customerRelationships", "accountServicingProvider"])
+@pytest.mark.parametrize("rule,make", [pytest.param(rule, make, id=rule) for rule, make in NOT_GRANTED])
+def test_refused_token_of_ours_is_logged_with_the_consumer_and_scope_it_names(auth_app, auth_api, forge, targets,
+                                                                              refs, rule, make, target):
+    cid = str(uuid.uuid4())
+    authorization = make(forge, targets[target])
+    if target == "bank":
+        response = call_bank(auth_api, refs, "accounts", authorization, check=False, CorrelationID=cid)
+    else:
+        response = call_register(auth_app.test_client(), refs, target, authorization, CorrelationID=cid)
+    assert response.status_code == 403, response.data
+    rows = auth_app.test_client().get(f"/sandbox/v1/requests?correlationId={cid}").get_json()["requests"]
+    assert len(rows) == 1 and rows[0]["status"] == 403, rows
+    consumer, scope = LOGGED_AS[rule]
+    wanted = {"scope": targets[target].scope, "other_scope": targets[target].other_scope,
+              "scope+x": targets[target].scope + "x", None: None}[scope]
+    assert (rows[0]["consumer"], rows[0]["scope"]) == (consumer, wanted)
+
+
 def test_account_servicing_provider_refuses_skatteetatens_register_token_403_ERR_001(auth_app, forge, targets, refs):
     """The brief's example: Skatteetaten's ordinary register token (bits:kundeforhold) is not enough."""
     token = forge.token(targets["customerRelationships"])

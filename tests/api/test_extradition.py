@@ -298,3 +298,37 @@ def test_verify_and_covers_directly(world):
         key.verify(key.mint(TODAY, party_id=party, mandate="criminal", from_date=date(2024, 1, 1), to_date=TODAY), later)
     approved = datetime(2025, 6, 30, 12, tzinfo=timezone.utc)
     assert order.approved_at == approved and order.exp == int((approved + timedelta(days=30)).timestamp())
+
+
+# ---- the order's id, for the request log ---------------------------------------------------------------------
+def test_order_id_of_reads_the_orders_id_without_verifying(client, world):
+    """sandbox/audit_row.py logs pol1 calls by the order's extraditionOrderID: read, never trusted."""
+    order = mint(client, world)
+    order_id = _payload(order)["extraditionOrderID"]
+    assert extradition.order_id_of(order) == order_id
+    head, payload, signature = _segments(order)
+    assert extradition.order_id_of(f"{head}.{payload}.{signature[:-8]}AAAAAAAA") == order_id, "a log, not a check"
+    other = mint(client, world, "eva-joint")
+    assert _segments(other)[0] == head and extradition.order_id_of(other) != order_id
+
+
+@pytest.mark.parametrize("value", [
+    "not-a-jws", "a.b", "abc.def.ghi", "eyJhbGciOiJub25lIn0.e30.", "!!.??.##", "",
+    f"{_b64({'alg': 'PS256'})}.{_b64({'extraditionOrderID': 'Ola Nordmann, Oslo'})}.c2ln",  # free text is no id
+    f"{_b64({'alg': 'PS256'})}.{_b64({'extraditionOrderID': 42})}.c2ln",
+    f"{_b64({'alg': 'PS256'})}.{_b64(['not', 'an', 'object'])}.c2ln",
+    f"{_b64({'alg': 'PS256'})}.bm90IGpzb24.c2ln",
+])
+def test_order_id_of_is_none_for_anything_else(value):
+    assert extradition.order_id_of(value) is None
+
+
+def test_request_log_names_the_order_not_its_header(app, client, world, police):
+    """§4.4: a Politi call's row keeps the order's id — one per order, not the JWS's protected header."""
+    orders = [mint(client, world), mint(client, world, "eva-joint")]
+    for order in orders:
+        accounts(police(order), "ola-joint")
+    rows = client.get("/sandbox/v1/requests?limit=2&endpoint=accounts").get_json()["requests"]
+    assert [r["additionalReferenceId"] for r in rows] == [_payload(o)["extraditionOrderID"] for o in reversed(orders)]
+    assert [r["status"] for r in rows] == [403, 200], "Eva's order is refused for Ola: logged by its id all the same"
+    assert all(r["additionalReferenceIdType"] == "pol1" for r in rows)

@@ -1,6 +1,7 @@
 """The fake Maskinporten (DESIGN D11; spec/protocol.md §4.1; docs/maskinporten.md): metadata, JWKS, the real
 jwt-bearer grant and the sandbox shortcut, replay protection, the claims of the tokens it issues, a scenario's
-own issuer settings, and `dsop-sandbox token`.
+own issuer settings, and `dsop-sandbox token`; which `resource` (RFC 8707) the token endpoint accepts (this
+sandbox's register and banks only, each with its own scopes) and the scenario format's word on consumer keys.
 
 Its own small scenario: three consumers with different entitlements (Skatteetaten, NAV, Politiet: only Politiet
 may have bits:kundeforhold.konto), each with the sandbox's published test key for its org. number.
@@ -37,8 +38,8 @@ name: maskinporten-tests
 seed: mp-1
 today: 2025-06-30
 banks:
-  - {id: alpha, name: ALPHA TESTBANK ASA, registration_numbers: ["9950"]}
-  - {id: beta, name: BETA SPAREBANK, registration_numbers: ["9960"]}
+  - {id: alpha, name: ALPHA TESTBANK ASA, org_number: "374540734", registration_numbers: ["9950"]}
+  - {id: beta, name: BETA SPAREBANK, org_number: "335364465", registration_numbers: ["9960"]}
 consumers:
   - {id: skatteetaten, name: Skatteetaten, org_number: "974761076", services: [skatt]}
   - {id: nav, name: NAV, org_number: "889640782", services: [nav], client_id: nav-integrasjon-1}
@@ -58,6 +59,9 @@ maskinporten:
 """
 KEYS = {"skatteetaten": "974761076", "nav-integrasjon-1": "889640782", "politiet": "915429785"}
 FORM = "application/x-www-form-urlencoded"
+ALPHA, BETA = "374540734", "335364465"  # the banks' org. numbers (the `orgs` fixture checks them)
+BASE = "http://127.0.0.1:8000"  # the default public URL
+ALPHA_URL, REGISTER_URL = f"{BASE}/banks/{ALPHA}/v2", f"{BASE}/kar-ws/api/v2"
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -105,7 +109,9 @@ def mp(mp_app):
 
 @pytest.fixture(scope="module")
 def orgs(mp_app) -> dict[str, str]:
-    return {b.id: b.org_number for b in mp_app.extensions["dsop"].world.banks.values()}
+    found = {b.id: b.org_number for b in mp_app.extensions["dsop"].world.banks.values()}
+    assert found == {"alpha": ALPHA, "beta": BETA}
+    return found
 
 
 @cache
@@ -115,10 +121,11 @@ def consumer_key(client_id: str) -> RSAKey:
 
 def make_assertion(issuer: str, client_id: str = "skatteetaten", *, key: RSAKey | None = None,
                    header: dict | None = None, **over) -> str:
-    """A client assertion as docs/maskinporten.md describes it; `over` replaces claims (None removes one)."""
+    """A client assertion as docs/maskinporten.md describes it, for bank alpha of the issuer's sandbox; `over`
+    replaces claims (None removes one)."""
     now = int(time.time())
     claims = {"iss": client_id, "aud": issuer, "iat": now, "exp": now + 60, "jti": str(uuid.uuid4()),
-              "scope": SCOPE_BANK}
+              "scope": SCOPE_BANK, "resource": issuer.replace("/maskinporten/", f"/banks/{ALPHA}/v2")}
     for name, value in over.items():
         if value is None:
             claims.pop(name, None)
@@ -245,26 +252,30 @@ def test_jwt_bearer_every_token_has_its_own_jti(mp_app, mp):
     assert len(jtis) == 3
 
 
-@pytest.mark.parametrize("resource,aud", [
-    ("one", "{bank}"),
-    ("form", "{bank}"),
-    ("list", ["{bank}", "{register}"]),
-    ("none", None),
+@pytest.mark.parametrize("resource,scope,aud", [
+    ("one", SCOPE_BANK, "{bank}"),
+    ("form", SCOPE_BANK, "{bank}"),
+    ("trailing-slash", SCOPE_BANK, "{bank}"),  # tolerated; the token carries the directory's spelling
+    ("list", f"{SCOPE_BANK} {SCOPE_RELATIONS}", ["{bank}", "{register}"]),
+    ("list-with-a-duplicate", SCOPE_BANK, "{bank}"),
 ])
-def test_jwt_bearer_resource_becomes_the_aud(mp_app, mp, orgs, resource, aud):
+def test_jwt_bearer_resource_becomes_the_aud(mp_app, mp, orgs, resource, scope, aud):
     bank, register = mp.bank_audience(orgs["alpha"]), mp.register_audience()
     fill = lambda v: v.format(bank=bank, register=register)  # noqa: E731
-    expected = [fill(a) for a in aud] if isinstance(aud, list) else (fill(aud) if aud else None)
+    expected = [fill(a) for a in aud] if isinstance(aud, list) else fill(aud)
     if resource == "one":
-        response = bearer_grant(mp_app, make_assertion(mp.issuer, resource=bank))
+        response = bearer_grant(mp_app, make_assertion(mp.issuer, resource=bank, scope=scope))
     elif resource == "form":  # resource as a form parameter of the token request instead of a claim
-        response = bearer_grant(mp_app, make_assertion(mp.issuer), resource=bank)
+        response = bearer_grant(mp_app, make_assertion(mp.issuer, resource=None, scope=scope), resource=bank)
+    elif resource == "trailing-slash":
+        response = bearer_grant(mp_app, make_assertion(mp.issuer, resource=bank + "/", scope=scope))
     elif resource == "list":
-        response = bearer_grant(mp_app, make_assertion(mp.issuer, resource=[bank, register]))
+        response = bearer_grant(mp_app, make_assertion(mp.issuer, resource=[bank, register], scope=scope))
     else:
-        response = bearer_grant(mp_app, make_assertion(mp.issuer))
-    claims = claims_of(mp_app, granted(response)["access_token"])[1]
-    assert claims.get("aud") == expected
+        response = bearer_grant(mp_app, make_assertion(mp.issuer, resource=[bank, bank + "/"], scope=scope))
+    token = granted(response)["access_token"]
+    assert claims_of(mp_app, token)[1].get("aud") == expected
+    assert bank_call(mp_app, orgs["alpha"], bearer(token)).status_code == 200
 
 
 @pytest.mark.parametrize("ttl", ["1", "3600", "86400"])
@@ -337,6 +348,13 @@ GRANT_REFUSALS = [
     ("scope-one-of-several-not-allowed", "invalid_scope", 400,
      lambda iss: {"assertion": make_assertion(iss, scope=f"{SCOPE_BANK} {SCOPE_ACCOUNT_PROVIDER}")}),
     ("resource-not-a-url", "invalid_target", 400, lambda iss: {"assertion": make_assertion(iss, resource="alpha")}),
+    ("resource-missing", "invalid_target", 400, lambda iss: {"assertion": make_assertion(iss, resource=None)}),
+    ("resource-foreign", "invalid_target", 400,
+     lambda iss: {"assertion": make_assertion(iss, resource="https://evil.example/")}),
+    ("nbf-in-the-future", "invalid_grant", 400,
+     lambda iss: {"assertion": make_assertion(iss, nbf=lambda n: n + LEEWAY + 30)}),
+    ("nbf-not-a-number", "invalid_grant", 400,
+     lambda iss: {"assertion": make_assertion(iss, nbf=lambda n: str(n))}),
     ("ttl-zero", "invalid_request", 400, lambda iss: {"assertion": make_assertion(iss), "ttl": "0"}),
     ("ttl-over-a-day", "invalid_request", 400, lambda iss: {"assertion": make_assertion(iss), "ttl": "86401"}),
     ("ttl-not-a-number", "invalid_request", 400, lambda iss: {"assertion": make_assertion(iss), "ttl": "2m"}),
@@ -435,6 +453,160 @@ def claims_of_assertion(assertion: str) -> dict:
 
 
 # ----------------------------------------------------------------------------------------------------------
+#  The client assertion's nbf
+# ----------------------------------------------------------------------------------------------------------
+def test_jwt_bearer_refuses_an_assertion_not_valid_yet(mp_app, mp):
+    body = refused(bearer_grant(mp_app, make_assertion(mp.issuer, nbf=lambda n: n + 60)), "invalid_grant")
+    assert "not valid yet" in body["error_description"] and "nbf" in body["error_description"]
+    assert f"{LEEWAY} s" in body["error_description"], "the description names the clock skew tolerated"
+
+
+@pytest.mark.parametrize("nbf", [lambda n: n - 30, lambda n: n, lambda n: n + LEEWAY - 2, lambda n: n + 0.5],
+                         ids=["past", "now", "within-the-skew", "fractional"])
+def test_jwt_bearer_accepts_an_nbf_up_to_the_clock_skew(mp_app, mp, nbf):
+    granted(bearer_grant(mp_app, make_assertion(mp.issuer, nbf=nbf)))
+
+
+# ----------------------------------------------------------------------------------------------------------
+#  resource: this sandbox's register and banks only, each with its own scopes (RFC 8707 invalid_target)
+# ----------------------------------------------------------------------------------------------------------
+def shortcut(app, scope: str, resource, client_id: str = "skatteetaten"):
+    form = {"grant_type": "client_credentials", "client_id": client_id, "scope": scope}
+    if resource is not None:
+        form["resource"] = resource
+    return post_token(app, form)
+
+
+def grant_both_ways(app, mp, scope: str, resource, client_id: str = "skatteetaten"):
+    """The same request with the real grant (resource as an assertion claim) and with the shortcut."""
+    assertion = make_assertion(mp.issuer, client_id, scope=scope, resource=resource)
+    return [bearer_grant(app, assertion), shortcut(app, scope, resource, client_id)]
+
+
+def assert_lists_what_is_accepted(description: str, mp) -> None:
+    assert mp.register_audience() in description
+    for bank in mp.world.banks.values():
+        assert mp.bank_audience(bank.org_number) in description
+    assert SCOPE_BANK in description and SCOPE_RELATIONS in description
+
+
+@pytest.mark.parametrize("resource", [
+    pytest.param("https://evil.example/", id="another-host"),
+    pytest.param("https://evil.example/banks/{alpha}/v2", id="a-banks-path-on-another-host"),
+    pytest.param(f"{BASE}/banks/999999999/v2", id="a-bank-not-in-the-directory"),
+    pytest.param(f"{BASE}/banks/{{alpha}}/v2/accounts", id="below-a-banks-base-url"),
+    pytest.param(f"{BASE}/banks/{{alpha}}", id="above-a-banks-base-url"),
+    pytest.param(f"{BASE}/kar-ws/api/v1", id="another-register-version"),
+    pytest.param(f"{BASE}/maskinporten/", id="the-issuer"),
+    pytest.param(f"{BASE}/", id="the-sandbox-itself"),
+    pytest.param(f"{BASE}/banks/{{alpha}}/v2?x=1", id="with-a-query"),
+    pytest.param(f"{BASE.upper()}/banks/{{alpha}}/v2", id="another-spelling"),
+    pytest.param("alpha", id="not-a-url"),
+])
+def test_foreign_resource_is_invalid_target_naming_it_and_listing_what_is_accepted(mp_app, mp, orgs, resource):
+    resource = resource.format(alpha=orgs["alpha"])
+    for response in grant_both_ways(mp_app, mp, SCOPE_BANK, resource):
+        body = refused(response, "invalid_target")
+        assert repr(resource) in body["error_description"], "the description names the resource"
+        assert_lists_what_is_accepted(body["error_description"], mp)
+
+
+def test_foreign_resource_in_an_assertion_as_a_number_is_invalid_target(mp_app, mp):
+    refused(bearer_grant(mp_app, make_assertion(mp.issuer, resource=42)), "invalid_target")
+
+
+def test_missing_resource_is_invalid_target_resource_is_required(mp_app, mp):
+    for response in grant_both_ways(mp_app, mp, SCOPE_BANK, None):
+        body = refused(response, "invalid_target")
+        assert body["error_description"].startswith("resource is required")
+        assert_lists_what_is_accepted(body["error_description"], mp)
+
+
+def test_the_right_path_on_another_base_url_says_where_the_apis_live(mp_app, mp, orgs):
+    """A developer reaching `make run` as localhost: the APIs compare aud with the directory's URLs only."""
+    for response in grant_both_ways(mp_app, mp, SCOPE_BANK, f"http://localhost:8000/banks/{orgs['alpha']}/v2"):
+        body = refused(response, "invalid_target")
+        assert f"live under {BASE} (its --public-url)" in body["error_description"]
+
+
+def test_reaching_the_server_under_another_name_is_explained(scenario_files, orgs):
+    """The test client reaches the app as http://localhost/: named when it is not the public URL, else not."""
+    hint = "You reached this server as http://localhost"
+    default = app_for(scenario_files, "default")
+    body = refused(shortcut(default, SCOPE_BANK, "https://evil.example/"), "invalid_target")
+    assert hint in body["error_description"]
+    same = app_for(scenario_files, "default", public_url="http://localhost")
+    body = refused(shortcut(same, SCOPE_BANK, "https://evil.example/"), "invalid_target")
+    assert hint not in body["error_description"] and "http://localhost/kar-ws/api/v2" in body["error_description"]
+
+
+@pytest.mark.parametrize("scope,resource,client_id", [
+    pytest.param(SCOPE_BANK, "register", "skatteetaten", id="bank-scope-for-the-register"),
+    pytest.param(SCOPE_RELATIONS, "alpha", "skatteetaten", id="register-scope-for-a-bank"),
+    pytest.param(SCOPE_ACCOUNT_PROVIDER, "alpha", "politiet", id="account-servicing-scope-for-a-bank"),
+    pytest.param(f"{SCOPE_BANK} {SCOPE_RELATIONS}", "alpha", "skatteetaten", id="one-of-two-scopes-not-for-it"),
+    pytest.param(SCOPE_BANK, "alpha+register", "skatteetaten", id="a-resource-no-scope-is-for"),
+])
+def test_scope_the_resources_api_does_not_accept_is_invalid_target(mp_app, mp, orgs, scope, resource, client_id):
+    urls = {"register": mp.register_audience(), "alpha": mp.bank_audience(orgs["alpha"])}
+    wanted = [urls[r] for r in resource.split("+")]
+    for response in grant_both_ways(mp_app, mp, scope, wanted if len(wanted) > 1 else wanted[0], client_id):
+        description = refused(response, "invalid_target")["error_description"]
+        assert any(url in description for url in wanted), "the description names the resource"
+        assert any(s in description for s in (SCOPE_BANK, SCOPE_RELATIONS)), "and the scopes it accepts"
+
+
+def test_every_url_the_directory_publishes_and_the_register_are_accepted(mp_app, mp):
+    """Exactly what the directory lists (one source: the audiences the APIs check), plus the register."""
+    client = mp_app.test_client()
+    listed = [e["url"] for e in client.get("/altinn/v1/directharvest/Kontrollinformasjon").get_json()["endpoints"]]
+    assert sorted(listed) == sorted(a for a in mp.audiences() if a != mp.register_audience())
+    for url in listed:
+        for response in grant_both_ways(mp_app, mp, SCOPE_BANK, url):
+            assert claims_of(mp_app, granted(response)["access_token"])[1]["aud"] == url
+    for client_id, scope in (("skatteetaten", SCOPE_RELATIONS), ("politiet", SCOPE_ACCOUNT_PROVIDER),
+                             ("politiet", f"{SCOPE_RELATIONS} {SCOPE_ACCOUNT_PROVIDER}")):
+        for response in grant_both_ways(mp_app, mp, scope, mp.register_audience() + "/", client_id):
+            assert claims_of(mp_app, granted(response)["access_token"])[1]["aud"] == mp.register_audience()
+
+
+def test_resources_follow_the_public_url(scenario_files, orgs):
+    there = app_for(scenario_files, "default", public_url="https://sandbox.example:9443/")
+    issuer = there.extensions["dsop"].maskinporten
+    granted(shortcut(there, SCOPE_BANK, f"https://sandbox.example:9443/banks/{orgs['alpha']}/v2"))
+    body = refused(shortcut(there, SCOPE_BANK, ALPHA_URL), "invalid_target")
+    assert "https://sandbox.example:9443/banks/" in body["error_description"]
+    assert issuer.bank_audience(orgs["alpha"]) in body["error_description"]
+
+
+def test_refused_target_does_not_burn_the_assertions_jti(mp_app, mp):
+    jti = str(uuid.uuid4())
+    foreign = make_assertion(mp.issuer, jti=jti, resource="https://evil.example/")
+    refused(bearer_grant(mp_app, foreign), "invalid_target")
+    granted(bearer_grant(mp_app, make_assertion(mp.issuer, jti=jti)))
+
+
+def test_a_long_bank_list_is_cut_and_points_to_the_directory(mp):
+    from sandbox.maskinporten.tokens import LISTED_BANKS, Audience, BANK_SCOPES, TokenRequestError
+
+    saved = mp._audiences
+    many = dict(mp.audiences())
+    for i in range(LISTED_BANKS + 3):
+        url = f"{BASE}/banks/9{i:08d}/v2"
+        many[url] = Audience(url, f"bank {i}", BANK_SCOPES)
+    try:
+        mp._audiences = many
+        with pytest.raises(TokenRequestError) as caught:
+            mp.grant({"grant_type": "client_credentials", "client_id": "skatteetaten", "scope": SCOPE_BANK,
+                      "resource": "https://evil.example/"})
+    finally:
+        mp._audiences = saved
+    assert caught.value.error == "invalid_target"
+    assert f"and {len(many) - 1 - LISTED_BANKS} more" in caught.value.description
+    assert "/altinn/v1/directharvest/Kontrollinformasjon" in caught.value.description
+
+
+# ----------------------------------------------------------------------------------------------------------
 #  The shortcut grant
 # ----------------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize("client_id", ["skatteetaten", "974761076"], ids=["client-id", "org-number"])
@@ -453,8 +625,13 @@ def test_shortcut_grant_issues_a_token(mp_app, mp, orgs, client_id):
     pytest.param({"client_id": "nav-integrasjon-1", "scope": SCOPE_ACCOUNT_PROVIDER}, "invalid_scope", 400,
                  id="scope-not-allowed-for-consumer"),
     pytest.param({"client_id": "skatteetaten"}, "invalid_scope", 400, id="scope-missing"),
-    pytest.param({"client_id": "skatteetaten", "scope": SCOPE_BANK, "ttl": "-5"}, "invalid_request", 400,
-                 id="ttl-negative"),
+    pytest.param({"client_id": "skatteetaten", "scope": SCOPE_BANK, "ttl": "-5", "resource": ALPHA_URL},
+                 "invalid_request", 400, id="ttl-negative"),
+    pytest.param({"client_id": "skatteetaten", "scope": SCOPE_BANK}, "invalid_target", 400, id="resource-missing"),
+    pytest.param({"client_id": "skatteetaten", "scope": SCOPE_BANK, "resource": "https://evil.example/"},
+                 "invalid_target", 400, id="resource-foreign"),
+    pytest.param({"client_id": "skatteetaten", "scope": SCOPE_BANK, "resource": REGISTER_URL}, "invalid_target", 400,
+                 id="scope-not-for-the-resource"),
 ])
 def test_shortcut_grant_refusals(mp_app, form, error, status):
     refused(post_token(mp_app, {"grant_type": "client_credentials", **form}), error, status)
@@ -594,3 +771,20 @@ def test_cli_token_refusals_exit_2_with_a_message(capsys, scenario_files, orgs, 
     assert code == 2
     assert out == "", "nothing on stdout: a script must not mistake a message for a token"
     assert needle in err and err.startswith("dsop-sandbox token:"), err
+
+
+# ----------------------------------------------------------------------------------------------------------
+#  The scenario format's word on a consumer's key
+# ----------------------------------------------------------------------------------------------------------
+def test_schema_describes_a_consumers_key_as_its_public_key(capsys):
+    """`consumers[].key` needs only the public half (docs/maskinporten.md; the e2e consumer registers one)."""
+    try:
+        code = cli(["validate", "--schema"])
+    except SystemExit as exc:
+        code = exc.code
+    out, _ = capsys.readouterr()
+    assert code in (0, None)
+    schema = json.loads(out)
+    assert schema["properties"]["consumers"]["items"] == {"$ref": "#/$defs/ConsumerSchema"}
+    described = schema["$defs"]["ConsumerSchema"]["properties"]["key"]["description"]
+    assert "public key" in described and "private key" not in described
