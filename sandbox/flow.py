@@ -6,6 +6,10 @@ agency's case system would do around the client: it finds the sandbox's date (`/
 (`/sandbox/v1/parties`: identity number, death or bankruptcy date for the default period), mints the Politi
 extradition order (`POST /sandbox/v1/politi/orders`), picks the service's shipped consumer and its published test
 key, then hands one CaseRequest to the client. Progress goes to stderr, the report to stdout.
+
+Those admin calls (`/sandbox/v1`) carry `Sandbox-Admin-Token` when the server protects them (`serve
+--admin-token`); a 401/403 there stops the flow with a message naming --admin-token, because swallowing it would
+turn a missing token into a misleading "no such party".
 """
 
 from __future__ import annotations
@@ -19,8 +23,7 @@ from datetime import date
 from pathlib import Path
 
 from sandbox.client import (
-    SERVICES, CaseRequest, ClientConfig, DsopClient, PeriodNeedsFacts, RetryPolicy, Transport,
-    default_period,
+    SERVICES, CaseRequest, ClientConfig, DsopClient, PeriodNeedsFacts, RetryPolicy, Transport, complete_period,
 )
 from sandbox.flow_report import report
 
@@ -30,6 +33,11 @@ EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
 class FlowError(Exception):
     """A problem before the case can start (unreachable sandbox, unknown party, missing --guardian …)."""
+
+
+class AdminRefused(FlowError):
+    """The sandbox's admin API (/sandbox/v1) said 401/403: it is protected and our admin token is missing or
+    wrong. Kept apart from other failures so it is never mistaken for "no such party"."""
 
 
 # ---- progress ----------------------------------------------------------------------------------------------
@@ -79,9 +87,27 @@ class Sandbox:
     def _admin_headers(self) -> dict:
         return {"Sandbox-Admin-Token": self.admin_token} if self.admin_token else {}
 
+    def _check_admin(self, what: str, r) -> None:
+        """401/403 from the admin API → AdminRefused, saying which option fixes it."""
+        if r.status not in (401, 403):
+            return
+        try:
+            said = str(r.json().get("message", ""))
+        except (ValueError, AttributeError):
+            said = r.body[:200].decode("utf-8", "replace")
+        if self.admin_token:
+            hint = ("the sandbox's admin API refused the admin token given (--admin-token or "
+                    "$DSOP_SANDBOX_ADMIN_TOKEN): give the token the server was started with")
+        else:
+            hint = ("the sandbox's admin API needs --admin-token TOKEN (or $DSOP_SANDBOX_ADMIN_TOKEN): the server "
+                    "was started with --admin-token")
+        raise AdminRefused(f"{hint} ({what} answered {r.status}: {said})")
+
     def get_json(self, path: str, admin: bool = False):
         r = self.transport.request("GET", self.base_url + path,
                                    {"Accept": "application/json", **(self._admin_headers() if admin else {})})
+        if admin:
+            self._check_admin(f"GET {path}", r)
         if r.status != 200:
             raise FlowError(f"GET {path} answered {r.status}: {r.body[:200].decode('utf-8', 'replace')}")
         return r.json()
@@ -90,10 +116,13 @@ class Sandbox:
         return self.get_json("/health")
 
     def party(self, wanted: str) -> dict | None:
-        """The admin listing's entry for a persona id or an identity number (named first, then the crowd)."""
+        """The admin listing's entry for a persona id or an identity number (named first, then the crowd);
+        None when it is not listed or the listing fails, but AdminRefused when we may not read it at all."""
         for crowd in ("false", "true"):
             try:
                 parties = self.get_json(f"/sandbox/v1/parties?crowd={crowd}", admin=True)["parties"]
+            except AdminRefused:
+                raise
             except FlowError:
                 return None
             for p in parties:
@@ -107,6 +136,7 @@ class Sandbox:
         r = self.transport.request("POST", self.base_url + "/sandbox/v1/politi/orders",
                                    {"Content-Type": "application/json", "Accept": "application/jwt",
                                     **self._admin_headers()}, body)
+        self._check_admin("POST /sandbox/v1/politi/orders", r)
         if r.status != 200:
             raise FlowError(f"minting the extradition order failed ({r.status}): "
                             f"{r.body[:300].decode('utf-8', 'replace')}")
@@ -127,15 +157,15 @@ def prepare(args, sandbox: Sandbox, say) -> tuple[CaseRequest, ClientConfig, dic
         raise FlowError(f"no party {args.party!r} in the sandbox (give a persona id or an identity number; "
                         "GET /sandbox/v1/parties lists them)")
     party_id = subject["identifier"] if subject else args.party
-    if args.from_date and args.to_date:
-        period = (args.from_date, args.to_date)
-    else:
-        try:
-            period = default_period(svc.key, today, death_date=_day((subject or {}).get("deathDate")),
-                                    ruling_date=_day((subject or {}).get("bankruptcyDate")))
-        except PeriodNeedsFacts as exc:
+    try:
+        period = complete_period(svc.key, today, args.from_date, args.to_date,
+                                 death_date=_day((subject or {}).get("deathDate")),
+                                 ruling_date=_day((subject or {}).get("bankruptcyDate")))
+    except PeriodNeedsFacts as exc:
+        if args.to_date is None:
             raise FlowError(str(exc)) from None
-        period = (args.from_date or period[0], args.to_date or period[1])
+        raise FlowError(f"{exc.reach}, and the subject has no {exc.fact}, so --to alone does not say where the "
+                        "period starts: give --from as well") from None
     only_primary = True if svc.forced_primary_owner else args.only_primary_owner == "true"
     reference = None
     if svc.key == "verge":
@@ -155,7 +185,8 @@ def prepare(args, sandbox: Sandbox, say) -> tuple[CaseRequest, ClientConfig, dic
         key_file = ClientConfig.shipped(sandbox.base_url, svc.key).key_file
     config = ClientConfig(sandbox.base_url, args.client_id or svc.consumer, args.org or svc.org_number, key_file,
                           accept="application/json" if args.plain else "application/jose",
-                          retry=RetryPolicy(attempts=args.retries + 1, max_wait=args.max_wait))
+                          retry=RetryPolicy(attempts=args.retries + 1, max_wait=args.max_wait,
+                                            max_retry_after=args.max_retry_after))
     request = CaseRequest(party_id, svc.key, period[0], period[1], only_primary_owner=only_primary,
                           requester_id=args.requester_id, additional_reference_id=reference, case_id=args.case_id)
     context = {"base_url": sandbox.base_url, "scenario": health.get("scenario"), "today": today.isoformat(),
@@ -231,8 +262,15 @@ retried politely. Progress goes to stderr, the report to stdout.
 
 The default period is the widest the service allows, ending on the sandbox's today (GET /health): skatt and
 politi 10 years back; konkurs from 12 months before the ruling; oed from 3 months before the death (both
-read from GET /sandbox/v1/parties); verge the last calendar year; fi-utlegg today only. Politi gets an
-extradition order minted by the sandbox (POST /sandbox/v1/politi/orders) for the party and period.
+read from GET /sandbox/v1/parties); verge the last calendar year; fi-utlegg today only. Give only --from and
+the period ends on the latest day the service allows (today; verge 31 December last year); give only --to
+and it starts on the earliest. Politi gets an extradition order minted by the sandbox
+(POST /sandbox/v1/politi/orders) for the party and period. A sandbox started with --admin-token needs the same
+token here (--admin-token or $DSOP_SANDBOX_ADMIN_TOKEN) for those admin calls.
+
+Retries: a 5xx/429 or dropped request is retried (--retries) after a growing backoff (--max-wait caps it); a
+server's Retry-After is honoured in full, and when it asks for longer than --max-retry-after the call is not
+retried but reported as refused, with the Retry-After it asked for.
 
 Exit status: 0 the case ran (complete or partial), 1 some call was refused, 2 the case could not start."""
 EPILOG = """examples:
@@ -258,7 +296,8 @@ def add_arguments(p) -> None:
     where.add_argument("--seed", help="with --scenario: override its seed")
     where.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="with --scenario: fix its date")
     where.add_argument("--admin-token", metavar="TOKEN", default=None,
-                       help="the server's admin token, if /sandbox/v1 is protected (default $DSOP_SANDBOX_ADMIN_TOKEN)")
+                       help="the server's admin token, if it protects /sandbox/v1 (serve --admin-token); sent as "
+                            "Sandbox-Admin-Token (default $DSOP_SANDBOX_ADMIN_TOKEN)")
     case = p.add_argument_group("the case")
     case.add_argument("--only-primary-owner", choices=("true", "false"), default="false",
                       help="OnlyPrimaryOwner where the service lets you choose (default false: owned and disposed "
@@ -278,7 +317,10 @@ def add_arguments(p) -> None:
     net.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS", help="per request (default 30)")
     net.add_argument("--retries", type=int, default=3, help="retries of a 5xx/429 or dropped request (default 3)")
     net.add_argument("--max-wait", type=float, default=10.0, metavar="SECONDS",
-                     help="longest wait before a retry, Retry-After included (default 10)")
+                     help="longest backoff before a retry (default 10); a server's Retry-After is not cut short")
+    net.add_argument("--max-retry-after", type=float, default=30.0, metavar="SECONDS",
+                     help="wait out a Retry-After up to this long; a longer one is not retried but reported as "
+                          "refused (default 30)")
     output = p.add_argument_group("output")
     output.add_argument("--json", metavar="FILE", help="also write the case result as JSON ('-': only JSON, to stdout)")
     output.add_argument("--stable", action="store_true",

@@ -14,7 +14,7 @@ import pytest
 from sandbox.background import BackgroundServer
 from sandbox.client import (
     SERVICES, CaseRequest, ClientConfig, DsopClient, PeriodNeedsFacts, RetryPolicy, Transport, TransportError,
-    add_months, default_period, encode_mandate,
+    add_months, complete_period, default_period, encode_mandate, retry_after_seconds,
 )
 from sandbox.client import transport as transport_module
 
@@ -71,6 +71,24 @@ def test_default_periods():
         default_period("konkurs", TODAY)
 
 
+def test_one_given_end_of_the_period_is_completed_by_the_service_rules():
+    # a missing toDate: the latest the service allows (today; Vergekontroll 31 December last year) - no facts needed
+    assert complete_period("konkurs", TODAY, date(2024, 7, 1)) == (date(2024, 7, 1), TODAY)
+    assert complete_period("oed", TODAY, date(2025, 4, 1)) == (date(2025, 4, 1), TODAY)
+    assert complete_period("verge", TODAY, date(2024, 3, 1)) == (date(2024, 3, 1), date(2024, 12, 31))
+    # a missing fromDate: the earliest the service allows
+    assert complete_period("skatt", TODAY, None, date(2024, 12, 31)) == (date(2015, 6, 30), date(2024, 12, 31))
+    assert complete_period("konkurs", TODAY, None, TODAY, ruling_date=date(2025, 2, 28)) == (date(2024, 2, 28), TODAY)
+    assert complete_period("skatt", TODAY) == default_period("skatt", TODAY)
+    assert complete_period("politi", TODAY, date(2020, 1, 1), date(2021, 1, 1)) == (date(2020, 1, 1), date(2021, 1, 1))
+    with pytest.raises(PeriodNeedsFacts) as info:
+        complete_period("konkurs", TODAY, None, TODAY)
+    assert info.value.fact == "ruling date" and "12 months before the bankruptcy ruling" in info.value.reach
+    with pytest.raises(PeriodNeedsFacts) as info:
+        complete_period("oed", TODAY, None, TODAY)
+    assert info.value.fact == "date of death"
+
+
 def test_add_months_clamps_the_day():
     assert add_months(date(2024, 2, 29), -12) == date(2023, 2, 28)
     assert add_months(date(2025, 5, 31), -3) == date(2025, 2, 28)
@@ -101,7 +119,66 @@ def test_5xx_429_and_dropped_connections_are_retried_with_a_fresh_correlation_id
     r = t.request("GET", "http://bank.example/accounts", lambda: {"CorrelationID": str(len(calls))})
     assert (r.status, r.attempts, t.requests, t.retries) == (200, 4, 4, 3)
     assert [c["CorrelationID"] for c in calls] == ["0", "1", "2", "3"]
-    assert waits == [0.01, 0.02, 1.5]  # Retry-After: 2 honoured, capped at max_wait
+    # backoff 0.01, 0.02; then Retry-After: 2 honoured in full although longer than max_wait (which caps only the
+    # client's own backoff) - it is within max_retry_after (default 30 s)
+    assert waits == [0.01, 0.02, 2.0] and r.gave_up is None
+
+
+def test_the_backoff_is_capped_at_max_wait_and_a_shorter_retry_after_does_not_shorten_it(monkeypatch):
+    _scripted(monkeypatch, [(500, {}), (502, {}), (503, {"retry-after": "1"}), (429, {"retry-after": "0"}),
+                            (200, {})])
+    waits = []
+    t = Transport(retry=RetryPolicy(attempts=5, backoff=1.0, max_wait=1.5, jitter=0), sleep=waits.append)
+    assert t.request("GET", "http://bank.example/", {}).status == 200
+    assert waits == [1.0, 1.5, 1.5, 1.5]  # backoff 1, 2→1.5, 4→1.5 (≥ Retry-After 1), 8→1.5 (≥ Retry-After 0)
+
+
+NOW = 1_750_000_000.0  # 2025-06-15T15:06:40Z, the injected clock of the HTTP-date tests
+
+
+@pytest.mark.parametrize("value, seconds", [
+    ("120", 120.0), (" 7 ", 7.0), ("0", 0.0),
+    ("Sun, 15 Jun 2025 15:07:10 GMT", 30.0),  # IMF-fixdate (RFC 9110 §5.6.7)
+    ("Sunday, 15-Jun-25 15:08:40 GMT", 120.0),  # obsolete RFC 850 form, which recipients must accept
+    ("Sun Jun 15 15:06:50 2025", 10.0),  # obsolete asctime form, read as GMT
+    ("Sun, 15 Jun 2025 15:00:00 GMT", 0.0),  # a date in the past: no wait asked for
+    (None, None), ("soon", None), ("-5", None), ("1.5", None),  # absent or not RFC 9110: ignored
+])
+def test_retry_after_is_read_as_delta_seconds_or_an_http_date(value, seconds):
+    assert retry_after_seconds(value, NOW) == seconds
+
+
+def test_an_http_date_retry_after_is_honoured(monkeypatch):
+    calls = _scripted(monkeypatch, [(503, {"retry-after": "Sun, 15 Jun 2025 15:06:52 GMT"}), (200, {})])
+    waits = []
+    t = Transport(retry=RetryPolicy(backoff=0.25, jitter=0), sleep=waits.append, clock=lambda: NOW)
+    r = t.request("GET", "http://bank.example/", {})
+    assert (r.status, len(calls), waits) == (200, 2, [12.0])
+
+
+def test_a_retry_after_longer_than_max_retry_after_is_not_retried_but_reported(monkeypatch):
+    said, waits = [], []
+    t = Transport(retry=RetryPolicy(attempts=4, backoff=0.01, jitter=0), sleep=waits.append, clock=lambda: NOW,
+                  on_retry=lambda *a: said.append(a))
+    calls = _scripted(monkeypatch, [(503, {"retry-after": "3600"})])  # a scheduled outage (sandbox/faults.py)
+    r = t.request("GET", "http://bank.example/", {})
+    assert (r.status, r.attempts, len(calls), waits, said, t.retries) == (503, 1, 1, [], [], 0)
+    assert r.retry_after == "3600"
+    assert r.gave_up == ("not retried: the server asked to wait 3600 s (Retry-After: 3600), longer than this "
+                         "client waits (max_retry_after 30 s)")
+    # the HTTP-date form counts the same way: two hours from now is too long
+    _scripted(monkeypatch, [(429, {"retry-after": "Sun, 15 Jun 2025 17:06:40 GMT"})])
+    r = t.request("GET", "http://bank.example/", {})
+    assert (r.status, r.attempts, waits) == (429, 1, []) and "wait 7200 s" in r.gave_up
+    # exactly the limit is still waited for, in full; a higher limit waits out the hour
+    _scripted(monkeypatch, [(503, {"retry-after": "30"}), (200, {})])
+    assert t.request("GET", "http://bank.example/", {}).status == 200 and waits == [30.0]
+    patient = Transport(retry=RetryPolicy(max_retry_after=3600, jitter=0), sleep=waits.append)
+    _scripted(monkeypatch, [(503, {"retry-after": "3600"}), (200, {})])
+    assert patient.request("GET", "http://bank.example/", {}).status == 200 and waits == [30.0, 3600.0]
+    # and with retries switched off nothing is said about giving up: there was no retry to give up
+    _scripted(monkeypatch, [(503, {"retry-after": "3600"})])
+    assert t.request("GET", "http://bank.example/", {}, retry=False).gave_up is None
 
 
 def test_retries_are_reported_to_the_progress_callback(monkeypatch, tmp_path):
@@ -231,6 +308,40 @@ def test_refusals_are_recorded_and_the_walk_goes_on(small):
     assert json.loads(case.to_json())["summary"]["refusals"] >= 1
 
 
+class _OutageAt(Recording):
+    """The real sandbox, except that one bank is down: 503 with `Retry-After: 3600` (a scheduled outage)."""
+
+    def __init__(self, bank_path: str, **kw):
+        super().__init__(**kw)
+        self.bank_path, self.down = bank_path, 0
+
+    def _once(self, method, url, headers, data):
+        if self.bank_path in url:
+            self.down += 1
+            return 503, {"retry-after": "3600", "content-type": "application/json"}, \
+                b'{"code": "ACC-100", "message": "the bank is down until tomorrow"}'
+        return super()._once(method, url, headers, data)
+
+
+def test_a_bank_asking_for_a_long_retry_after_is_refused_in_the_case_not_hammered(small):
+    kfr = small.world.banks["kfr-finans"]
+    waits = []
+    transport = _OutageAt(f"/banks/{kfr.org_number}/", sleep=waits.append)
+    client = DsopClient(ClientConfig.shipped(small.base_url, "skatt"), transport=transport)
+    case = client.run_case(CaseRequest(OLA, "skatt", date(2024, 1, 1), TODAY))
+    down = next(b for b in case.banks if b.org_number == kfr.org_number)
+    assert transport.down == 1 and waits == [] and case.retries == 0  # asked once, never retried
+    assert down.status == "refused" and not down.accounts
+    (refusal,) = down.refusals
+    assert (refusal.endpoint, refusal.status, refusal.code, refusal.retry_after) == ("accounts", 503, "ACC-100", "3600")
+    assert refusal.message.startswith(
+        "the bank is down until tomorrow — not retried: the server asked to wait 3600 s")
+    assert all(b.status == "complete" for b in case.banks if b is not down)
+    doc = json.loads(case.to_json(deterministic=True))
+    shown = next(b for b in doc["banks"] if b["organizationID"] == kfr.org_number)["refusals"][0]
+    assert shown["retryAfter"] == "3600" and "max_retry_after 30 s" in shown["message"]
+
+
 def test_a_token_refusal_ends_the_case_cleanly(small):
     config = ClientConfig.shipped(small.base_url, "skatt")
     config.client_id = "nobody"
@@ -250,15 +361,24 @@ def test_an_unreachable_sandbox_is_a_refusal_with_status_zero(small):
 
 @pytest.mark.slow
 def test_a_case_against_flaky_banks_completes_thanks_to_retries():
-    """scenarios/faulty.yaml: 500/429/503, resets and empty answers at FJORDBANK; a retry draws again."""
+    """scenarios/faulty.yaml: 500/429/503, resets and empty answers at FJORDBANK; a retry draws again. The waits
+    are recorded, not slept: each one honours the Retry-After the answer carried (429: 2 s, 503: 1 s)."""
+    retried = []
     with BackgroundServer("faulty") as server:
         config = ClientConfig.shipped(server.base_url, "skatt",
                                       retry=RetryPolicy(attempts=12, backoff=0.01, max_wait=0.05))
         kari = server.world.parties["kari"].identifier
-        cases = [DsopClient(config).run_case(CaseRequest(kari, "skatt", date(2024, 1, 1), TODAY))
-                 for _ in range(4)]
+        cases = []
+        for _ in range(4):
+            transport = Transport(retry=config.retry, sleep=lambda s: None,
+                                  on_retry=lambda url, attempt, why, wait: retried.append((why, wait)))
+            cases.append(DsopClient(config, transport=transport).run_case(
+                CaseRequest(kari, "skatt", date(2024, 1, 1), TODAY)))
     assert all(not c.all_refusals for c in cases), [c.all_refusals for c in cases]
-    assert sum(c.retries for c in cases) > 0
+    assert sum(c.retries for c in cases) == len(retried) > 0
+    for why, wait in retried:
+        asked = why.partition("Retry-After ")[2]
+        assert wait >= (float(asked) if asked else 0) and (asked or wait <= 0.05), (why, wait)
     assert {a.number for a in cases[0].accounts} == {a.number for a in cases[-1].accounts}
 
 

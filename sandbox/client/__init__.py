@@ -17,12 +17,15 @@ It imports nothing from the rest of the sandbox: only the standard library and j
 from .auth import Maskinporten, TokenError, decrypt, load_key
 from .case import CaseRequest, ClientConfig, DsopClient
 from .result import AccountResult, Balance, BankResult, CaseResult, Partial, Refusal, Transactions
-from .services import SERVICES, PeriodNeedsFacts, Service, add_months, default_period, encode_mandate, service
-from .transport import Response, RetryPolicy, Transport, TransportError
+from .services import (
+    SERVICES, PeriodNeedsFacts, Service, add_months, complete_period, default_period, earliest_from, encode_mandate,
+    latest_to, service,
+)
+from .transport import Response, RetryPolicy, Transport, TransportError, retry_after_seconds
 
 __all__ = [
     "AccountResult", "Balance", "BankResult", "CaseRequest", "CaseResult", "ClientConfig", "DsopClient",
     "Maskinporten", "Partial", "PeriodNeedsFacts", "Refusal", "Response", "RetryPolicy", "SERVICES", "Service",
-    "TokenError", "Transactions", "Transport", "TransportError", "add_months", "decrypt", "default_period",
-    "encode_mandate", "load_key", "service",
+    "TokenError", "Transactions", "Transport", "TransportError", "add_months", "complete_period", "decrypt",
+    "default_period", "earliest_from", "encode_mandate", "latest_to", "load_key", "retry_after_seconds", "service",
 ]

@@ -17,7 +17,7 @@ from pathlib import Path
 from joserfc import jwe, jwt
 from joserfc.jwk import RSAKey
 
-from .transport import Transport
+from .transport import Response, Transport
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 JWE_ALGORITHMS = ["RSA-OAEP-256", "A128CBC-HS256"]  # joserfc leaves RSA-OAEP-256 out of its defaults
@@ -27,8 +27,8 @@ MAX_JWE_BYTES = 256 * 2**20  # a page of 1000 transactions is a JWE of about 1.2
 class TokenError(Exception):
     """The token endpoint said no (RFC 6749 §5.2 body), or did not answer usefully."""
 
-    def __init__(self, status: int, error: str, description: str):
-        self.status, self.error, self.description = status, error, description
+    def __init__(self, status: int, error: str, description: str, retry_after: str | None = None):
+        self.status, self.error, self.description, self.retry_after = status, error, description, retry_after
         super().__init__(f"token request refused ({status} {error}): {description}")
 
 
@@ -63,7 +63,8 @@ class Maskinporten:
             url = self.metadata_url or self.base_url.rstrip("/") + "/maskinporten/.well-known/oauth-authorization-server"
             r = self.transport.request("GET", url, {"Accept": "application/json"})
             if r.status != 200:
-                raise TokenError(r.status, "metadata", f"GET {url} answered {r.status}")
+                raise TokenError(r.status, "metadata", _with_reason(f"GET {url} answered {r.status}", r),
+                                 r.retry_after)
             self._metadata = r.json()
         return self._metadata
 
@@ -88,11 +89,16 @@ class Maskinporten:
         except ValueError:
             answer = {}
         if r.status != 200 or "access_token" not in answer:
-            raise TokenError(r.status, str(answer.get("error", "no token")),
-                             str(answer.get("error_description", r.body[:200].decode("utf-8", "replace"))))
+            raise TokenError(r.status, str(answer.get("error", "no token")), _with_reason(
+                str(answer.get("error_description", r.body[:200].decode("utf-8", "replace"))), r), r.retry_after)
         lifetime = int(answer.get("expires_in") or 120)
         self._cache[(scope, audience)] = (answer["access_token"], time.time() + lifetime)
         return answer["access_token"]
+
+
+def _with_reason(description: str, r: Response) -> str:
+    """The description, plus why the transport did not retry the answer (a Retry-After too long), if it did not."""
+    return f"{description} — {r.gave_up}" if r.gave_up else description
 
 
 def read_body(body: bytes, content_type: str, key: RSAKey):

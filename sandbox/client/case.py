@@ -181,17 +181,21 @@ class CallRefused(Exception):
 
 def _refusal(endpoint: str, r: Response, bank: str | None = None, account: str | None = None) -> Refusal:
     """An error answer in any of the APIs' formats: bank {code, message}, register {errorCode, errorMessage},
-    token endpoint {error, error_description}, accountServicingProvider's 401 {statusCode, message}."""
+    token endpoint {error, error_description}, accountServicingProvider's 401 {statusCode, message}; when the
+    transport gave up on it (a Retry-After longer than the client waits), the message says so."""
     try:
         body = r.json()
     except ValueError:
         body = None
     if not isinstance(body, dict):
-        return Refusal(endpoint, r.status, None, r.body[:300].decode("utf-8", "replace") or f"HTTP {r.status}",
-                       bank, account)
-    code = body.get("code") or body.get("errorCode") or body.get("error")
-    message = body.get("message") or body.get("errorMessage") or body.get("error_description") or f"HTTP {r.status}"
-    return Refusal(endpoint, r.status, None if code is None else str(code), str(message), bank, account)
+        code, message = None, r.body[:300].decode("utf-8", "replace") or f"HTTP {r.status}"
+    else:
+        code = body.get("code") or body.get("errorCode") or body.get("error")
+        message = body.get("message") or body.get("errorMessage") or body.get("error_description") or f"HTTP {r.status}"
+    if r.gave_up:
+        message = f"{message} — {r.gave_up}"
+    return Refusal(endpoint, r.status, None if code is None else str(code), str(message), bank, account,
+                   r.retry_after)
 
 
 class _Walk:
@@ -214,7 +218,7 @@ class _Walk:
                 r = self.c.customer_relationships(self.svc, case.case_id, case.party_id, self.req.from_date,
                                                   self.req.to_date, self.only_primary, self.requester)
         except TokenError as exc:
-            case.refusals.append(Refusal("token", exc.status, exc.error, exc.description))
+            case.refusals.append(Refusal("token", exc.status, exc.error, exc.description, retry_after=exc.retry_after))
             say(f"token refused: {exc}")
             return
         except TransportError as exc:
@@ -256,7 +260,8 @@ class _Walk:
                     self.bank(bank)
             except TokenError as exc:
                 bank.status = "refused"
-                bank.refusals.append(Refusal("token", exc.status, exc.error, exc.description, org))
+                bank.refusals.append(Refusal("token", exc.status, exc.error, exc.description, org,
+                                             retry_after=exc.retry_after))
             bank.seconds = time.perf_counter() - started
 
     # ---- one bank ------------------------------------------------------------------------------------

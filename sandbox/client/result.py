@@ -12,7 +12,8 @@ from decimal import Decimal
 
 @dataclass
 class Refusal:
-    """An error answer (4xx/5xx after retries), or no answer at all (status 0)."""
+    """An error answer (4xx/5xx after retries, or one not retried because its Retry-After was too long), or no
+    answer at all (status 0)."""
 
     endpoint: str
     status: int
@@ -20,10 +21,11 @@ class Refusal:
     message: str
     bank: str | None = None  # org. number
     account: str | None = None  # account number (or reference when the number is unknown)
+    retry_after: str | None = None  # the answer's Retry-After, as the server sent it
 
     def to_dict(self) -> dict:
         return _clean({"endpoint": self.endpoint, "status": self.status, "code": self.code, "message": self.message,
-                       "bank": self.bank, "account": self.account})
+                       "bank": self.bank, "account": self.account, "retryAfter": self.retry_after})
 
 
 @dataclass

@@ -88,26 +88,53 @@ def add_months(day: date, months: int) -> date:
 
 
 class PeriodNeedsFacts(ValueError):
-    """The service's default period depends on a fact about the subject that was not given."""
+    """The service's earliest fromDate depends on a fact about the subject that was not given.
+
+    `reach` says how far back the service reaches, `fact` names what is missing; the message is for a person
+    who can give the whole period instead."""
+
+    def __init__(self, reach: str, fact: str):
+        self.reach, self.fact = reach, fact
+        super().__init__(f"{reach}: the subject has no {fact} (give --from/--to)")
+
+
+def earliest_from(key: str, today: date, *, death_date: date | None = None,
+                  ruling_date: date | None = None) -> date:
+    """The lower bound of fromDate on the service's page (spec/services.md §3 "fromDate lower bound")."""
+    if key in ("skatt", "politi"):
+        return add_months(today, -120)
+    if key == "konkurs":
+        if ruling_date is None:
+            raise PeriodNeedsFacts("Konkursbehandling reaches 12 months before the bankruptcy ruling", "ruling date")
+        return add_months(ruling_date, -12)
+    if key == "oed":
+        if death_date is None:
+            raise PeriodNeedsFacts("Oppgjør etter dødsfall reaches 3 months before the death", "date of death")
+        return add_months(death_date, -3)
+    if key == "verge":
+        return date(today.year - 1, 1, 1)
+    if key == "fi-utlegg":
+        return today
+    raise ValueError(f"unknown service {key!r}")
+
+
+def latest_to(key: str, today: date) -> date:
+    """The latest toDate the service allows: today, except Vergekontroll's last calendar year (31 December)."""
+    if key not in SERVICES:
+        raise ValueError(f"unknown service {key!r}")
+    return date(today.year - 1, 12, 31) if key == "verge" else today
 
 
 def default_period(key: str, today: date, *, death_date: date | None = None,
                    ruling_date: date | None = None) -> tuple[date, date]:
     """The widest period the service's page allows, ending today (spec/services.md §2, §3 "fromDate lower bound")."""
-    if key in ("skatt", "politi"):
-        return add_months(today, -120), today
-    if key == "konkurs":
-        if ruling_date is None:
-            raise PeriodNeedsFacts("Konkursbehandling reaches 12 months before the bankruptcy ruling: the subject "
-                                   "has no ruling date (give --from/--to)")
-        return add_months(ruling_date, -12), today
-    if key == "oed":
-        if death_date is None:
-            raise PeriodNeedsFacts("Oppgjør etter dødsfall reaches 3 months before the death: the subject has no "
-                                   "date of death (give --from/--to)")
-        return add_months(death_date, -3), today
-    if key == "verge":
-        return date(today.year - 1, 1, 1), date(today.year - 1, 12, 31)
-    if key == "fi-utlegg":
-        return today, today
-    raise ValueError(f"unknown service {key!r}")
+    return earliest_from(key, today, death_date=death_date, ruling_date=ruling_date), latest_to(key, today)
+
+
+def complete_period(key: str, today: date, from_date: date | None = None, to_date: date | None = None, *,
+                    death_date: date | None = None, ruling_date: date | None = None) -> tuple[date, date]:
+    """The period a caseworker meant when giving only one end (or none): a missing toDate is the latest the
+    service allows, a missing fromDate its earliest. Only the fromDate may need a fact about the subject, so a
+    given fromDate never raises PeriodNeedsFacts."""
+    start = from_date or earliest_from(key, today, death_date=death_date, ruling_date=ruling_date)
+    return start, to_date or latest_to(key, today)

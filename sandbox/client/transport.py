@@ -1,9 +1,13 @@
 """HTTP for the reference consumer: the standard library, polite retries, nothing DSOP-specific.
 
 Retried (spec/protocol.md §3.7.1: "clients may retry 5xx automatically"; 429 ACC-022 means "slow down"):
-500, 502, 503, 504 and 429 answers, dropped connections and timeouts. The wait grows exponentially with a
-little jitter and honours `Retry-After` (seconds), capped at `max_wait`. Every attempt is a new technical request,
-so the caller's header factory runs again (a fresh CorrelationID, a token that is still valid).
+500, 502, 503, 504 and 429 answers, dropped connections and timeouts. The client's own wait grows exponentially
+with a little jitter, capped at `max_wait`. A server's `Retry-After` (RFC 9110 §10.2.3: delta-seconds or an
+HTTP-date) is honoured in full — retrying sooner is exactly the hammering it asks us not to do. When it asks for
+longer than `max_retry_after` (a scheduled outage answers 503 with `Retry-After: 3600`), waiting inside one case
+is pointless and retrying early is rude, so the client does not retry: it returns that answer with `gave_up`
+saying why, and the case records it as a refusal. Every attempt is a new technical request, so the caller's
+header factory runs again (a fresh CorrelationID, a token that is still valid).
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import timezone
+from email.utils import parsedate_to_datetime
 from typing import Callable
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -37,28 +43,59 @@ class Response:
     url: str
     elapsed: float  # seconds, all attempts included
     attempts: int = 1
+    gave_up: str | None = None  # why a retryable answer was not retried (its Retry-After was too long)
 
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
+    @property
+    def retry_after(self) -> str | None:
+        """The `Retry-After` header as the server sent it."""
+        return self.headers.get("retry-after")
+
     def json(self):
         return json.loads(self.body)
+
+
+def retry_after_seconds(value: str | None, now: float) -> float | None:
+    """RFC 9110 §10.2.3: `Retry-After` as delta-seconds or an HTTP-date (IMF-fixdate, RFC 850 or asctime, the
+    last read as GMT) → seconds from `now` (epoch seconds), never negative; None when absent or unreadable."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(int(text))
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, when.timestamp() - now)
 
 
 @dataclass
 class RetryPolicy:
     attempts: int = 4  # in all, the first one included
     backoff: float = 0.25  # seconds before the first retry; doubles each time
-    max_wait: float = 10.0  # cap for a single wait, Retry-After included
-    jitter: float = 0.1  # ± fraction of the wait
+    max_wait: float = 10.0  # cap for the client's own backoff (a server's Retry-After is not cut short)
+    jitter: float = 0.1  # ± fraction of the backoff
+    max_retry_after: float = 30.0  # a longer Retry-After is not waited for: the answer is returned, not retried
 
-    def wait(self, retry: int, retry_after: str | None, rng: random.Random) -> float:
-        seconds = self.backoff * (2 ** (retry - 1))
-        if retry_after and retry_after.strip().isdigit():
-            seconds = max(seconds, float(retry_after.strip()))
-        seconds *= 1 + rng.uniform(-self.jitter, self.jitter)
+    def backoff_wait(self, retry: int, rng: random.Random) -> float:
+        """The client's own wait before retry number `retry` (1 = the first retry)."""
+        seconds = self.backoff * (2 ** (retry - 1)) * (1 + rng.uniform(-self.jitter, self.jitter))
         return max(0.0, min(seconds, self.max_wait))
+
+    def wait(self, retry: int, retry_after: float | None, rng: random.Random) -> float:
+        """Seconds before retry number `retry`: the backoff, or the server's Retry-After (seconds) when longer."""
+        seconds = self.backoff_wait(retry, rng)
+        return seconds if retry_after is None else max(seconds, retry_after)
+
+    def waits_for(self, retry_after: float | None) -> bool:
+        """Whether the client will wait as long as the server asked (else it gives up instead of retrying)."""
+        return retry_after is None or retry_after <= self.max_retry_after
 
 
 @dataclass
@@ -67,6 +104,7 @@ class Transport:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     user_agent: str = "dsop-sandbox-reference-client"
     sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.time  # epoch seconds: "now" for an HTTP-date Retry-After
     requests: int = 0  # technical requests sent
     retries: int = 0  # of which retries
     on_retry: Callable[[str, int, str, float], None] | None = None  # (url, attempt that failed, why, wait)
@@ -96,11 +134,17 @@ class Transport:
                     raise TransportError(url, last_reason, attempt) from None
                 self._pause(url, attempt, last_reason, self.retry.wait(attempt, None, self._rng))
                 continue
+            gave_up = None
             if retry and status in RETRY_STATUSES and attempt < self.retry.attempts:
-                why = f"HTTP {status}" + (f", Retry-After {got['retry-after']}" if "retry-after" in got else "")
-                self._pause(url, attempt, why, self.retry.wait(attempt, got.get("retry-after"), self._rng))
-                continue
-            return Response(status, got, payload, url, time.perf_counter() - started, attempt)
+                asked = retry_after_seconds(got.get("retry-after"), self.clock())
+                if self.retry.waits_for(asked):
+                    why = f"HTTP {status}" + (f", Retry-After {got['retry-after']}" if "retry-after" in got else "")
+                    self._pause(url, attempt, why, self.retry.wait(attempt, asked, self._rng))
+                    continue
+                gave_up = (f"not retried: the server asked to wait {asked:.0f} s (Retry-After: "
+                           f"{got['retry-after'].strip()}), longer than this client waits "
+                           f"(max_retry_after {self.retry.max_retry_after:g} s)")
+            return Response(status, got, payload, url, time.perf_counter() - started, attempt, gave_up)
 
     def _pause(self, url: str, attempt: int, why: str, seconds: float) -> None:
         if self.on_retry is not None:

@@ -1,6 +1,8 @@
-"""`dsop-sandbox flow` completes a case for every persona of the README table, and its JSON output matches
-what the world holds: the banks the party knew, the accounts it may see, balances, transaction counts, cards,
-roles and owners (computed here from the World's own queries, not from the bank rules)."""
+"""`dsop-sandbox flow` completes a case for every persona of the README table under every service the table says
+it is typically looked up by, and its JSON output matches what the world holds: the banks the party knew, the
+accounts it may see (for Vergekontroll exactly the ward's accounts the guardian disposes during the
+guardianship), balances, transaction counts, cards, roles and owners (computed here from the World's own
+entities and queries, not from the bank rules)."""
 
 from __future__ import annotations
 
@@ -22,36 +24,52 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("skatt", "politi", "konkurs", "oed", "verge", "fi-utlegg")
 
 
-def readme_personas() -> list[tuple[str, str, str]]:
-    """(persona id, identity number, first service of "typically looked up by") from the README table."""
+def readme_personas() -> list[tuple[str, str, tuple[str, ...]]]:
+    """(persona id, identity number, every flow service of "typically looked up by") from the README table.
+
+    The services are the words of that cell that name one, in order: "Skatteetaten (skatt, fi-utlegg)", "Digdir
+    (oed)", "FI-Utlegg (available balance)". NAV (nav) is no flow service: the flow runs the services the
+    reference consumer knows."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     table = text.split("## Personas of the default scenario", 1)[1].split("\n## ", 1)[0]
     rows = []
     for line in table.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
         if len(cells) >= 6 and re.fullmatch(r"`[a-z0-9-]+`", cells[0]):
-            services = re.findall(r"\(([a-z-]+)[,):]", cells[-1])
-            rows.append((cells[0].strip("`"), cells[2].strip("`"), services[0]))
+            words = [w.lower() for w in re.findall(r"[A-Za-z-]+", cells[-1])]
+            services = tuple(dict.fromkeys(w for w in words if w in SERVICES))
+            rows.append((cells[0].strip("`"), cells[2].strip("`"), services))
     return rows
 
 
 PERSONAS = readme_personas()
+CASES = [(persona, identifier, service) for persona, identifier, services in PERSONAS for service in services]
+#: Cases the README calls negative tests: (persona, service) → the refusal the report must show (exit 1).
+NEGATIVE = {
+    ("gunn-former-guardian", "verge"): "403 ACC-011 the population register (FREG) has no guardianship",  # D13
+    ("hilde-baker", "konkurs"): "403 ACC-011 no bankruptcy ruling is registered for",  # she is not the debtor
+}
 
 
-def flow_args(persona: str, service: str) -> tuple[list[str], int]:
-    """The flow command line for a persona's case, and the exit status it should end with."""
+def flow_args(persona: str, service: str) -> tuple[list[str], str | None]:
+    """The flow command line for a persona's case, and the refusal its report must show (None: it must exit 0)."""
+    refused = NEGATIVE.get((persona, service))
     if service == "verge":  # the ward is the subject; a guardian persona is the srf AdditionalReferenceID
-        if persona == "bente-ward":
-            return ["--party", "bente-ward", "--service", "verge", "--guardian", "trond-guardian"], 0
-        return ["--party", "bente-ward", "--service", "verge", "--guardian", persona], (
-            1 if persona == "gunn-former-guardian" else 0)  # D13: a former guardian is refused (403 ACC-011)
-    return ["--party", persona, "--service", service], 0
+        guardian = "trond-guardian" if persona == "bente-ward" else persona
+        return ["--party", "bente-ward", "--service", "verge", "--guardian", guardian], refused
+    if (persona, service) == ("hilde-baker", "konkurs"):  # she has no ruling date: only --from, --to → today
+        return ["--party", persona, "--service", service, "--from", "2024-07-01"], refused
+    return ["--party", persona, "--service", service], refused
 
 
 def test_the_readme_table_was_read():
-    assert len(PERSONAS) >= 20
-    assert {s for _, _, s in PERSONAS} <= set(SERVICES)
-    assert {"skatt", "politi", "konkurs", "oed", "verge"} <= {s for _, _, s in PERSONAS}
+    assert len(PERSONAS) >= 20 and all(services for _, _, services in PERSONAS)
+    assert {s for _, _, s in CASES} == set(SERVICES)  # every service, fi-utlegg included, runs for some persona
+    listed = dict((p, s) for p, _, s in PERSONAS)
+    assert listed["ingrid-multibank"] == ("skatt", "fi-utlegg", "politi")
+    assert listed["lars-cards"] == ("skatt", "politi", "fi-utlegg")
+    assert listed["hilde-baker"] == ("skatt", "konkurs") and listed["kari-guarantor"] == ("skatt",)
+    assert len(CASES) > len(PERSONAS)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +89,36 @@ def span_of(world, party, account, window: Period) -> Period | None:
     return Period(start, end)
 
 
-def check_against_world(doc: dict, world, service: str) -> None:
+def expected_roles(world, account, span: Period) -> list[tuple]:
+    """What Roles holds for the account in the span: its owners (rightToUseAlone) and disponents whose tie
+    overlaps the span, one entry per party and permission with that tie's latest period (R-57, Q-11); an end
+    date only once it has passed."""
+    latest: dict[tuple, Period] = {}
+    ties = [(o.party_id, "rightToUseAlone", o.period) for o in account.owners]
+    ties += [(r.party_id, r.permission, r.period) for r in account.roles]
+    for party_id, permission, period in ties:
+        if period.overlaps(span) and ((party_id, permission) not in latest
+                                      or period.start > latest[(party_id, permission)].start):
+            latest[(party_id, permission)] = period
+    return sorted((world.parties[pid].identifier, permission, _iso(p.start),
+                   _iso(p.end) if p.end is not None and p.end <= world.today else None)
+                  for (pid, permission), p in latest.items())
+
+
+def _iso(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
+
+
+def verge_accounts(world, ward, guardian, window: Period) -> set[str]:
+    """Vergekontroll (spec/services.md §2.5): the accounts the ward owns (as primary owner) in the period and the
+    guardian disposes during a guardianship of this guardian over this ward."""
+    spans = [window.intersect(g.period) for g in world.guardianships_of(ward.id) if g.guardian_id == guardian.id]
+    return {a.number for a in world.accounts.values()
+            if any(o.party_id == ward.id and o.primary and o.period.overlaps(window) for o in a.owners)
+            and any(r.party_id == guardian.id and r.period.overlaps(s) for r in a.roles for s in spans if s)}
+
+
+def check_against_world(doc: dict, world, service: str, guardian: str | None = None) -> None:
     party = world.party_by_identifier[doc["partyID"]]
     window = Period(date.fromisoformat(doc["fromDate"]), date.fromisoformat(doc["toDate"]))
     today = world.today
@@ -120,9 +167,9 @@ def check_against_world(doc: dict, world, service: str) -> None:
                     assert any(c.number[:6] == shown["cardIdentifier"][:6] and c.number[-4:] ==
                                shown["cardIdentifier"][-4:] for c in cards)
             if "roles" in a:
-                holders = {world.parties[x.party_id].identifier
-                           for x in (*account.owners, *account.roles) if x.period.overlaps(span)}
-                assert {r["identifier"]["value"] for r in a["roles"]} <= holders
+                shown = sorted((r["identifier"]["value"], r["permission"], r.get("startDate"), r.get("endDate"))
+                               for r in a["roles"])
+                assert shown == expected_roles(world, account, span), number
             if "accountOwners" in a:
                 owners = {world.parties[o.party_id].identifier for o in account.owners if o.period.overlaps(window)}
                 assert {o["identifier"]["value"] for o in a["accountOwners"]} == owners
@@ -131,29 +178,35 @@ def check_against_world(doc: dict, world, service: str) -> None:
         assert seen == {n for n in related if world.banks[world.account_by_number[n].bank_id].org_number in listed_banks}
     if service in ("konkurs", "oed", "fi-utlegg") and not party.shielded:
         assert seen == {n for n in primary if world.banks[world.account_by_number[n].bank_id].org_number in listed_banks}
+    if service == "verge":  # exactly the ward's accounts the guardian disposes during the guardianship
+        assert seen == verge_accounts(world, party, world.parties[guardian], window)
     if party.shielded:
         assert not seen
 
 
 # ---- every persona ------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("persona, identifier, service", PERSONAS, ids=[p[0] for p in PERSONAS])
+@pytest.mark.parametrize("persona, identifier, service", CASES, ids=[f"{p}-{s}" for p, _, s in CASES])
 def test_flow_completes_the_persona_case_and_matches_the_world(server, persona, identifier, service, tmp_path,
                                                                 capsys):
-    args, status = flow_args(persona, service)
+    args, refused = flow_args(persona, service)
     out = tmp_path / "case.json"
     code = cli.main(["flow", "--base-url", server.base_url, *args, "--json", str(out), "--quiet"])
-    report = capsys.readouterr().out
-    assert code == status, report
+    captured = capsys.readouterr()
+    report = captured.out
+    assert code == (1 if refused else 0), report + captured.err
     doc = json.loads(out.read_text(encoding="utf-8"))
     assert "Totals:" in report and "Timings:" in report
-    assert doc["service"] == args[3]
+    assert doc["service"] == service
     if args[1] == persona:
         assert doc["partyID"] == identifier
-    if status == 0:
+    if not refused:
         assert not doc["summary"]["refusals"], report
-        check_against_world(doc, server.world, doc["service"])
+        check_against_world(doc, server.world, service, guardian=args[-1] if service == "verge" else None)
     else:
-        assert "ACC-011" in report
+        assert refused in report
+    if service == "verge" and not refused:  # README: her 2024 answer is only her pension account, not her savings
+        numbers = [a["accountIdentifier"] for b in doc["banks"] for a in b["accounts"]]
+        assert numbers == [server.world.accounts["bente-pension"].number]
     for bank in doc["banks"]:
         assert f"({bank['organizationID']})" in report
         for a in bank["accounts"]:
@@ -194,10 +247,93 @@ def test_the_command_prints_progress_on_stderr_and_the_report_on_stdout(server):
     (["--party", "nobody-here", "--service", "skatt"], "no party"),
     (["--party", "bente-ward", "--service", "verge"], "--guardian"),
     (["--party", "ola-joint", "--service", "oed"], "date of death"),
+    (["--party", "hilde-baker", "--service", "konkurs"], "has no ruling date (give --from/--to)"),
+    (["--party", "hilde-baker", "--service", "konkurs", "--to", "2025-06-30"],
+     "Konkursbehandling reaches 12 months before the bankruptcy ruling, and the subject has no ruling date, so --to "
+     "alone does not say where the period starts: give --from as well"),
 ])
 def test_usage_problems_exit_2_with_a_message(server, capsys, args, message):
     assert cli.main(["flow", "--base-url", server.base_url, *args, "--quiet"]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("persona, service, given, period", [
+    # only --from: the period ends on the latest day the service allows (the sandbox's today; verge 31 Dec)
+    ("hilde-baker", "konkurs", ["--from", "2024-07-01"], ("2024-07-01", "2025-06-30")),
+    ("bente-ward", "verge", ["--from", "2024-03-01", "--guardian", "trond-guardian"], ("2024-03-01", "2024-12-31")),
+    # only --to: it starts on the earliest day the service allows (ruling − 12 months, death − 3 months, −10 y)
+    ("smuldre-bakeri", "konkurs", ["--to", "2025-06-30"], ("2024-02-28", "2025-06-30")),
+    ("arne-deceased", "oed", ["--to", "2025-06-30"], ("2025-03-09", "2025-06-30")),
+    ("sigrid-old", "skatt", ["--to", "2019-12-31"], ("2015-06-30", "2019-12-31")),
+])
+def test_one_end_of_the_period_is_enough(server, tmp_path, persona, service, given, period):
+    out = tmp_path / "case.json"
+    code = cli.main(["flow", "--base-url", server.base_url, "--party", persona, "--service", service, *given,
+                     "--json", str(out), "--quiet"])
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    assert (doc["fromDate"], doc["toDate"]) == period
+    assert code == (1 if persona == "hilde-baker" else 0)  # the bank, not the flow, refuses Hilde's Konkurs case
+
+
+# ---- a protected admin API -----------------------------------------------------------------------------------
+ADMIN = "workshop-admin-6"
+
+
+@pytest.fixture(scope="module")
+def guarded():
+    """A sandbox whose admin API needs a token, as `serve --admin-token` starts it."""
+    s = BackgroundServer("small", audit=False)
+    s.options["admin_token"] = ADMIN  # BackgroundServer passes its options on to Settings, like serve does
+    with s:
+        yield s
+
+
+def test_a_protected_admin_api_without_the_token_is_named_not_mistaken_for_an_unknown_party(guarded, capsys,
+                                                                                             monkeypatch):
+    monkeypatch.delenv("DSOP_SANDBOX_ADMIN_TOKEN", raising=False)
+    assert cli.main(["flow", "--base-url", guarded.base_url, "--party", "ola", "--service", "fi-utlegg",
+                     "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "the sandbox's admin API needs --admin-token TOKEN (or $DSOP_SANDBOX_ADMIN_TOKEN)" in err
+    assert "GET /sandbox/v1/parties?crowd=false answered 401" in err and "no party" not in err
+    assert cli.main(["flow", "--base-url", guarded.base_url, "--party", "ola", "--service", "fi-utlegg",
+                     "--admin-token", "guess", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "refused the admin token given" in err and "answered 401: wrong admin token" in err
+
+
+def test_the_admin_token_comes_from_the_option_or_the_environment(guarded, capsys, monkeypatch):
+    monkeypatch.delenv("DSOP_SANDBOX_ADMIN_TOKEN", raising=False)
+    assert cli.main(["flow", "--base-url", guarded.base_url, "--party", "ola", "--service", "fi-utlegg",
+                     "--admin-token", ADMIN, "--quiet"]) == 0
+    assert "OLA TESTMANN" in capsys.readouterr().out.upper()
+    monkeypatch.setenv("DSOP_SANDBOX_ADMIN_TOKEN", ADMIN)  # politi also mints its order on the admin API
+    assert cli.main(["flow", "--base-url", guarded.base_url, "--party", "ola", "--service", "politi",
+                     "--from", "2025-01-01", "--quiet"]) == 0, capsys.readouterr().err
+
+
+# ---- a bank that asks for a long Retry-After ---------------------------------------------------------------------
+def test_a_scheduled_outage_is_reported_with_its_retry_after_not_hammered(tmp_path, capsys):
+    """scenarios/faulty.yaml: TESTFINANS is down (503, Retry-After: 3600) from tomorrow; move the clock a day."""
+    from sandbox.client import Transport
+
+    with BackgroundServer("faulty", audit=False) as faulty:
+        r = Transport().request("POST", faulty.base_url + "/sandbox/v1/clock", {"Content-Type": "application/json"},
+                                b'{"advance": "+1d"}')
+        assert r.status == 200, r.body
+        out = tmp_path / "case.json"
+        code = cli.main(["flow", "--base-url", faulty.base_url, "--party", "ola", "--service", "skatt",
+                         "--from", "2025-06-01", "--json", str(out), "--quiet"])
+    report = capsys.readouterr().out
+    assert code == 1, report
+    doc = json.loads(out.read_text(encoding="utf-8"))
+    down = next(b for b in doc["banks"] if b["bankName"] == "TESTFINANS KREDITT AS")
+    (refusal,) = down["refusals"]
+    assert (down["status"], refusal["status"], refusal["retryAfter"]) == ("refused", 503, "3600")
+    assert "not retried: the server asked to wait 3600 s (Retry-After: 3600)" in refusal["message"]
+    assert doc["retries"] == 0 and doc["timings"]["total"] < 10  # asked once, not every 10 s for the hour
+    assert "503" in report and "Retry-After: 3600" in report
+    assert all(b["status"] == "complete" for b in doc["banks"] if b is not down)
 
 
 def test_progress_rewrites_one_line_on_a_terminal_and_writes_lines_otherwise():
