@@ -45,8 +45,9 @@ browser:
 validate: install
 	$(BIN)/dsop-sandbox validate $(SCENARIO)
 
+# The committed corpus is the named personas' (--named): every party of the default scenario is ~180 MB.
 fixtures: install
-	$(BIN)/dsop-sandbox export --scenario default --out fixtures/default
+	$(BIN)/dsop-sandbox export --scenario default --out fixtures/default --named
 
 # Benchmarks (not part of `make test`): wrk from Debian's packages, py-spy from the `perf` extra.
 # Knobs: BENCH_SECONDS, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_SIZES, BENCH_AUTH, BENCH_PROFILE=1 (see bench.py).

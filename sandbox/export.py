@@ -1,9 +1,9 @@
 """`dsop-sandbox export`: a golden corpus of a scenario's answers, for regression tests in other projects.
 
-For every party (the named personas; `--all` adds the generated crowd) it runs the whole case of the default
-service, Skatt-Kontroll — the one service that reaches every endpoint — from 1 January of last year to the
-scenario's today (the README's period; --from/--to change it), and writes each request and answer as one JSON
-file with a stable name:
+For every party of the world (the named personas and the generated crowd; `--named` limits it to the named
+personas) it runs the whole case of the default service, Skatt-Kontroll — the one service that reaches every
+endpoint — from 1 January of last year to the scenario's today (the README's period; --from/--to change it), and
+writes each request and answer as one JSON file with a stable name:
 
     directory.json
     parties/<party id>/customerRelationships.json
@@ -12,7 +12,8 @@ file with a stable name:
     parties/<party id>/<bank org>/<account number>/details.json
     parties/<party id>/<bank org>/<account number>/transactions.json   (transactions.page-2.json, ...)
     parties/<party id>/<bank org>/<account number>/cards.json | roles.json | owners.json
-    manifest.json   scenario, seed, today, world digest, service, period, every file with its SHA-256
+    manifest.json   scenario, seed, today, world digest, service, period, which parties ("selection": all or
+                    named, how many) and every file with its SHA-256
 
 Each file: `{"request": {method, path, query, headers, token}, "response": {status, contentType, bodySha256,
 body}}`. Requests are described without their token (tokens change every run): `token` names the scope and
@@ -43,6 +44,8 @@ NAMESPACE = uuid.UUID("6f0a3c52-4d1e-5b7a-9c3e-2a1d5e8f7b60")  # uuid5 namespace
 PUBLIC_URL = "http://127.0.0.1:8000"  # what `make run` serves at: the directory's URLs and token audiences
 REQUESTER_ID = "dsop-sandbox-export"
 FORMAT = 1
+SELECTIONS = ("all", "named")  # every party of the world | the named personas (the scenario's people and
+                               # organisations, without the generated crowd)
 
 
 class ExportError(Exception):
@@ -179,9 +182,12 @@ class _Exporter:
                           scope, audience)
 
 
-def build_corpus(scenario: str = "default", *, everyone: bool = False, seed: str | None = None, today=None,
+def build_corpus(scenario: str = "default", *, parties: str = "all", seed: str | None = None, today=None,
                  period: tuple | None = None, progress=None) -> tuple[dict[str, bytes], dict]:
-    """→ ({relative path: bytes}, manifest) for a scenario, without writing anything."""
+    """→ ({relative path: bytes}, manifest) for a scenario, without writing anything. `parties`: "all" (every
+    party of the world, the default) or "named" (the named personas only)."""
+    if parties not in SELECTIONS:
+        raise ExportError(f"unknown party selection {parties!r}: one of {', '.join(SELECTIONS)}")
     from sandbox.app import build_services, create_app
     from sandbox.config import Settings
     from sandbox.scenario.catalog import resolve
@@ -195,8 +201,8 @@ def build_corpus(scenario: str = "default", *, everyone: bool = False, seed: str
         corpus = Corpus(period)
         exporter = _Exporter(services, app, corpus, say)
         world = services.world
-        parties = [p for p in world.parties.values() if everyone or not p.generated]
-        exporter.run(parties)
+        selected = [p for p in world.parties.values() if parties == "all" or not p.generated]  # the world's order
+        exporter.run(selected)
     source = resolve(scenario)
     files = dict(sorted(corpus.files.items()))
     manifest = {
@@ -210,8 +216,8 @@ def build_corpus(scenario: str = "default", *, everyone: bool = False, seed: str
         "service": {"key": SERVICE.key, "name": SERVICE.name, "consumer": exporter.consumer.org_number,
                     "legalMandate": SERVICE.bank_mandate},
         "period": exporter.period,
-        "parties": [{"id": p.id, "identifier": p.identifier, "name": p.name} for p in parties],
-        "crowd": everyone,
+        "selection": {"parties": parties, "count": len(selected), "worldParties": len(world.parties)},
+        "parties": [{"id": p.id, "identifier": p.identifier, "name": p.name} for p in selected],
         "requests": "Every request but directory.json carries 'Authorization: Bearer <access token>' for "
                     "request.token (scope, audience), left out here because tokens change every run.",
         "files": [{"path": path, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
@@ -256,8 +262,8 @@ def run(args, err=None) -> int:
         period = None
         if args.from_date or args.to_date:
             period = (args.from_date, args.to_date)
-        files, manifest = build_corpus(args.scenario, everyone=args.all, seed=args.seed, today=args.today,
-                                       period=period, progress=say)
+        files, manifest = build_corpus(args.scenario, parties="named" if args.named else "all", seed=args.seed,
+                                       today=args.today, period=period, progress=say)
         write_corpus(Path(args.out), files, manifest)
     except ScenarioError as exc:
         for problem in exc.problems:
@@ -268,20 +274,25 @@ def run(args, err=None) -> int:
         print(f"dsop-sandbox export: {exc}", file=err)
         return 1
     size = sum(len(b) for b in files.values())
-    print(f"{len(files)} file(s), {size / 1e6:.1f} MB, {len(manifest['parties'])} part(y/ies) → {args.out} "
-          f"(scenario {manifest['scenario']['name']}, digest {manifest['digest'][:16]}…)", file=err)
+    chosen = manifest["selection"]
+    which = "every party" if chosen["parties"] == "all" else "the named personas"
+    print(f"{len(files)} file(s), {size / 1e6:.1f} MB, {chosen['count']} of {chosen['worldParties']} part(y/ies) "
+          f"({which}) → {args.out} (scenario {manifest['scenario']['name']}, digest {manifest['digest'][:16]}…)",
+          file=err)
     return 0
 
 
 HELP = "write a golden corpus: every request and answer of a scenario's cases, with a manifest"
 DESCRIPTION = "Write a golden corpus of a scenario's answers, for regression tests in other projects.\n\n" + \
     __doc__.split("\n\n", 1)[1].split("\n\nThe answers")[0]
-EPILOG = """By default only the named personas are exported (the default scenario: 22 parties, about 8 MB);
---all adds the generated crowd (350 more parties in the default scenario, much larger).
+EPILOG = """By default every party of the world is exported, the generated crowd included (the default scenario:
+372 parties, about 7300 files and 180 MB, half a minute). --named limits it to the named personas (the default
+scenario: 22 parties, about 8 MB): that is the committed corpus fixtures/default (make fixtures).
+manifest.json says which: "selection": {"parties": "all" | "named", "count": N, "worldParties": M}.
 
 examples:
-  dsop-sandbox export --scenario default --out fixtures/default
-  dsop-sandbox export --scenario scenarios/small.yaml --out /tmp/corpus --all
+  dsop-sandbox export --scenario default --out fixtures/default --named
+  dsop-sandbox export --scenario scenarios/small.yaml --out /tmp/corpus
   sha256sum -c <(python3 -c 'import json;[print(f["sha256"]+"  "+f["path"]) for f in json.load(open("manifest.json"))["files"]]')"""
 
 
@@ -291,8 +302,11 @@ def add_arguments(p) -> None:
     p.add_argument("--scenario", default="default", metavar="FILE",
                    help="scenario YAML file, or a shipped scenario's name (default: default)")
     p.add_argument("--out", required=True, metavar="DIR", help="where to write (a corpus there is replaced)")
-    p.add_argument("--all", action="store_true", help="every party, the generated crowd included (default: the "
-                                                      "named personas only)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--named", action="store_true",
+                       help="only the named personas, without the generated crowd (default: every party)")
+    which.add_argument("--all", action="store_true",
+                       help="every party, the generated crowd included (the default; --all is still accepted)")
     p.add_argument("--seed", help="override the scenario's seed")
     p.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="fix the sandbox's date")
     p.add_argument("--from", dest="from_date", type=_date, metavar="YYYY-MM-DD",

@@ -14,6 +14,14 @@ name; default `default`), or per test / module with `@pytest.mark.dsop_scenario(
 (a file relative to the test module). Each distinct scenario gets its own server, started on first use and
 stopped — socket closed, thread joined, temporary state removed — when no more tests need it or at the end of
 the session. More ini options: `dsop_sandbox_seed`, `dsop_sandbox_today`, `dsop_sandbox_auth` (default true).
+
+"No more tests need it" is counted after collection: the tests that use `dsop_sandbox` (directly or through
+another fixture) per scenario choice; after the last one's teardown its server stops. pytest itself would tear a
+session fixture down whenever the next test has another marker and set it up again for a later test, so the
+servers live in a registry of the session rather than in the fixture: a scenario keeps one server — one port,
+one state — for all its tests, however they are ordered. A test that only asks for the fixture through
+`request.getfixturevalue` is not counted: its server runs to the end of the session (and is started again if it
+had already stopped).
 """
 
 from __future__ import annotations
@@ -22,6 +30,7 @@ import json
 import urllib.parse
 import urllib.request
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -30,6 +39,8 @@ import pytest
 
 MARKER = "dsop_scenario"
 _WORLDS = pytest.StashKey[dict]()
+_SERVERS = pytest.StashKey["_Servers"]()
+_CHOICE = pytest.StashKey["ScenarioChoice"]()  # on a test that uses dsop_sandbox: the scenario it is served
 
 
 @dataclass(frozen=True)
@@ -46,6 +57,7 @@ class ScenarioChoice:
         extra = [f"seed={self.seed}"] if self.seed else []
         extra += [f"today={self.today}"] if self.today else []
         extra += [] if self.auth else ["auth=off"]
+        extra += ["fault_headers"] if self.fault_headers else []
         return "-".join([f"scenario={name}", *extra])
 
 
@@ -60,6 +72,40 @@ def _day(value) -> date | None:
     if value in (None, ""):
         return None
     return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+class _Servers:
+    """The session's background servers, one per scenario choice (see the module's docstring)."""
+
+    def __init__(self):
+        self.running: dict[ScenarioChoice, object] = {}
+        self.pending: Counter = Counter()  # choice → tests still to run that use it
+
+    def get(self, choice: ScenarioChoice):
+        server = self.running.get(choice)
+        if server is None:
+            from sandbox.background import BackgroundServer
+
+            server = BackgroundServer(choice.scenario, seed=choice.seed, today=choice.today, auth=choice.auth,
+                                      allow_fault_headers=choice.fault_headers).start()
+            self.running[choice] = server
+        return server
+
+    def done(self, choice: ScenarioChoice) -> None:
+        """A test that uses `choice` is over: the last one stops its server."""
+        if self.pending[choice] > 0:
+            self.pending[choice] -= 1
+            if not self.pending[choice]:
+                self.stop(choice)
+
+    def stop(self, choice: ScenarioChoice) -> None:
+        server = self.running.pop(choice, None)
+        if server is not None:
+            server.stop()
+
+    def stop_all(self) -> None:
+        for choice in list(self.running):
+            self.stop(choice)
 
 
 def _default_choice(config) -> ScenarioChoice:
@@ -84,6 +130,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", f"{MARKER}(scenario, *, seed=None, today=None, auth=True, fault_headers=False): "
                                        "the scenario the dsop_sandbox / dsop_world fixtures serve to this test")
     config.stash[_WORLDS] = {}
+    config.stash[_SERVERS] = servers = _Servers()
+    config.add_cleanup(servers.stop_all)  # the end of the session, however it ends
 
 
 def pytest_generate_tests(metafunc):
@@ -102,6 +150,46 @@ def pytest_generate_tests(metafunc):
     metafunc.parametrize("_dsop_scenario_choice", [choice], indirect=True, ids=[choice.id], scope="session")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session, config, items):
+    """Count, per scenario choice, the tests that will use a server (after deselection and reordering)."""
+    servers = config.stash[_SERVERS]
+    servers.pending.clear()
+    default = None
+    for item in items:
+        if "dsop_sandbox" not in getattr(item, "fixturenames", ()):
+            continue
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "_dsop_scenario_choice" in callspec.params:
+            choice = callspec.params["_dsop_scenario_choice"]
+        else:
+            choice = default = default or _default_choice(config)
+        item.stash[_CHOICE] = choice
+        servers.pending[choice] += 1
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """After a test's teardown: its server stops if it was the last to need it; after the last test's, every
+    server stops (those of tests that were not counted too)."""
+    try:
+        return (yield)
+    finally:
+        servers = item.config.stash[_SERVERS]
+        choice = item.stash.get(_CHOICE, None)
+        if choice is not None:
+            servers.done(choice)
+        if nextitem is None:
+            servers.stop_all()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session):
+    """A session cut short before the last test's teardown (Ctrl-C, an internal error): nothing is left running
+    (-x already tears everything down after the failing test)."""
+    session.config.stash[_SERVERS].stop_all()
+
+
 # ---- fixtures ----------------------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def _dsop_scenario_choice(request) -> ScenarioChoice:
@@ -109,17 +197,10 @@ def _dsop_scenario_choice(request) -> ScenarioChoice:
 
 
 @pytest.fixture(scope="session")
-def dsop_sandbox(_dsop_scenario_choice):
-    """A running sandbox (real HTTP on a free port) for the session's scenario; see DsopSandbox."""
-    from sandbox.background import BackgroundServer
-
-    c = _dsop_scenario_choice
-    server = BackgroundServer(c.scenario, seed=c.seed, today=c.today, auth=c.auth,
-                              allow_fault_headers=c.fault_headers).start()
-    try:
-        yield DsopSandbox(server, c)
-    finally:
-        server.stop()
+def dsop_sandbox(request, _dsop_scenario_choice):
+    """A running sandbox (real HTTP on a free port) for the session's scenario; see DsopSandbox. The server is
+    the session's for that scenario (started here on first use), stopped after its last test."""
+    return DsopSandbox(request.config.stash[_SERVERS], _dsop_scenario_choice)
 
 
 @pytest.fixture(scope="session")
@@ -140,14 +221,29 @@ def dsop_world(request, _dsop_scenario_choice):
 class DsopSandbox:
     """What the `dsop_sandbox` fixture gives a test."""
 
-    def __init__(self, server, choice: ScenarioChoice):
-        self.server, self.choice = server, choice
-        self.base_url: str = server.base_url
-        self._directory: dict[str, str] | None = None
-        self._parties: list[dict] | None = None
+    def __init__(self, servers: _Servers, choice: ScenarioChoice):
+        self._servers, self.choice = servers, choice
+        self._server = self._directory = self._parties = None
+        self._current()  # start it now: in the setup of the first test that needs it
 
-    def __repr__(self) -> str:
-        return f"<DsopSandbox {self.base_url} {self.choice.id}>"
+    def _current(self):
+        server = self._servers.get(self.choice)
+        if server is not self._server:
+            self._server, self._directory, self._parties = server, None, None
+        return server
+
+    @property
+    def server(self):
+        """The BackgroundServer (started again, on a new port, if this object outlived it: see the module)."""
+        return self._current()
+
+    @property
+    def base_url(self) -> str:
+        return self.server.base_url
+
+    def __repr__(self) -> str:  # never starts a server
+        server = self._servers.running.get(self.choice)
+        return f"<DsopSandbox {server.base_url if server else '(stopped)'} {self.choice.id}>"
 
     # the world and its identity
     @property
