@@ -16,8 +16,9 @@ from datetime import date
 import pytest
 
 from sandbox.app import build_services, create_app
+from sandbox.client import add_months
 from sandbox.config import Settings
-from sandbox.ui import model, runner, timeline
+from sandbox.ui import access, model, runner, timeline
 
 PAGES = ("/", "/parties/ola-joint", "/run", "/traffic", "/tokens", "/traffic/cases/nothing-yet", "/login")
 FULL_JWT = re.compile(r"eyJ[\w-]{10,}\.eyJ[\w-]{40,}\.[\w-]{40,}")
@@ -134,6 +135,59 @@ def test_timeline_marks_the_listed_accounts(services):
     assert all(timeline.X0 <= s["x"] <= timeline.X1 for s in chart["shapes"] if s["t"] == "rect")
 
 
+def test_timeline_labels_fit_with_an_ellipsis_and_a_tooltip(services):
+    """Bank names are cut to the room left of the axis (not to 18 characters), with "…", and the whole name, the
+    number and the type are in the label's <title>."""
+    world = services.world
+    cut = 0
+    for party in (p for p in world.parties.values() if not p.generated):
+        accounts = model.party_accounts(world, party)
+        chart = timeline.chart(world, party, accounts, None, set())
+        subs = [s for s in chart["shapes"] if s.get("cls") == "sub"]
+        for s in subs:
+            assert timeline.text_width(s["text"], timeline.SUB_PX) <= timeline.LABEL_ROOM, s["text"]
+            if "…" in s["text"]:
+                cut += 1
+                assert s["title"].startswith(s["text"].split("…")[0]), (s["text"], s["title"])
+        for row, s in zip(accounts, subs):  # one label per account, in order; then the guardianships'
+            assert s["title"] == f"{row['bank']} · {row['number']} · {row['type']}" + (
+                f" (v2.1 Owners: {row['v21']})" if row["v21"] else "")
+            bank = s["text"].removesuffix(f" · {row['type']}")
+            assert bank != s["text"] and (bank == row["bank"] or row["bank"].startswith(bank.removesuffix("…")))
+    assert cut > 0  # the default scenario has labels too long for the room: they are cut, with an ellipsis
+    assert timeline.fit("SANDKASSE SPAREBANK", 1000, 12) == "SANDKASSE SPAREBANK"
+    assert timeline.fit("SANDKASSE SPAREBANK", 60, 12).endswith("…")
+
+
+def test_account_types_are_the_apis_everywhere(client, services):
+    """A leasing account is otherAccount in /accounts and /details (v2.0) and leasingAccount in Owners v2.1: every
+    page shows the v2.0 type, with the v2.1 type in parentheses (tables) or the tooltip (timeline)."""
+    number = "99201211510"
+    assert services.world.account_by_number[number].type == "leasingAccount"
+    assert model.account_type("leasingAccount") == {"type": "otherAccount", "v21": "leasingAccount"}
+    assert model.account_type("loanAccount") == {"type": "loanAccount", "v21": None}
+    page = client.get("/parties/fjellbygg").get_data(as_text=True)
+    svg = re.search(r"<svg class=\"timeline\".*?</svg>", page, re.S).group(0)
+    assert "· otherAccount<title>" in svg and f"{number} · otherAccount (v2.1 Owners: leasingAccount)</title>" in svg
+    rows = [" ".join(html.unescape(re.sub(r"<[^>]+>", " ", row)).split())
+            for row in re.findall(r"<tr>(.*?)</tr>", page.replace(svg, ""), re.S) if number in row]
+    assert len(rows) == 3  # the preview's two columns and the accounts table
+    assert all(f"{number} otherAccount (v2.1: leasingAccount)" in row for row in rows), rows
+    _, page, case_id = post_run(client, service="skatt", party="fjellbygg")
+    row = re.search(rf'<td class="mono">{number}</td><td>(.*?)</td>', page, re.S).group(1)
+    assert " ".join(re.sub(r"<[^>]+>", " ", row).split()).startswith("otherAccount (v2.1: leasingAccount)")
+    assert case_id
+
+
+def test_buttons_name_the_service(client):
+    page = text(client.get("/parties/arne-deceased?service=oed"))
+    assert "Run the Oppgjør etter dødsfall case for this period" in page
+    assert "Run the Konkursbehandling case" in text(client.get("/parties/smuldre-bakeri"))
+    overview = text(client.get("/"))
+    assert "run Konkursbehandling" in overview and "run Skatt-Kontroll" in overview
+    assert not re.search(r"[Rr]un (a )?(oed|skatt|konkurs|verge|politi)\b", overview + page)
+
+
 def test_unknown_party_is_an_html_404(client):
     response = client.get("/parties/nobody-at-all")
     assert response.status_code == 404 and response.mimetype == "text/html"
@@ -167,6 +221,24 @@ def test_run_a_case_shows_every_step_and_logs_it(client, app):
     assert {r["status"] for r in logged} == {200}
 
 
+def test_run_page_explains_the_requests_live_traffic_counts(client, app):
+    """The run page's total includes Maskinporten and directory calls, which carry no AccountInfoRequestID: the note
+    gives the number Live traffic shows for the case (exactly the log's) and says where the others are."""
+    for service, party, order in (("skatt", "ola-joint", False), ("politi", "per-disponent", True)):
+        _, page, case_id = post_run(client, service=service, party=party)
+        note = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", re.search(
+            r'data-testid="request-counts">(.*?)</p>', page, re.S).group(1))).split())
+        total = page.count('class="step kind-')
+        logged = len(app.extensions["sandbox.audit"].case(case_id))
+        tokens = page.count('class="step kind-token') + page.count('class="step kind-directory')
+        assert note.startswith(f"Of these {total} requests, {logged} carry this case's AccountInfoRequestID"), note
+        assert f"Live traffic shows {logged} for this case" in note
+        assert f"The {tokens} Maskinporten and directory calls carry none" in note and "“(no case id)”" in note
+        assert ("police's order goes to the admin API" in note) is order
+        assert total == logged + tokens + order
+        assert re.search(rf"<strong>{total}</strong> request\(s\)", page)
+
+
 def test_a_refused_call_shows_its_code_and_why(client):
     response, page, _ = post_run(client, service="konkurs", party="ola-joint", **{"from": "2025-01-01",
                                                                                    "to": "2025-06-30"})
@@ -191,10 +263,61 @@ def test_run_form_errors(client):
     assert response.status_code == 200 and "unknown service" in page
 
 
+def test_nav_is_offered_and_runs_only_with_nav_v1(client, tmp_path):
+    """NAV-kontroll (v1 rules): not on the form by default (a POST says how to turn it on); with --nav-v1 it is
+    on the form and its case runs through the reference consumer's walk, every call answered and logged."""
+    page = client.get("/run").get_data(as_text=True)
+    assert 'value="nav"' not in page
+    options = re.findall(r'<option value="([\w-]+)"[^>]*>[^<]* — ', page)
+    assert options == ["skatt", "politi", "konkurs", "oed", "verge", "fi-utlegg"]  # one per service
+    _, page, case_id = post_run(client, service="nav", party="ola-joint")
+    assert case_id is None and "runs only on a server started with --nav-v1" in page
+    settings = Settings(state_dir=str(tmp_path), nav_v1=True)
+    app = create_app(settings, build_services(settings))
+    nav = app.test_client()
+    form = nav.get("/run").get_data(as_text=True)
+    assert re.search(r'<option value="nav" >NAV-kontroll \(v1 rules\) — NAV</option>', form)
+    _, page, case_id = post_run(nav, service="nav", party="ola-joint")
+    assert case_id and "Every call answered" in page and "NAV-kontroll (v1 rules) case" in page
+    assert "Folketrygdloven § 21-4" in page and "FI-Utlegg today, NAV the last 12 months" in page
+    logged = app.extensions["sandbox.audit"].case(case_id)
+    assert logged and {r["status"] for r in logged} == {200} and {r["consumer"] for r in logged} == {"889640782"}
+    assert "owners" not in {r["endpoint"] for r in logged}  # NAV's profile: the five v2.0 endpoints
+
+
 def test_run_form_is_prefilled_from_the_query(client):
     page = client.get("/run?party=smuldre-bakeri&service=konkurs").get_data(as_text=True)
     assert re.search(r'<option value="konkurs" selected>', page)
     assert re.search(r'<option value="smuldre-bakeri" selected>', page)
+
+
+def test_pretty_bodies_are_the_standard_librarys_text():
+    """describe pretty-prints with orjson (a 10-year case is ~4 MB of JSON): the same text as json.dumps (only
+    exponents are written 1e-7, not 1e-07); what orjson refuses (an int beyond 64 bits) goes to json.dumps."""
+    import json
+
+    node = {"Ærlig": "Øre — ÅS", "n": [1, 2.5, -0.0, 1234567.89, -24771.16, True, None, {"a": []}] * 3,
+            "token": "eyJ" + "a" * 80 + ".b.c", "deep": {"x": {"y": {"z": "\u2028 \"quoted\" \\"}}}}
+    assert runner._pretty(node) == json.dumps(runner._tidy(node), indent=2, ensure_ascii=False)
+    assert len(runner._tidy(node)["n"]) == runner.LIST_LIMIT + 1 and "eyJaaaa" in runner._pretty(node)
+    node["big"] = 12345678901234567890123
+    assert "12345678901234567890123" in runner._pretty(node)
+    assert runner._pretty(node) == json.dumps(runner._tidy(node), indent=2, ensure_ascii=False)
+
+
+def test_a_case_pauses_cyclic_gc_only_while_it_runs(client):
+    import gc
+
+    assert gc.isenabled()
+    assert post_run(client, service="verge", party="bente-ward")[2]
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with runner.cyclic_gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # left as it was found
+    finally:
+        gc.enable()
 
 
 def test_runner_explains_its_transport_choice():
@@ -257,6 +380,42 @@ def test_politi_curl_line_carries_a_signed_order(client, services):
     assert client.get(split.path, query_string=split.query, headers=headers).status_code == 200
 
 
+def minted_curl(response) -> str:
+    return html.unescape(re.search(r'<pre id="curl"[^>]*>(.*?)</pre>', response.get_data(as_text=True), re.S).group(1))
+
+
+@pytest.mark.parametrize("audience, code", [("/banks/320907063/v2", "ACC-011"), ("/kar-ws/api/v2", "ERR-001")])
+def test_a_service_the_agency_does_not_offer_is_never_another_service(client, services, audience, code):
+    """Skatteetaten + Konkursbehandling: the page says who offers it, builds the line for Konkursbehandling anyway
+    (its mandate and period, never Skatt's) and says it will be refused — and the API does refuse it as said.
+    The "mint it as" button mints the same line as Brønnøysundregistrene, which the API answers."""
+    scope = "bits:kontoinformasjon" if "banks" in audience else "bits:kundeforhold"
+    form = {"consumer": "skatteetaten", "scope": scope, "audience": services.settings.public_url + audience,
+            "service": "konkurs", "party": "smuldre-bakeri"}
+    response = client.post("/tokens", data=form)
+    page = response.get_data(as_text=True)
+    warning = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", re.search(
+        r'data-testid="service-warning">(.*?)</div>', page, re.S).group(1))).split())
+    assert warning.startswith("Skatteetaten does not offer Konkursbehandling: Brønnøysundregistrene does.")
+    assert f"will refuse it with 403 ({code})" in warning and "Mint it as Brønnøysundregistrene" in warning
+    assert re.search(r'<option value="konkurs" selected>Konkursbehandling — Brønnøysundregistrene</option>', page)
+    url, headers = curl_request(minted_curl(response))
+    assert urllib.parse.unquote(headers["Legal-Mandate"]) == "kkl. §156 (3) og (4), jf. kkfor.§21"
+    ruling = services.world.parties["smuldre-bakeri"].bankruptcy_date
+    assert f"fromDate={add_months(ruling, -12)}&" in url  # Konkurs: 12 months before the ruling, not Skatt's 10 years
+    split = urllib.parse.urlsplit(url)
+    answer = client.get(split.path, query_string=split.query, headers=headers)
+    assert answer.status_code == 403 and code in (answer.get_json().get("code"), answer.get_json().get("errorCode"))
+    switch = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">',
+                             page.split('data-testid="service-warning"')[1].split("</form>")[0]))
+    assert switch["consumer"] == "brreg" and switch["service"] == "konkurs" and switch["party"] == "smuldre-bakeri"
+    response = client.post("/tokens", data=switch)
+    assert 'data-testid="service-warning"' not in response.get_data(as_text=True)
+    url, headers = curl_request(minted_curl(response))
+    split = urllib.parse.urlsplit(url)
+    assert client.get(split.path, query_string=split.query, headers=headers).status_code == 200
+
+
 def test_token_refusals(client, services):
     response = client.post("/tokens", data={"consumer": "skatteetaten", "scope": "bits:kundeforhold.konto",
                                             "audience": services.settings.public_url + "/kar-ws/api/v2"})
@@ -264,6 +423,9 @@ def test_token_refusals(client, services):
     response = client.post("/tokens", data={"consumer": "skatteetaten", "scope": "bits:kundeforhold",
                                             "audience": services.settings.public_url + "/banks/320907063/v2"})
     assert response.status_code == 200 and "it will answer 403 (ACC-011)" in text(response)
+    response = client.post("/tokens", data={"consumer": "skatteetaten", "service": "nope"})
+    assert response.status_code == 200 and "unknown service 'nope'" in text(response)
+    assert 'id="curl"' not in response.get_data(as_text=True)
 
 
 # ---- the admin token ---------------------------------------------------------------------------------------
@@ -276,7 +438,11 @@ def test_admin_token_protects_the_ui(services, tmp_path):
     assert client.get("/ui/traffic.json").status_code == 401
     with client.get("/ui/static/ui.css") as response:
         assert response.status_code == 200
-    assert client.post("/login", data={"token": "wrong", "next": "/"}).status_code == 401
+    response = client.post("/login", data={"token": "wrong", "next": "/"})
+    assert response.status_code == 200  # a form's answer, not a 401 a browser logs as a console error
+    assert "not this server's admin token" in text(response) and access.COOKIE not in response.headers.get(
+        "Set-Cookie", "")
+    assert client.get("/traffic").status_code == 302
     response = client.post("/login", data={"token": "s3cret", "next": "//evil.example/"})
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert "HttpOnly" in response.headers["Set-Cookie"] and "SameSite=Strict" in response.headers["Set-Cookie"]
@@ -301,3 +467,29 @@ def test_a_dropped_connection_is_no_answer_in_process(tmp_path):
         transport.request("GET", f"{settings.public_url}/banks/{bank.org_number}/v2/accounts", {"Sandbox-Fault": "reset"})
     steps = runner.describe(app.extensions["dsop"].world, transport.exchanges, None, None)
     assert [(s["status"], s["message"].split(":")[0]) for s in steps] == [(0, "no answer")] * 2
+
+
+def token_endpoint_form(page: str) -> dict:
+    """The form fields of the Tokens page's "same token from the token endpoint" curl line."""
+    curl = html.unescape(re.search(r'<pre id="token-curl"[^>]*>(.*?)</pre>', page, re.S).group(1))
+    words = shlex.split(curl)
+    return dict(words[i + 1].split("=", 1) for i, w in enumerate(words) if w == "-d")
+
+
+@pytest.mark.parametrize("audience, scope, fits", [
+    ("/banks/320907063/v2", "bits:kontoinformasjon", True),
+    ("/kar-ws/api/v2", "bits:kundeforhold", True),
+    ("/kar-ws/api/v2", "bits:kontoinformasjon", False),
+])
+def test_token_endpoint_line_is_issued_or_said_to_be_refused(client, services, audience, scope, fits):
+    """The page's token-endpoint curl line gets a token when scope and audience fit; when they do not, the page
+    mints the token anyway (to show the API's answer) but says the token endpoint refuses the pair — and it does."""
+    response = client.post("/tokens", data={"consumer": "skatteetaten", "scope": scope, "ttl": "600",
+                                            "audience": services.settings.public_url + audience, "party": "ola-joint"})
+    page = response.get_data(as_text=True)
+    answer = client.post("/maskinporten/token", data=token_endpoint_form(page))
+    if fits:
+        assert answer.status_code == 200 and 'data-testid="token-curl-refused"' not in page
+    else:
+        assert answer.status_code == 400 and answer.get_json()["error"] == "invalid_target"
+        assert "400 invalid_target" in html.unescape(page.split('data-testid="token-curl-refused"')[1])

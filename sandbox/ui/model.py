@@ -17,9 +17,11 @@ from datetime import date
 
 from sandbox import extradition
 from sandbox.bank.errors import BadRequest, BankError, Forbidden, NotForThisParty
+from sandbox.client import SERVICES as CLIENT_SERVICES
 from sandbox.client import default_period
 from sandbox.directory.views import endpoints
 from sandbox.dsop import params as dsop_params
+from sandbox.dsop.enums import v20_account_type
 from sandbox.profiles import BY_SERVICE, ProfileError, service_profiles
 from sandbox.world.period import Period
 
@@ -77,16 +79,35 @@ def current_guardian(world, ward):
     return world.parties.get(max(found, key=lambda g: g.period.start).guardian_id)
 
 
+def account_type(world_type: str) -> dict:
+    """An account's type as every page shows it: what the API answers (`type`: the v2.0 list, where a leasing
+    account is otherAccount) and, when it differs, the v2.1 Owners type (`v21`)."""
+    shown = v20_account_type(world_type)
+    return {"type": shown, "v21": world_type if world_type != shown else None}
+
+
+def run_consumer(world, key: str):
+    """The consumer that runs `key` on the Run a case page: the reference client's shipped one (OED: digdir),
+    else (NAV, which the client does not ship) the first consumer of the scenario offering it."""
+    shipped = CLIENT_SERVICES.get(key)
+    consumers = [c for c in world.consumers.values() if key in c.services]
+    if shipped is not None:
+        return next((c for c in consumers if c.id == shipped.consumer), None)
+    return consumers[0] if consumers else None
+
+
 def service_choices(world, nav_v1: bool = False) -> list[dict]:
-    """(service, consumer) pairs of the scenario, for the forms."""
+    """One entry per service the Run a case page can run, with the consumer that runs it; NAV (v1 rules) only when
+    the server accepts its mandate (--nav-v1)."""
     out = []
-    for consumer in world.consumers.values():
-        for key in consumer.services:
-            profile = BY_SERVICE.get(key)
-            if profile is None or (profile.flag and not nav_v1):
-                continue
-            out.append({"service": key, "name": profile.name, "consumer": consumer.id,
-                        "consumerName": consumer.name, "org": consumer.org_number})
+    for profile in BY_SERVICE.values():
+        if profile.flag and not (profile.flag == "nav_v1" and nav_v1):
+            continue
+        consumer = run_consumer(world, profile.service)
+        if consumer is None:
+            continue
+        out.append({"service": profile.service, "name": profile.name, "consumer": consumer.id,
+                    "consumerName": consumer.name, "org": consumer.org_number})
     return out
 
 
@@ -112,8 +133,9 @@ def overview(services) -> dict:
     for p in world.parties.values():
         if p.generated:
             continue
+        service = suggested_service(world, p)
         personas.append({"id": p.id, "name": p.name, "identifier": p.identifier, "kind": p.kind, "flags": flags(p),
-                         "about": p.about or "", "service": suggested_service(world, p),
+                         "about": p.about or "", "service": service, "serviceName": BY_SERVICE[service].name,
                          "banks": sorted({world.banks[world.accounts[r.account_id].bank_id].name
                                           for r in world.relations_by_party[p.id]})})
     spec = world.spec
@@ -181,7 +203,7 @@ def party_accounts(world, party) -> list[dict]:
         bank = world.banks[a.bank_id]
         others = [world.parties[o.party_id].name for o in a.owners if o.party_id != party.id]
         rows.append({
-            "id": a.id, "number": a.number, "bank": bank.name, "bankOrg": bank.org_number, "type": a.type,
+            "id": a.id, "number": a.number, "bank": bank.name, "bankOrg": bank.org_number, **account_type(a.type),
             "currency": a.currency, "status": world.status(a),
             "balance": money(world.balance(a, today), a.currency) if a.is_open_on(today) else "—",
             "lifecycles": [str(lc) for lc in a.lifecycles],
@@ -228,12 +250,23 @@ def party_page(services, key: str, raw_from: str | None, raw_to: str | None, ser
     as_guardian = [{"ward": world.parties[g.ward_id], "period": str(g.period)}
                    for g in world.guardianships if g.guardian_id == party.id]
     return {"party": party, "flags": flags(party), "accounts": accounts, "asWard": as_ward, "asGuardian": as_guardian,
-            "period": choice, "service": service_key, "services": [(k, BY_SERVICE[k].name) for k in PREVIEW_SERVICES],
+            "period": choice, "service": service_key, "serviceName": BY_SERVICE[service_key].name,
+            "services": [(k, BY_SERVICE[k].name) for k in PREVIEW_SERVICES],
             "preview": result, "today": world.today,
             "chart": timeline.chart(world, party, accounts, choice.window, listed)}
 
 
 # ---- what a request for the period returns ---------------------------------------------------------------
+def v21_types(world, numbers) -> dict[str, str]:
+    """Account number → its v2.1 Owners type, for the accounts whose v2.0 type (what /accounts answers) differs."""
+    out = {}
+    for number in numbers:
+        account = world.account_by_number.get(number) if number else None
+        if account is not None and account_type(account.type)["v21"]:
+            out[number] = account.type
+    return out
+
+
 def _refusal(exc: Exception) -> dict:
     if isinstance(exc, ProfileError):
         exc = _PROFILE_ERRORS[exc.outcome](exc.message)
@@ -277,7 +310,8 @@ def preview(services, party, window: Period, service_key: str) -> dict:
                 continue
             numbers = [a.get("accountIdentifier") for a in body["accounts"]]
             listed.update(n for n in numbers if n)
-            banks.append({"bank": bank, "accounts": body["accounts"], "details": body["responseDetails"]})
+            banks.append({"bank": bank, "accounts": body["accounts"], "details": body["responseDetails"],
+                          "v21": v21_types(world, numbers)})
         columns.append({"onlyPrimaryOwner": only_primary, "banks": banks})
     return {"service": profile.name, "consumer": consumer, "mandate": profile.canonical, "window": window,
             "register": register["banks"], "columns": columns, "listedNumbers": listed, "note": note}

@@ -15,6 +15,19 @@ under gunicorn, `--dev` and the test client. The URL's host is ignored (only its
 case runs with the server's public URL (`--public-url`: the directory's URLs and every token audience) whatever
 address the browser used.
 
+NAV-kontroll (v1 rules) runs too when the server accepts its mandate (`--nav-v1`): the reference client ships
+only the v2 services (sandbox/client/services.py), so the page builds NAV's Service from its profile
+(sandbox/profiles: mandate, bank endpoints) and walks it with the client's own case walk (`_walk_as`).
+
+What it costs (POST /run, default scenario, warm): the page is the whole case — every request and answer through
+the full stack, JWE included — plus `describe`, which decrypts and pretty-prints each answer again for the page
+(the client keeps no copy of what it decrypted). Most cases take 50–150 ms; a 10-year Skatt-Kontroll case of a
+party with busy accounts (ola-joint, fjellbygg) moves ~4 MB of transactions JSON and takes ~200–240 ms: the
+sandbox answering ~35–55 ms, the reference client ~100 ms (importing its RSA key ~35, decrypting ~35, parsing
+~30), describing ~50 ms. What the runner did twice or for nothing is gone: the key is the client's (not imported
+a second time), `describe` parses with orjson, and cyclic GC waits until the case is described
+(`cyclic_gc_paused`). tests/perf/bench_ui.py prints the breakdown.
+
 The case runs in a fresh thread, joined at once: Flask reuses the current app context for a nested request, so
 inside the UI's own request all of the case's requests would share one `flask.g` (the audit row, the grant, the
 pinned clock); a new thread starts with an empty context, so each request gets its own. Dropped connections
@@ -25,20 +38,27 @@ as no answer, as over a socket.
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import threading
 import time
 import urllib.parse
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
-from sandbox.client import (
-    SERVICES, CaseRequest, ClientConfig, DsopClient, PeriodNeedsFacts, RetryPolicy, Transport, decrypt,
-    default_period, load_key,
-)
+import orjson
 
-from .model import current_guardian, find_party
+from sandbox.client import (
+    SERVICES, CaseRequest, CaseResult, ClientConfig, DsopClient, PeriodNeedsFacts, RetryPolicy, Service, Transport,
+    add_months, complete_period, decrypt,
+)
+from sandbox.client.case import SHIPPED_KEYS, _Walk
+from sandbox.client.services import BANK_ENDPOINTS
+from sandbox.profiles import BY_SERVICE
+
+from .model import current_guardian, find_party, run_consumer, v21_types
 
 LIST_LIMIT = 8  # items of a long list shown in a response body
 TEXT_LIMIT = 40_000  # characters of a pretty body
@@ -134,25 +154,61 @@ class RunOutcome:
     party: object = None
     guardian: object = None
     period: tuple[date, date] | None = None
+    service: Service | None = None
+    v21: dict[str, str] = field(default_factory=dict)  # account number → its v2.1 Owners type where it differs
+    #: seconds: the whole case ("case"), of which the sandbox answering its requests ("sandbox"; the rest is the
+    #: reference client: tokens, JWE, JSON), then describing every exchange for the page ("describe")
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def counts(self) -> dict:
+        """The step list's requests as the request log sees them: `case` carry this case's AccountInfoRequestID
+        (register, banks: the case's group in Live traffic); `noCase` carry none (Maskinporten, the directory:
+        Live traffic's "(no case id)" group); `unlogged` go to the admin API (the police's order), which the
+        request log does not record."""
+        tagged = sum(1 for st in self.steps if st["caseId"])
+        unlogged = sum(1 for st in self.steps if not st["caseId"] and st["kind"] == "admin")
+        return {"all": len(self.steps), "case": tagged, "noCase": len(self.steps) - tagged - unlogged,
+                "unlogged": unlogged}
+
+
+def nav_service(world) -> Service | None:
+    """NAV-kontroll (v1 rules) as a client Service, from its profile: the client ships only the v2 services."""
+    profile, consumer = BY_SERVICE["nav"], run_consumer(world, "nav")
+    if consumer is None:
+        return None
+    return Service("nav", profile.name, consumer.client_id, consumer.org_number, profile.register_mandates[0],
+                   profile.canonical, tuple(e for e in BANK_ENDPOINTS if e in profile.endpoints),
+                   forced_primary_owner=profile.only_primary, requester_id=profile.requester_required,
+                   reference_type=profile.reference_type)
+
+
+def run_service(services, key: str) -> Service | None:
+    """The Service the page runs: the client's, or NAV's when the server accepts its mandate (--nav-v1)."""
+    if key == "nav" and services.settings.nav_v1:
+        return nav_service(services.world)
+    return SERVICES.get(key)
 
 
 def _period(form: RunForm, svc, today: date, party) -> tuple[date, date]:
-    fallback = None
-    if not (form.from_date and form.to_date):
-        fallback = default_period(svc.key, today, death_date=party.death_date if party else None,
-                                  ruling_date=party.bankruptcy_date if party else None)
-    start = date.fromisoformat(form.from_date) if form.from_date else fallback[0]
-    end = date.fromisoformat(form.to_date) if form.to_date else fallback[1]
-    return start, end
+    """The form's period; a missing end is the service's widest (as the CLI: `complete_period`), so a given
+    fromDate never needs a fact about the party. NAV (v1 rules, no window): the last 12 months."""
+    start = date.fromisoformat(form.from_date) if form.from_date else None
+    end = date.fromisoformat(form.to_date) if form.to_date else None
+    if svc.key not in SERVICES:
+        return start or add_months(end or today, -12), end or today
+    return complete_period(svc.key, today, start, end, death_date=party.death_date if party else None,
+                           ruling_date=party.bankruptcy_date if party else None)
 
 
 def prepare(services, form: RunForm) -> RunOutcome:
     """Check the form against the world: service, party, period, guardian → the outcome to run (or its errors)."""
     world = services.world
     out = RunOutcome(form)
-    svc = SERVICES.get(form.service)
+    svc = out.service = run_service(services, form.service)
     if svc is None:
-        out.errors.append(f"unknown service {form.service!r}")
+        out.errors.append(f"{BY_SERVICE['nav'].name} runs only on a server started with --nav-v1 (NAV has no v2 "
+                          "rules)" if form.service == "nav" else f"unknown service {form.service!r}")
         return out
     out.party = find_party(world, form.party)
     if out.party is None and not (form.party.isdigit() and len(form.party) in (9, 11)):
@@ -177,6 +233,29 @@ def run(app, services, form: RunForm) -> RunOutcome:
     if out.errors:
         return out
     done: dict = {}
+    with cyclic_gc_paused():
+        _run_and_describe(app, services, out, done)
+    if out.case is not None:
+        out.v21 = v21_types(services.world, [a.number for a in out.case.accounts])
+    return out
+
+
+@contextmanager
+def cyclic_gc_paused():
+    """No cyclic garbage collection while the case runs and is described: a 10-year case parses ~4 MB of JSON
+    twice (the client, then `describe`), hundreds of thousands of acyclic dicts and lists that reference counting
+    frees anyway, whose allocation alone triggers full collections of the whole heap (the world included) —
+    40–90 ms of a POST /run, for nothing. Collection resumes afterwards (it is only deferred)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _run_and_describe(app, services, out: RunOutcome, done: dict) -> None:
     worker = threading.Thread(target=_run_case, args=(app, services, out, done), name="ui-run-case", daemon=True)
     started = time.perf_counter()
     worker.start()
@@ -189,20 +268,24 @@ def run(app, services, form: RunForm) -> RunOutcome:
         out.errors.append(done["error"])
     transport = done.get("transport")
     if transport is not None:
+        started = time.perf_counter()
         out.steps = describe(services.world, transport.exchanges, out.case, done.get("key"))
-    return out
+        out.timings = {"case": out.seconds, "sandbox": sum(x.ms for x in transport.exchanges) / 1000,
+                       "describe": time.perf_counter() - started}
 
 
 def _run_case(app, services, out: RunOutcome, done: dict) -> None:
-    form, svc = out.form, SERVICES[out.form.service]
+    form, svc = out.form, out.service
     base = services.settings.public_url.rstrip("/")
     retry = RetryPolicy(attempts=3, backoff=0.2, max_wait=2.0)
-    config = ClientConfig.shipped(base, svc.key, accept="application/jose" if form.jwe else "application/json",
-                                  retry=retry, timeout=30.0)
+    more = {"accept": "application/jose" if form.jwe else "application/json", "retry": retry, "timeout": 30.0}
+    config = ClientConfig.shipped(base, svc.key, **more) if svc.key in SERVICES else ClientConfig(
+        base, svc.consumer, svc.org_number, SHIPPED_KEYS / f"consumer-{svc.org_number}.pem", **more)
     transport = InProcessTransport(timeout=30.0, retry=retry, app=app)
     done["transport"] = transport
     try:
-        done["key"] = load_key(config.key_file)
+        client = DsopClient(config, transport=transport)
+        done["key"] = client.key  # the client's own: importing the RSA key again costs ~35 ms a case
         identifier = out.party.identifier if out.party is not None else form.party
         only_primary = True if svc.forced_primary_owner else form.only_primary
         reference = None
@@ -211,12 +294,33 @@ def _run_case(app, services, out: RunOutcome, done: dict) -> None:
         elif svc.key == "politi":
             reference = _mint_order(transport, base, services.settings.admin_token, identifier, out.period,
                                     only_primary)
-        client = DsopClient(config, transport=transport)
-        out.case = client.run_case(CaseRequest(identifier, svc.key, out.period[0], out.period[1],
-                                               only_primary_owner=only_primary, requester_id="workshop-ui",
-                                               additional_reference_id=reference, case_id=str(uuid.uuid4())))
+        request = CaseRequest(identifier, svc.key, out.period[0], out.period[1], only_primary_owner=only_primary,
+                              requester_id="workshop-ui", additional_reference_id=reference,
+                              case_id=str(uuid.uuid4()))
+        out.case = client.run_case(request) if svc.key in SERVICES else _walk_as(client, svc, request)
     except Exception as exc:  # noqa: BLE001 - shown on the page, the server goes on
         done["error"] = f"{exc.__class__.__name__}: {exc}"
+
+
+def _walk_as(client: DsopClient, svc: Service, request: CaseRequest) -> CaseResult:
+    """`DsopClient.run_case` for a Service the client does not ship (NAV): the same walk (`_Walk`), the same
+    result. Kept line for line with run_case; tests/test_ui.py runs a NAV case end to end."""
+    only_primary = True if svc.forced_primary_owner else bool(request.only_primary_owner)
+    requester = (request.requester_id or "dsop-reference-client") if svc.requester_id else None
+    case = CaseResult(request.case_id or str(uuid.uuid4()), svc.key, svc.name, client.config.org_number,
+                      request.party_id, request.from_date.isoformat(), request.to_date.isoformat(), only_primary,
+                      requester_id=requester, reference_type=svc.reference_type)
+    requests0, retries0 = client.transport.requests, client.transport.retries
+    client._timings = case.timings
+    started = time.perf_counter()
+    try:
+        _Walk(client, svc, request, case, only_primary, requester).run()
+    finally:
+        case.timings["total"] = time.perf_counter() - started
+        case.requests = client.transport.requests - requests0
+        case.retries = client.transport.retries - retries0
+        client._timings = None
+    return case
 
 
 def _mint_order(transport, base: str, admin_token: str | None, party_id: str, period, only_primary: bool) -> str:
@@ -264,7 +368,11 @@ def _claims(token: str) -> dict | None:
 
 
 def _pretty(node) -> str:
-    text = json.dumps(_tidy(node), indent=2, ensure_ascii=False)
+    tidy = _tidy(node)
+    try:  # the text of json.dumps(indent=2, ensure_ascii=False) (exponents as 1e-7), a few times faster
+        text = orjson.dumps(tidy, option=orjson.OPT_INDENT_2).decode()
+    except TypeError:  # what orjson does not take (an int beyond 64 bits): the standard library's
+        text = json.dumps(tidy, indent=2, ensure_ascii=False)
     return text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + f"\n… ({len(text) - TEXT_LIMIT} more characters)"
 
 
@@ -345,10 +453,10 @@ def describe(world, exchanges: list[Exchange], case, key) -> list[dict]:
                     raw, decrypted = decrypt(raw, key), True
                 except Exception:  # noqa: BLE001 - shown as it came
                     pass
-            try:
-                parsed = json.loads(raw)
+            try:  # orjson: a 10-year case's transaction pages are ~4 MB of JSON, parsed here a second time
+                parsed = orjson.loads(raw)
                 body = _pretty(parsed)
-            except ValueError:
+            except ValueError:  # orjson.JSONDecodeError is one
                 text = raw.decode("utf-8", "replace")
                 body = shorten(text, 40) if _looks_like_token(text.strip()) else text[:2000]
         code = message = None
@@ -358,6 +466,7 @@ def describe(world, exchanges: list[Exchange], case, key) -> list[dict]:
         if x.error:
             message = f"no answer: {x.error}"
         steps.append({"n": x.n, "kind": kind, "label": label, "method": x.method, "url": x.url,
+                      "caseId": "AccountInfoRequestID" in x.request_headers,
                       "headers": _headers(x.request_headers), "requestBody": _request_body(x),
                       "status": x.status, "contentType": ctype, "decrypted": decrypted, "body": body,
                       "ms": round(x.ms, 1), "code": None if code is None else str(code), "message": message,

@@ -5,6 +5,10 @@ top (primary owner, co-owner, disposal right, co-borrower, guarantor), the cards
 below (ending where they were blocked or expire); then the guardianships; deaths and bankruptcies as vertical
 lines; the selected period as a shaded band and today as a dashed line. A check mark at the right end marks the
 accounts a request for the selected period lists. The template only draws what it gets.
+
+Labels left of the axis are cut to the room they have (`fit`, with an ellipsis), never by a character count
+alone, and carry the whole text in their tooltip (an SVG <title>): bank, number, and the account type as the API
+answers it (v2.0) with the v2.1 Owners type where it differs.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 WIDTH = 1200
-X0, X1 = 270, 1160  # the time axis; labels left of X0, the "listed" mark right of X1
+X0, X1 = 300, 1160  # the time axis; labels left of X0, the "listed" mark right of X1
 TOP = 34  # room for the year ticks and event labels
 ROW = 40
 CARD = 10
@@ -21,6 +25,37 @@ RELATION_CLASS = {("owner", True): "rel-primary", ("owner", False): "rel-owner",
                   ("co_borrower", False): "rel-coborrower", ("guarantor", False): "rel-guarantor"}
 RELATION_TEXT = {"rel-primary": "primary owner", "rel-owner": "co-owner (not primary)", "rel-role": "disposal right",
                  "rel-coborrower": "co-borrower", "rel-guarantor": "guarantor"}
+LABEL_ROOM = X0 - 8 - 10  # SVG units from a label's start to the axis, less a margin
+SUB_PX = 12  # the .sub labels' font size (ui.css)
+#: Advance widths in em of DejaVu Sans (the widest of the faces ui.css names; measured in Chromium, 0–6 % over), so a
+#: label cut to fit never reaches the axis whichever face the browser picks.
+_NARROW, _WIDE = set("iljI.,:;|!'·()[] -ftr"), set("mwMWÆŒ@%")
+
+
+def text_width(text: str, px: float) -> float:
+    """An upper estimate of `text`'s width at `px` pixels (SVG units) in the UI's sans-serif face."""
+    em = 0.0
+    for ch in text:
+        if ch in _NARROW:
+            em += 0.36
+        elif ch in _WIDE:
+            em += 1.0
+        elif ch.isupper():
+            em += 0.70
+        elif ch.isdigit():
+            em += 0.64
+        else:
+            em += 0.60
+    return em * px
+
+
+def fit(text: str, room: float, px: float) -> str:
+    """`text`, cut with an ellipsis to fit in `room` SVG units at `px` (whole when it fits)."""
+    if text_width(text, px) <= room:
+        return text
+    while text and text_width(text.rstrip() + "…", px) > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
 
 
 class _Axis:
@@ -64,7 +99,11 @@ def chart(world, party, accounts: list[dict], window, listed: set[str]) -> dict:
         height = ROW + CARD * len(row["cards"])
         listed_here = a.number in listed
         shapes.append({"t": "text", "x": 8, "y": y + 17, "text": a.number, "cls": "lbl" + (" listed" if listed_here else "")})
-        shapes.append({"t": "text", "x": 8, "y": y + 32, "text": f"{row['bank'][:18]} · {a.type}", "cls": "sub"})
+        kind = row["type"] + (f" (v2.1 Owners: {row['v21']})" if row.get("v21") else "")
+        suffix = f" · {row['type']}"
+        bank = fit(row["bank"], max(LABEL_ROOM - text_width(suffix, SUB_PX), 4 * SUB_PX), SUB_PX)
+        shapes.append({"t": "text", "x": 8, "y": y + 32, "text": fit(bank + suffix, LABEL_ROOM, SUB_PX), "cls": "sub",
+                       "title": f"{row['bank']} · {a.number} · {kind}"})
         for lc in a.lifecycles:
             x, w = _span(axis, lc.start, lc.end, today)
             shapes.append({"t": "rect", "x": x, "y": y + 6, "w": w, "h": 24, "cls": "track",
@@ -91,7 +130,8 @@ def chart(world, party, accounts: list[dict], window, listed: set[str]) -> dict:
         ward = world.parties[g.ward_id]
         guardian = world.parties[g.guardian_id]
         label = f"guardian: {guardian.name}" if g.ward_id == party.id else f"ward: {ward.name}"
-        shapes.append({"t": "text", "x": 8, "y": y + 22, "text": label[:34], "cls": "sub"})
+        shapes.append({"t": "text", "x": 8, "y": y + 22, "text": fit(label, LABEL_ROOM, SUB_PX), "cls": "sub",
+                       "title": label})
         x, w = _span(axis, g.period.start, g.period.end, today)
         shapes.append({"t": "rect", "x": x, "y": y + 11, "w": w, "h": 14, "cls": "guardianship",
                        "title": f"guardianship of {ward.name} by {guardian.name}, {g.period.start}–{g.period.end or 'today'}"})

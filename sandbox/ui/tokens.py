@@ -3,7 +3,11 @@ build a ready curl line for the API the token is for (the README's headers). Pla
 
 The token comes from `Maskinporten.issue` (as `dsop-sandbox token` does): the issuer signs what it is asked
 for, so the entitlement check the token endpoint makes (which scopes the agency may have) is made here first.
-A scope that does not fit the audience is minted anyway — the page says which answer the API will give.
+A scope that does not fit the audience is minted anyway — the page says which answer the API will give, and that
+the token endpoint itself refuses such a pair (invalid_target). So is a
+service the agency does not offer: the curl line is built for the service picked (its Legal-Mandate, period and
+headers), never quietly for another one, and the page says which agency offers it and that this line will be
+refused (403) — the refusal is the lesson; a button mints the same line as the agency that offers it.
 """
 
 from __future__ import annotations
@@ -50,6 +54,10 @@ class Minted:
     expires_in: int | None = None
     curl: str | None = None
     token_curl: str | None = None
+    token_curl_refused: str | None = None  # why the token endpoint would not issue this token
+    service: str | None = None  # the service the curl line is built for
+    not_offered: str | None = None  # the warning when the agency does not offer that service
+    offered_by: list = field(default_factory=list)  # the consumers that do (for "mint it as …" links)
 
 
 def audiences(services) -> list[dict]:
@@ -71,8 +79,15 @@ def choices(services) -> dict:
     return {"consumers": list(world.consumers.values()), "scopes": KNOWN_SCOPES, "audiences": listed,
             "defaultAudience": default_audience(services),
             "parties": [p for p in world.parties.values() if not p.generated],
-            "services": list(dict.fromkeys((k, BY_SERVICE[k].name) for c in world.consumers.values()
-                                           for k in c.services if k in BY_SERVICE))}
+            "services": [(k, BY_SERVICE[k].name, offered_by(world, k)) for k in dict.fromkeys(
+                k for c in world.consumers.values() for k in c.services if k in BY_SERVICE)]}
+
+
+def offered_by(world, service: str) -> str:
+    """The names of the agencies offering a service, for the form ("Digitaliseringsdirektoratet (OED)" is the
+    same agency as "Digitaliseringsdirektoratet")."""
+    names = [c.name.split(" (")[0] for c in world.consumers.values() if service in c.services]
+    return ", ".join(dict.fromkeys(names))
 
 
 def mint(services, form: TokenForm) -> Minted:
@@ -93,20 +108,34 @@ def mint(services, form: TokenForm) -> Minted:
         out.errors.append(f"unknown audience {audience!r}: the register or a bank's base URL")
     if not form.ttl.isdigit() or not 1 <= int(form.ttl) <= MAX_TTL:
         out.errors.append(f"lifetime must be 1–{MAX_TTL} seconds")
+    if form.service and form.service not in BY_SERVICE:
+        out.errors.append(f"unknown service {form.service!r}")
     if out.errors:
         return out
     answer = issuer.issue(consumer, [form.scope], audience, int(form.ttl), amr="sandbox_shortcut")
     out.token, out.expires_in = answer["access_token"], answer["expires_in"]
     payload = out.token.split(".")[1]
     out.claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    service = form.service if form.service in consumer.services and form.service in BY_SERVICE else next(
+    service = form.service or next(
         (k for k in consumer.services if k in BY_SERVICE and not BY_SERVICE[k].flag), consumer.services[0])
+    out.service = service
     on_register = audience == issuer.register_audience()
+    refused = "403 (ERR-001)" if on_register else "403 (ACC-011)"
     wanted = (SCOPE_ACCOUNT_PROVIDER if form.scope == SCOPE_ACCOUNT_PROVIDER else SCOPE_RELATIONS) if on_register \
         else SCOPE_BANK
     if form.scope != wanted:
         out.warnings.append(f"this token carries {form.scope}, but the API below needs {wanted}: it will answer "
-                            f"403 ({'ERR-001' if on_register else 'ACC-011'})")
+                            f"{refused}")
+        out.token_curl_refused = (f"The token endpoint does not issue this pair: {audience} does not accept scope "
+                                  f"{form.scope}, so it answers 400 invalid_target. This page mints it anyway, to "
+                                  "show what the API does with such a token.")
+    if service not in consumer.services:
+        name = BY_SERVICE[service].name
+        out.offered_by = [c for c in world.consumers.values() if service in c.services]
+        by = " or ".join(c.name for c in out.offered_by) or "no agency of this scenario"
+        out.not_offered = (f"{consumer.name} does not offer {name}: {by} does. The curl line below is built for "
+                           f"{name} anyway (its Legal-Mandate, period and headers) with {consumer.name}'s token, so "
+                           f"the API will refuse it with {refused} — the agency may not use this service.")
     if BY_SERVICE[service].flag and not getattr(services.settings, BY_SERVICE[service].flag, False):
         out.warnings.append(f"{BY_SERVICE[service].name} is off on this server (start it with --nav-v1): its mandate "
                             "is refused with 403")

@@ -11,8 +11,9 @@ render. Access: sandbox/ui/access.py (open, or the admin token once per browser 
 | tokens: mint one and copy a curl line | `/tokens` |
 | the live traffic's data (JSON) | `/ui/traffic.json` |
 
-A form the page cannot act on (no such party, a period the service cannot default) is answered 200 with the form
-and the reason on it, not 400: it is a page for people, and a browser reports every 4xx page as a console error.
+A form the page cannot act on (no such party, a period the service cannot default, a wrong admin token on
+/login) is answered 200 with the form and the reason on it, not 400/401: it is a page for people, and a browser
+reports every 4xx page as a console error.
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ def is_ui_path(path: str) -> bool:
 def page(template: str, status: int = 200, **context):
     services = _services()
     common = {"active": request.endpoint, "nav": NAV, "today": services.world.today, "scenario": services.world.name,
-              "auth": services.settings.auth, "protected": access.required(services.settings)}
+              "auth": services.settings.auth, "protected": access.required(services.settings),
+              "logged_in": access.required(services.settings)
+              and access.allowed(services.settings, request.cookies.get(access.COOKIE))}
     html = render_template(template, **{**common, **context})
     return make_response(html, status, {"Cache-Control": "no-store"})
 
@@ -92,7 +95,8 @@ def run_form():
     """The Run a case form, prefilled from the query (service, party, from, to)."""
     services = _services()
     form = runner.RunForm.of(request.args)
-    return page("run.html", form=form, outcome=None, choices=model.service_choices(services.world),
+    return page("run.html", form=form, outcome=None, choices=model.service_choices(services.world,
+                                                                                   services.settings.nav_v1),
                 parties=[p for p in services.world.parties.values() if not p.generated])
 
 
@@ -103,7 +107,7 @@ def run_case():
     form = runner.RunForm.of(request.form)
     outcome = runner.run(current_app._get_current_object(), services, form)
     return page("run.html", form=form, outcome=outcome,
-                choices=model.service_choices(services.world),
+                choices=model.service_choices(services.world, services.settings.nav_v1),
                 parties=[p for p in services.world.parties.values() if not p.generated])
 
 
@@ -162,8 +166,8 @@ def login():
     services = _services()
     token = request.form.get("token", "")
     target = access.safe_next(request.form.get("next"))
-    if not access.allowed(services.settings, token):
-        return page("login.html", 401, next=target, failed=True, active=None)
+    if not access.allowed(services.settings, token):  # 200 with the reason, like every form (module docstring)
+        return page("login.html", next=target, failed=True, active=None)
     response = redirect(target)
     response.set_cookie(access.COOKIE, token, httponly=True, samesite="Strict", path="/")
     return response

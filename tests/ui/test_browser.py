@@ -2,11 +2,14 @@
 `executable_path`; no browser is ever downloaded) against a real `dsop-sandbox serve` (gunicorn, 2 workers) on
 the default scenario.
 
-Every page is opened (at 1280×720, the projector, and the overview also at 1440×900) without a horizontal
-scroll bar; two personas' cases are run on the Run a case page and their requests appear in the live traffic
-view by themselves, grouped by case, in order when a case is clicked, and filtered by bank; a token is minted
-and its curl line copied. Any console error or uncaught page error fails the test. Screenshots go to
-`test-output/ui/`.
+Every page is opened (at 1280×720, the projector, and the overview also at 1440×900); two personas' cases are
+run on the Run a case page and their requests appear in the live traffic view by themselves, grouped by case, in
+order when a case is clicked, and filtered by bank; a token is minted and its curl line copied. At 800, 1024 and
+1280 px wide every page — the party pages with the widest tables, Run a case with a result shown, live traffic
+with a group open, a minted token — has no horizontal scroll bar (a wide table scrolls in its own box), table
+text is at least 15 px, and the timeline's labels end before its axis. With --admin-token, a wrong token on the
+login form is an answer, not a console error. Any console error or uncaught page error fails the test.
+Screenshots go to `test-output/ui/`.
 
 Skipped with the reason when Playwright or a chromium binary is missing (`make test` installs both on Debian:
 the Makefile's `browser` step; or `apt-get install chromium`, `pip install -e '.[test]'`).
@@ -17,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -34,6 +38,9 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
 PROJECTOR = {"width": 1280, "height": 720}
 LAPTOP = {"width": 1440, "height": 900}
+WIDTHS = (800, 1024, 1280)  # a small window, the common 1024×768 projector, the 1280×720 one
+MIN_TABLE_PX = 15
+ADMIN_TOKEN = "workshop-s3cret"
 
 pytestmark = [
     pytest.mark.slow,
@@ -70,14 +77,23 @@ class Console:
         page.on("pageerror", lambda e: self.problems.append(f"uncaught error on {page.url}: {e}"))
 
 
-@pytest.fixture()
-def context(browser, server):
-    context = browser.new_context(viewport=PROJECTOR, base_url=server)
+@contextmanager
+def watched(browser, server: str, viewport: dict):
+    """A browser context on `server` whose console errors fail the test when it closes."""
+    context = browser.new_context(viewport=viewport, base_url=server)
     context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server)
     console = Console(context)
-    yield context
-    context.close()
+    try:
+        yield context
+    finally:
+        context.close()
     assert not console.problems, "\n".join(console.problems)
+
+
+@pytest.fixture()
+def context(browser, server):
+    with watched(browser, server, PROJECTOR) as context:
+        yield context
 
 
 def shot(page, name: str) -> None:
@@ -85,9 +101,20 @@ def shot(page, name: str) -> None:
 
 
 def fits(page) -> None:
-    """Readable on the screen: the page never scrolls sideways (wide tables scroll in their own box)."""
+    """Readable on the screen: the page never scrolls sideways (wide tables scroll in their own box), and no text
+    in a table is smaller than 15 px."""
     width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], f"{page.url} is {width}px wide"
+    assert width <= page.viewport_size["width"], f"{page.url} is {width}px wide at {page.viewport_size['width']}px"
+    small = page.evaluate("""(min) => {
+        const out = [];
+        for (const el of document.querySelectorAll("table, table *")) {
+            const own = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+            const px = parseFloat(getComputedStyle(el).fontSize);
+            if (own && px < min) { out.push(`${el.tagName}.${el.className} ${px}px: ${el.textContent.slice(0, 30)}`); }
+        }
+        return out.slice(0, 5);
+    }""", MIN_TABLE_PX)
+    assert not small, f"{page.url}: table text under {MIN_TABLE_PX}px: {small}"
 
 
 def test_every_page_opens(context):
@@ -199,3 +226,84 @@ def test_mint_a_token_and_copy_the_curl_line(context):
     assert page.evaluate("navigator.clipboard.readText()") == curl
     fits(page)
     shot(page, "tokens-minted")
+
+
+# ---- layout at projector and laptop widths -----------------------------------------------------------------
+PARTY_PAGES = ("/parties/fjellbygg", "/parties/per-disponent?service=politi", "/parties/lars-cards",
+               "/parties/eva-joint", "/parties/arne-deceased?service=oed", "/parties/bente-ward?service=verge",
+               "/parties/smuldre-bakeri?service=konkurs", "/parties/ingrid-multibank")
+
+
+def labels_end_before_the_axis(page) -> None:
+    """The timeline's bank/type labels (cut with "…" where needed) end left of the time axis."""
+    from sandbox.ui.timeline import X0
+
+    overlong = page.evaluate("""(x0) => Array.from(document.querySelectorAll("svg.timeline text.sub"))
+        .map(t => { const b = t.getBBox(); return [t.textContent, b.x + b.width]; })
+        .filter(([text, right]) => right > x0)""", X0)
+    assert not overlong, overlong
+    titles = page.eval_on_selector_all("svg.timeline text.sub",
+                                       "ts => ts.map(t => t.querySelector('title')?.textContent)")
+    assert titles and all(titles), "every label carries its whole text as a tooltip"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_page_scrolls_sideways(browser, server, width):
+    with watched(browser, server, {"width": width, "height": 800}) as context:
+        page = context.new_page()
+        for path in ("/", *PARTY_PAGES, "/run", "/tokens"):
+            page.goto(path)
+            fits(page)
+            if path.startswith("/parties/"):
+                labels_end_before_the_axis(page)
+        page.goto("/parties/fjellbygg")
+        shot(page, f"w{width}-party-fjellbygg")
+
+        for service, party in (("skatt", "fjellbygg"), ("politi", "per-disponent"), ("konkurs", "smuldre-bakeri")):
+            case_id = run_case(page, service, party)
+            fits(page)
+            note = page.get_by_test_id("request-counts").inner_text()
+            assert "“(no case id)”" in note and f"{page.locator('details.step').count()} requests" in note
+            page.get_by_role("button", name="open / close all").click()
+            fits(page)
+        shot(page, f"w{width}-run-konkurs-smuldre-bakeri")
+
+        page.goto("/traffic")
+        page.wait_for_selector(f"tr.case-row[data-case='{case_id}']")
+        no_case = page.locator("tr.case-row[data-case='(no case id)']")
+        assert "not part of a case" in no_case.inner_text()
+        no_case.click()
+        assert "carry no AccountInfoRequestID" in page.locator("tr.case-detail").inner_text()
+        fits(page)
+        shot(page, f"w{width}-traffic-no-case-open")
+        page.goto(f"/traffic/cases/{case_id}")
+        fits(page)
+
+        page.goto("/tokens")
+        page.select_option("select[name=service]", "konkurs")
+        page.get_by_test_id("mint-button").click()
+        assert "does not offer Konkursbehandling" in page.get_by_test_id("service-warning").inner_text()
+        fits(page)
+        shot(page, f"w{width}-tokens-not-offered")
+
+
+# ---- the admin token --------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def protected_server():
+    with running_server(ROOT / "scenarios" / "default.yaml", workers=1, extra=("--admin-token", ADMIN_TOKEN)) as base:
+        yield base
+
+
+def test_a_wrong_admin_token_is_an_answer_not_an_error(browser, protected_server):
+    with watched(browser, protected_server, PROJECTOR) as context:
+        page = context.new_page()
+        page.goto("/traffic")
+        page.wait_for_url(re.compile(r"/login\?next=(/|%2F)traffic$"))
+        page.fill("input[name=token]", "not-the-token")
+        page.get_by_role("button", name="Log in").click()
+        assert "not this server's admin token" in page.get_by_test_id("login-error").inner_text()
+        shot(page, "login-wrong-token")
+        page.fill("input[name=token]", ADMIN_TOKEN)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/traffic")
+        assert page.get_by_role("heading", level=1).inner_text() == "Live traffic"

@@ -4,6 +4,9 @@
   "use strict";
   var INTERVAL = 1500;
   var NO_CASE = "(no case id)";
+  var NO_CASE_WHY = "Maskinporten token requests and directory look-ups carry no AccountInfoRequestID (the " +
+    "standard puts it on register and bank calls only), so they belong to no case here. The Run a case page " +
+    "counts them in its total: that is why a case there shows more requests than its group here.";
   var names = JSON.parse(document.getElementById("traffic-names").textContent);
   var filters = document.getElementById("filters");
   var body = document.querySelector("#traffic tbody");
@@ -78,6 +81,8 @@
       var link = el("a", "open this case's page (every request, in order)");
       link.href = "/traffic/cases/" + encodeURIComponent(group.key);
       var p = el("p"); p.appendChild(link); td.appendChild(p);
+    } else {
+      td.insertBefore(el("p", NO_CASE_WHY, "note"), table);
     }
     tr.appendChild(td);
     return tr;
@@ -98,7 +103,10 @@
       var errors = g.rows.filter(function (r) { return r.status >= 400 || r.status === 0; }).length;
       tr.appendChild(el("td", clock(g.last.time), "nowrap"));
       var caseCell = el("td", g.key === NO_CASE ? NO_CASE : g.key.substring(0, 8) + "…", "mono");
-      caseCell.title = g.key;
+      caseCell.title = g.key === NO_CASE ? NO_CASE_WHY : g.key;
+      if (g.key === NO_CASE) {
+        caseCell.appendChild(el("div", "tokens, directory: not part of a case", "note nocase-note"));
+      }
       tr.appendChild(caseCell);
       tr.appendChild(el("td", unique(g.rows.map(function (r) { return consumerName(r.consumer); })).join(", ")));
       tr.appendChild(el("td", unique(g.rows.map(function (r) { return r.service; })).join(", ")));
