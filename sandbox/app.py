@@ -14,8 +14,7 @@ from flask import Flask, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from sandbox.config import Settings
-from sandbox.dsop.wire import sandbox_now
-from sandbox.web import json_response
+from sandbox.web import error_body, is_api_path, json_response
 
 log = logging.getLogger("dsop-sandbox")
 
@@ -48,18 +47,25 @@ def build_services(settings: Settings, real_today: date | None = None) -> Servic
     return Services(settings, world, world_digest(world), bank, RegisterRules(world), maskinporten=issuer, state=state)
 
 
-def _error_for_path(status: int, message: str, today):
+def _error_for_path(status: int, message: str, today, headers: dict | None = None):
     path = request.path
-    if path.startswith("/banks/"):
-        code = {405: "ACC-012", 404: "ACC-002", 406: "ACC-013", 429: "ACC-022"}.get(status, "ACC-001" if status < 500 else "ACC-100")
-        return json_response({"code": code, "message": message}, status)
-    if path.startswith("/kar-ws/"):
-        return json_response({"errorCode": f"ERR-{status}", "errorMessage": message, "timestamp": sandbox_now(today)}, status)
-    from sandbox.ui.views import error_page, is_ui_path
+    if not is_api_path(path):
+        from sandbox.ui.views import error_page, is_ui_path
 
-    if is_ui_path(path):  # the workshop UI's pages: an HTML error page (its .json endpoints stay JSON)
-        return error_page(status, message)
-    return json_response({"error": status, "message": message}, status)
+        if is_ui_path(path):  # the workshop UI's pages: an HTML error page (its .json endpoints stay JSON)
+            response = error_page(status, message)
+            response.headers.extend(headers or {})
+            return response
+    return json_response(error_body(path, status, message, today), status, headers)
+
+
+def allowed_methods(path: str, rule_methods) -> list[str]:
+    """What a route really answers, in a fixed order: the DSOP APIs only GET (D3: HEAD and OPTIONS answer 405
+    there); elsewhere the route's methods with HEAD (Flask answers it for every GET) but not OPTIONS (405 too)."""
+    methods = set(rule_methods or ("GET",)) - {"OPTIONS"}
+    if is_api_path(path):
+        methods -= {"HEAD"}
+    return sorted(methods) or ["GET"]
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
@@ -90,12 +96,14 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @app.before_request
     def only_declared_methods():
-        """D3: Flask would answer OPTIONS itself (200, empty HTML); the APIs answer it like any other
-        method they do not serve: 405 in their own error format."""
-        if request.method == "OPTIONS":
-            rule = request.url_rule
-            allowed = sorted(m for m in (rule.methods if rule else {"GET"}) if m not in ("OPTIONS", "HEAD"))
-            raise MethodNotAllowed(valid_methods=allowed)
+        """D3/R-01: the DSOP APIs answer GET only. Flask would answer OPTIONS itself (200, empty HTML) and HEAD
+        like GET; on the APIs both answer 405 in the API's error format like any other method they do not serve.
+        Elsewhere (UI, /health, docs, admin) HEAD keeps working; OPTIONS answers 405."""
+        method, rule = request.method, request.url_rule
+        if rule is None:  # no route: the routing error (404, or 405 with the route's methods) answers
+            return
+        if method == "OPTIONS" or (method == "HEAD" and is_api_path(request.path)):
+            raise MethodNotAllowed(valid_methods=allowed_methods(request.path, rule.methods))
 
     @app.get("/health")
     def health():
@@ -106,14 +114,21 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        headers = None
         if exc.code == 405:
-            allowed = ", ".join(getattr(exc, "valid_methods", None) or ["GET"])
-            message = f"method {request.method} is not allowed here (allowed: {allowed})"
+            # Deterministic and truthful (the same bytes from every worker), with the Allow header RFC 9110 §15.5.6
+            # requires; the message is the one the OpenAPI documents for the APIs (sandbox/openapi/examples.py).
+            allowed = allowed_methods(request.path, getattr(exc, "valid_methods", None))
+            headers = {"Allow": ", ".join(allowed)}
+            if is_api_path(request.path):
+                message = f"method {request.method[:20]} is not allowed: the DSOP APIs only answer GET"
+            else:
+                message = f"method {request.method[:20]} is not allowed here (allowed: {', '.join(allowed)})"
         elif exc.code == 404:
             message = f"no such endpoint: {request.path[:200]}"
         else:
             message = exc.description or exc.name
-        return _error_for_path(exc.code or 500, message, services.world.today)
+        return _error_for_path(exc.code or 500, message, services.world.today, headers)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):

@@ -1,6 +1,8 @@
 """`dsop-sandbox serve`: build the world, print its summary, then serve it with gunicorn (or Flask's dev server
 with --dev). The world is built once before the workers fork (preload), so every worker holds the same one and
 a bad scenario stops the server before it listens.
+
+What reaches the app and what the HTTP server answers itself (limits, JSON refusals): sandbox/http_refusals.py.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ import os
 import sys
 
 from sandbox.config import Settings
+from sandbox.http_refusals import (LIMIT_REQUEST_FIELD_SIZE, LIMIT_REQUEST_FIELDS, LIMIT_REQUEST_LINE,
+                                    dev_request_handler, sandbox_worker_class)
 
 
 def settings_from_args(args) -> Settings:
@@ -50,7 +54,8 @@ def serve(args) -> int:
     gc.collect()
     gc.freeze()
     if args.dev:
-        app.run(host=args.host, port=args.port, debug=False, use_reloader=False)
+        app.run(host=args.host, port=args.port, debug=False, use_reloader=False,
+                request_handler=dev_request_handler())
         return 0
     from gunicorn.app.base import BaseApplication
 
@@ -58,10 +63,16 @@ def serve(args) -> int:
         def load_config(self):
             self.cfg.set("bind", f"{args.host}:{args.port}")
             self.cfg.set("workers", max(1, args.workers))
+            self.cfg.set("worker_class", sandbox_worker_class())
             self.cfg.set("preload_app", True)
             self.cfg.set("accesslog", None)
             self.cfg.set("loglevel", "warning")
             self.cfg.set("timeout", 90)  # injected delays go up to 60 s (sandbox/faults.py); the default 30 s would kill the worker
+            self.cfg.set("limit_request_line", LIMIT_REQUEST_LINE)
+            self.cfg.set("limit_request_fields", LIMIT_REQUEST_FIELDS)
+            self.cfg.set("limit_request_field_size", LIMIT_REQUEST_FIELD_SIZE)
+            if "http_parser" in self.cfg.settings:  # gunicorn >= 24: SandboxWorker reads the path the Python parser kept
+                self.cfg.set("http_parser", "python")
 
         def load(self):
             return app

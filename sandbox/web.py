@@ -1,4 +1,5 @@
-"""Flask glue shared by every blueprint: fast JSON responses and lower-cased header mappings."""
+"""Flask glue shared by every blueprint: fast JSON responses, lower-cased header mappings, and the error body of
+the API a path belongs to (used by the app's HTTP error handlers and by the HTTP servers' own refusals)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ from functools import lru_cache
 
 from flask import Response, request
 
-from sandbox.dsop.wire import body_bytes
+from sandbox.dsop.wire import body_bytes, sandbox_now
+
+#: Path prefixes of the two DSOP APIs, each with its own error body (DESIGN D4) and GET only (D3).
+BANK_PREFIX, REGISTER_PREFIX = "/banks/", "/kar-ws/"
 
 
 def json_response(body, status: int = 200, headers: dict | None = None) -> Response:
@@ -14,6 +18,23 @@ def json_response(body, status: int = 200, headers: dict | None = None) -> Respo
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+def is_api_path(path: str) -> bool:
+    """A path of the register or a bank: GET only (D3), errors in the API's own body (D4)."""
+    return path.startswith((BANK_PREFIX, REGISTER_PREFIX))
+
+
+def error_body(path: str, status: int, message: str, today) -> dict:
+    """The error body of the API `path` belongs to (DESIGN D4): a bank's `{"code", "message"}` (the ACC code of
+    the status, spec/protocol.md §3.7.3), the register's `{"errorCode", "errorMessage", "timestamp"}` (ERR-<status>
+    for HTTP-level errors), else the sandbox's own `{"error", "message"}`."""
+    if path.startswith(BANK_PREFIX):
+        code = {405: "ACC-012", 404: "ACC-002", 406: "ACC-013", 429: "ACC-022"}.get(status, "ACC-001" if status < 500 else "ACC-100")
+        return {"code": code, "message": message}
+    if path.startswith(REGISTER_PREFIX):
+        return {"errorCode": f"ERR-{status}", "errorMessage": message, "timestamp": sandbox_now(today)}
+    return {"error": status, "message": message}
 
 
 def request_headers() -> "EnvironHeaders":

@@ -21,11 +21,20 @@ def banks():
          "accounts": len(services.world.accounts_by_bank[b.id])} for b in services.world.banks.values()]})
 
 
+def persona_rules(world) -> dict[str, list[str]]:
+    """Party id → the rule ids (spec/data-model.md R-nn / Q-nn) the scenario says that persona demonstrates."""
+    data = world.spec.data
+    return {entry["id"]: list(entry.get("rules") or ())
+            for entry in (*data.get("people", ()), *data.get("organisations", ()))}
+
+
 @bp.get("/parties")
 def parties():
-    """Test subjects: named personas first, then (with ?crowd=true) the generated crowd."""
+    """Test subjects: named personas first, then (with ?crowd=true) the generated crowd. Each named persona lists
+    the rules it demonstrates (`rules`: ids of spec/data-model.md §4/§5); `about` says the same in words."""
     world = current_app.extensions["dsop"].world
     crowd = request.args.get("crowd", "false").lower() == "true"
+    rules = persona_rules(world)
     out = []
     for p in world.parties.values():
         if p.generated and not crowd:
@@ -33,6 +42,8 @@ def parties():
         entry = {"id": p.id, "identifier": p.identifier, "identifierType": p.identifier_type, "name": p.name,
                  "kind": p.kind, "tags": list(p.tags), "generated": p.generated,
                  "banks": sorted({world.accounts[r.account_id].bank_id for r in world.relations_by_party[p.id]})}
+        if not p.generated:
+            entry["rules"] = rules.get(p.id, [])
         if p.about:
             entry["about"] = p.about
         for key in ("birth_date", "death_date", "bankruptcy_date"):

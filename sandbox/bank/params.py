@@ -26,8 +26,13 @@ class BankRequest:
     additional_reference_id_type: str | None = None
 
 
+#: The query parameters of the bank API (spec/protocol.md §3.2, D6): each may be sent once.
+QUERY_PARAMETERS = ("fromDate", "toDate", "page")
+
+
 def parse_common(headers: dict, args, today: date, *, lenient: bool = False) -> BankRequest:
     try:
+        p.single(args, QUERY_PARAMETERS)
         ref_type = p.header(headers, "AdditionalReferenceIDType", required=False)
         if ref_type is not None and ref_type not in ADDITIONAL_REFERENCE_TYPES:
             raise p.ParamError("AdditionalReferenceIDType", "AdditionalReferenceIDType must be pol1 or srf")
@@ -48,6 +53,7 @@ def parse_accounts(headers: dict, args) -> tuple[str, bool]:
     """PartyID header and OnlyPrimaryOwner query parameter of GET /accounts (D9)."""
     try:
         party = p.party_identifier(p.header(headers, "PartyID", required=False), "PartyID")
+        p.single(args, ("OnlyPrimaryOwner",), any_case=True)  # matched in any letter case (_arg), so counted so
         only_primary = p.boolean(_arg(args, "OnlyPrimaryOwner"), "OnlyPrimaryOwner")
     except p.ParamError as exc:
         raise BadRequest(str(exc)) from None

@@ -63,6 +63,14 @@ def legal_mandate(headers, name: str = "Legal-Mandate") -> str:
 @lru_cache(maxsize=1024)
 def _decoded_mandate(raw: str, name: str) -> str:
     """Cached: a client sends the same few mandates on every call (failures raise, and are not cached)."""
+    if not raw.isascii():
+        # R-69, protocol.md §3.4: the mandate travels percent-encoded (encodeURIComponent), i.e. as ASCII. Raw
+        # non-ASCII bytes have no charset in HTTP (RFC 9110 §5.5: obs-text): the server hands them over as latin-1,
+        # so raw UTF-8 and raw latin-1 text would otherwise be told apart by accident. D4: not decodable → 400.
+        first = ord(next(c for c in raw if not c.isascii()))
+        found = f"the raw byte 0x{first:02X}" if first < 256 else f"the raw character U+{first:04X}"
+        raise ParamError(name, f"header {name} must be percent-encoded UTF-8 (as encodeURIComponent writes it, "
+                               f"e.g. § as %C2%A7): it contains {found}")
     try:
         text = unquote(raw, encoding="utf-8", errors="strict")
     except UnicodeDecodeError:
@@ -117,12 +125,28 @@ def _period(from_date: str | None, to_date: str | None, today: date, lenient: bo
 
 
 def boolean(value: str | None, name: str, *, default: bool | None = None) -> bool:
-    """`true`/`false` in any letter case (D9, Q-31)."""
-    if value is None or value == "":
+    """`true`/`false` in any letter case (D9, Q-31). Absent → the default (required without one); present but
+    empty is a wrong value, not an absent one."""
+    if value is None:
         if default is None:
             raise ParamError(name, f"query parameter {name} is required (true or false)", "missing")
         return default
     lowered = value.strip().lower()
     if lowered not in ("true", "false"):
-        raise ParamError(name, f"{name} must be true or false")
+        got = "an empty value" if lowered == "" else f"{value[:40]!r}"
+        raise ParamError(name, f"{name} must be true or false (got {got})")
     return lowered == "true"
+
+
+def single(args, names, *, kind: str = "invalid", any_case: bool = False) -> None:
+    """Each query parameter in `names` at most once (`any_case`: counting every letter case of the name as the
+    same parameter). Two values of one parameter are ambiguous: the first is not silently taken."""
+    wanted = {n.lower() if any_case else n: n for n in names}
+    seen: dict[str, int] = {}
+    for key, _ in args.items(multi=True) if hasattr(args, "getlist") else args.items():
+        key = key.lower() if any_case else key
+        if key in wanted:
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] == 2:
+                name = wanted[key]
+                raise ParamError(name, f"query parameter {name} is given more than once: send it once", kind)

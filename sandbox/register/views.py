@@ -94,11 +94,13 @@ def customer_relationships():
         raise InvalidCustomer(str(exc)) from None
     mandate = _common(headers)
     try:
+        p.single(request.args, ("fromDate", "toDate"), kind="period")
         window = p.period(request.args, services.world.today, lenient=services.settings.lenient)
     except p.ParamError as exc:
         raise InvalidPeriod(str(exc)) from None
     raw = request.args.get("onlyPrimaryOwner", headers.get("onlyprimaryowner"))
     try:
+        p.single(request.args, ("onlyPrimaryOwner",))
         only_primary = None if raw is None else p.boolean(raw, "onlyPrimaryOwner")
     except p.ParamError as exc:
         raise InvalidHeader(str(exc)) from None

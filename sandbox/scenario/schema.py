@@ -90,6 +90,20 @@ class ConsumerSchema(_Strict):
                                              "sandbox's published test key pair for this org. number (sandbox/keys/)"})
 
 
+#: The ids of the rules (spec/data-model.md §4, R-01 … R-70) and open questions (§5, Q-01 … Q-35) a persona can
+#: demonstrate.
+RULE_ID = r"^(R-(0[1-9]|[1-6][0-9]|70)|Q-(0[1-9]|[12][0-9]|3[0-5]))$"
+
+
+def Rules():
+    return fields.List(
+        fields.String(validate=validate.Regexp(RULE_ID, error="expected a rule id of spec/data-model.md: R-01 … R-70 "
+                                                              "(§4) or Q-01 … Q-35 (§5)")),
+        load_default=list,
+        metadata={"description": "the rules of spec/data-model.md this persona demonstrates (R-nn of §4, Q-nn of "
+                                 "§5), listed by GET /sandbox/v1/parties"})
+
+
 class PersonSchema(_Strict):
     id = Id()
     name = Text(140)
@@ -101,6 +115,7 @@ class PersonSchema(_Strict):
     address = fields.Nested(AddressSchema)
     tags = fields.List(Text(40), load_default=list)
     about = Text(500)
+    rules = Rules()
 
 
 class OrganisationSchema(_Strict):
@@ -111,6 +126,7 @@ class OrganisationSchema(_Strict):
     address = fields.Nested(AddressSchema)
     tags = fields.List(Text(40), load_default=list)
     about = Text(500)
+    rules = Rules()
 
 
 class OwnershipSchema(_Strict):

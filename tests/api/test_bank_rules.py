@@ -38,6 +38,55 @@ def _end_of_day_oslo(day: str) -> str:
 
 
 # =====================================================================================================
+#  Transport and envelope (R-01, R-07)
+# =====================================================================================================
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"])
+def test_R01_get_only_every_other_method_405(api: BankApi, register: RegisterApi, method):
+    """R-01: any method but GET is rejected, 405 ACC-012 on every bank endpoint (the register: 405 in its format),
+    HEAD and OPTIONS included (D3), with `Allow: GET`."""
+    ref = api.ref("ola", "ola-salary", YEAR_2024)
+    query = {"fromDate": YEAR_2024[0], "toDate": YEAR_2024[1]}
+    paths = ["/accounts", f"/accounts/{ref}", f"/accounts/{ref}/transactions", f"/accounts/{ref}/cards",
+             f"/accounts/{ref}/roles", f"/accounts/{api.number('ola-salary')}/owners"]
+    for path in paths:
+        assert api.call("alpha", path, {**query, "OnlyPrimaryOwner": "false"}, {"PartyID": api.pid("ola")}).status_code == 200
+        response = api.call("alpha", path, {**query, "OnlyPrimaryOwner": "false"}, {"PartyID": api.pid("ola")},
+                            method=method, check=method != "HEAD")
+        assert (response.status_code, response.headers.get("Allow")) == (405, "GET"), (path, response.data[:200])
+        if method != "HEAD":
+            assert response.get_json()["code"] == "ACC-012"
+    for endpoint in ("customerRelationships", "accountServicingProvider"):
+        response = register.client.open(f"{register.PREFIX}/{endpoint}", method=method)
+        assert (response.status_code, response.headers.get("Allow")) == (405, "GET"), (endpoint, response.data[:200])
+        if method != "HEAD":
+            assert response.get_json()["errorCode"] == "ERR-405"
+
+
+def test_R07_empty_results_are_200_empty_lists_with_complete(api: BankApi, world):
+    """R-07: nothing to deliver is an empty list with `complete` (D16), never a 404: Accounts, Transactions, Cards,
+    and Owners (by analogy, Q-32). Roles cannot come back empty through a valid reference: a reference is only
+    valid for a period in which its party held an owner or role relation (D4: else 404 ACC-003), and Roles lists
+    that relation itself."""
+    # Accounts: Eva has nothing at beta; nobody has anything under an unknown number
+    for body in (api.accounts("beta", "eva", TEN_YEARS), api.accounts("alpha", None, TEN_YEARS, party_value=unknown_person(world))):
+        assert (body["responseDetails"], body["accounts"]) == (COMPLETE, [])
+    # Transactions: the cash-pool sub-account and the leasing agreement never book any
+    for account_id in ("fjell-pool", "fjell-leasing"):
+        bank = world.accounts[account_id].bank_id
+        pages = api.transaction_pages(bank, api.ref("fjell", account_id), TEN_YEARS)
+        assert len(pages) == 1 and (pages[0]["responseDetails"], pages[0]["transactions"]) == (COMPLETE, [])
+        assert [lk["rel"] for lk in pages[0]["links"]] == ["self"]
+    # Cards: an account without cards
+    assert api.cards("alpha", api.ref("ola", "ola-salary")) == {"responseDetails": COMPLETE, "paymentCards": []}
+    # Owners: a period before the account was opened
+    assert api.owners("beta", api.number("enk-business"), ("2015-07-01", "2018-06-29")) == {
+        "responseDetails": COMPLETE, "accountOwners": []}
+    # Roles: never empty, but the shape is the same list with `complete`
+    roles = api.roles("alpha", api.ref("ola", "ola-salary", YEAR_2024), YEAR_2024)
+    assert roles["responseDetails"] == COMPLETE and [r["identifier"]["value"] for r in roles["roles"]] == [api.pid("ola")]
+
+
+# =====================================================================================================
 #  Accounts (R-26 … R-37)
 # =====================================================================================================
 def test_R26_account_closed_inside_period_is_listed(api: BankApi):
@@ -384,6 +433,50 @@ def test_R49_counterparty_role(api: BankApi):
     assert seen == {"creditor", "debtor"}
 
 
+#: The suggested ISO 20022 combinations of spec/data-model.md Appendix A, by what the transaction is.
+ISO_FAMILIES_BY_DIRECTION = {"debit": {"issuedCreditTransfers", "issuedDirectDebits", "customerCardTransactions",
+                                       "miscellaneousDebitOperations", "openingAndClosing"},
+                             "credit": {"receivedCreditTransfers", "miscellaneousCreditOperations"}}
+R50_ACCOUNTS = (("lars", "lars-salary"), ("lars", "lars-kfr-card"), ("ola", "joint"), ("ola", "cabin-loan"),
+                ("fjell", "fjell-drift"), ("fjell", "fjell-eur"), ("arne", "arne-savings"), ("lukas", "lukas-salary"))
+
+
+def _r50_transactions(api: BankApi):
+    for party, account_id in R50_ACCOUNTS:
+        account = api.world.accounts[account_id]
+        for t in api.transactions(account.bank_id, api.ref(party, account_id), TEN_YEARS if account_id != "lars-salary" else ("2024-06-30", T)):
+            yield account_id, t
+
+
+def test_R50_transaction_codes_are_iso_20022(api: BankApi, contract):
+    """R-50: domain/family/subFamily from the ISO 20022 lists (Bank_v2.yaml's enums, Appendix A) on every booked
+    and pending transaction; `freeText` (the bank's own text) only besides them, never instead. Card payments are
+    `payments`/`customerCardTransactions` (Appendix A's suggested combination)."""
+    enums = {key: set(contract.spec["components"]["schemas"][name]["enum"])
+             for key, name in (("domain", "DomainType"), ("family", "FamilyType"), ("subFamily", "SubFamilyType"))}
+    seen = set()
+    for account_id, t in _r50_transactions(api):
+        code = t["transactionCode"]
+        for key, allowed in enums.items():
+            assert code.get(key) in allowed, (account_id, t["transactionIdentifier"], code)
+        seen.add((code["domain"], code["family"], code["subFamily"]))
+        if "paymentCard" in t or "merchant" in t:
+            assert (code["domain"], code["family"]) == ("payments", "customerCardTransactions"), (account_id, t)
+    assert {("payments", "customerCardTransactions", "pointOfSalePosPayment"),
+            ("payments", "receivedCreditTransfers", "domesticCreditTransfer"),
+            ("accountManagement", "miscellaneousDebitOperations", "fees"),
+            ("accountManagement", "miscellaneousCreditOperations", "interestsGeneric"),
+            ("payments", "issuedDirectDebits", "directDebitPayment")} <= seen, seen
+
+
+def test_R50_transaction_code_family_matches_the_direction(api: BankApi):
+    """R-50 with R-47: an `issued…` family is money out (debit), a `received…` family money in (credit)."""
+    wrong = [(account_id, t["transactionIdentifier"], t["creditDebitIndicator"], t["transactionCode"]["family"])
+             for account_id, t in _r50_transactions(api)
+             if t["transactionCode"]["family"] not in ISO_FAMILIES_BY_DIRECTION[t["creditDebitIndicator"]]]
+    assert wrong == []
+
+
 def test_R53_transaction_identifiers_unique(api: BankApi):
     ids_seen = []
     for party, account_id in (("lars", "lars-salary"), ("ola", "ola-salary"), ("ola", "joint")):
@@ -533,6 +626,53 @@ def test_R60_owners_of_joint_account_and_unknown_number(api: BankApi, world):
     assert {o["identifier"]["value"] for o in owners} == {api.pid("ola"), api.pid("eva")}
     response = api.call("alpha", f"/accounts/{unknown_account(world)}/owners", {"fromDate": TEN_YEARS[0], "toDate": T})
     assert _code(response) == (404, "ACC-002")
+
+
+def _expected_owners(world, account, period: Period) -> list[tuple]:
+    """The world's ownerships of `account` overlapping `period`, as (identifier, type, start, end or None)."""
+    return sorted((world.parties[o.party_id].identifier, o.account_type, o.period.start.isoformat(),
+                   o.period.end.isoformat() if o.period.end is not None and o.period.end <= TODAY else None)
+                  for o in account.owners if o.period.overlaps(period))
+
+
+@pytest.mark.parametrize("period", [TEN_YEARS, YEAR_2024, ("2019-01-01", "2019-12-31"), TODAY_ONLY])
+def test_R61_owner_dates_are_the_real_ownership_dates_not_clipped(api: BankApi, world, period):
+    """R-61: startDate/endDate are the ownership's own dates, not cut to the period; no endDate while the party
+    still owns the account (D5: left out, not null). Checked for every account against the world's ownerships."""
+    window, clipped = Period(d(period[0]), d(period[1])), 0
+    for account in world.accounts.values():
+        owners = api.owners(account.bank_id, account.number, period)["accountOwners"]
+        got = sorted((o["identifier"]["value"], o["type"], o["startDate"], o.get("endDate")) for o in owners)
+        assert got == _expected_owners(world, account, window), account.id
+        assert all("endDate" not in o or o["endDate"] is not None for o in owners)
+        clipped += sum(1 for o in owners if o["startDate"] < period[0] or o.get("endDate", "0") > period[1])
+    assert clipped > 0, "no owner began before or ended after the period: nothing showed the dates are unclipped"
+
+
+def test_R61_examples_joint_account_and_a_finished_ownership(api: BankApi, world):
+    joint = api.owners("alpha", api.number("joint"), YEAR_2024)["accountOwners"]
+    opened = world.accounts["joint"].lifecycles[0].start.isoformat()
+    assert {(o["startDate"], "endDate" in o) for o in joint} == {(opened, False)} and opened < YEAR_2024[0]
+    enk = api.owners("beta", api.number("enk-business"), ("2019-01-01", "2019-12-31"))["accountOwners"]
+    assert [(o["startDate"], o["endDate"]) for o in enk] == [("2018-06-30", "2024-06-29")]  # ends after the period
+
+
+def test_R62_owner_type_is_the_account_type_of_that_ownership_interval(api: BankApi, world):
+    """R-62: accountOwners[].type is the type during that owner's interval (12-value list): the sole
+    proprietorship's business account became Erik's salary account; the leasing agreement is `leasingAccount`
+    here though the v2.0 endpoints call it `otherAccount` (Q-30)."""
+    owners = api.owners("beta", api.number("enk-business"), TEN_YEARS)["accountOwners"]
+    assert [(o["name"], o["type"]) for o in owners] == [("ERIK OVERTAKER", "salaryAccount"),
+                                                        ("ERIK OVERTAKER ENK", "businessAccount")]
+    assert [o["type"] for o in api.owners("beta", api.number("fjell-leasing"))["accountOwners"]] == ["leasingAccount"]
+    types = set()
+    for account in world.accounts.values():
+        for o in api.owners(account.bank_id, account.number, TEN_YEARS)["accountOwners"]:
+            party = world.party_by_identifier[o["identifier"]["value"]]
+            held = {w.account_type for w in account.owners if w.party_id == party.id and w.period.start.isoformat() == o["startDate"]}
+            assert held == {o["type"]}, (account.id, o)
+            types.add(o["type"])
+    assert {"salaryAccount", "businessAccount", "leasingAccount", "loanAccount"} <= types
 
 
 # =====================================================================================================
@@ -715,3 +855,52 @@ def test_D10_correlation_id_echoed_as_sent(api: BankApi):
                         {"PartyID": api.pid("ola"), "CorrelationID": sent})
     assert response.status_code == 200
     assert response.headers.get("CorrelationID") in (None, sent)
+
+
+# =====================================================================================================
+#  --lenient (D8, Q-01)
+# =====================================================================================================
+def test_D8_lenient_missing_dates_default_to_today(make_app, contract, world):
+    """D8: with --lenient a missing fromDate/toDate (or an empty one) is today, as the OpenAPI and the Roles seed
+    say; the answer is the one for an explicit today..today period. Without --lenient both are required (400)."""
+    lenient = BankApi(make_app(lenient=True).test_client(), world, contract)
+    strict = BankApi(make_app().test_client(), world, contract)
+    party = {"PartyID": strict.pid("lars")}
+    today_query = {"fromDate": T, "toDate": T, "OnlyPrimaryOwner": "false"}
+    expected = strict.ok(strict.call("alpha", "/accounts", today_query, party))
+    for query in ({"OnlyPrimaryOwner": "false"}, {"fromDate": "", "toDate": "", "OnlyPrimaryOwner": "false"}):
+        body = lenient.ok(lenient.call("alpha", "/accounts", query, party))
+        assert body["accounts"] == expected["accounts"] and body["responseDetails"] == expected["responseDetails"]
+        assert strict.call("alpha", "/accounts", query, party).status_code == 400
+    ref = expected["accounts"][0]["accountReference"]
+    for suffix in ("", "/transactions", "/cards", "/roles"):
+        want = strict.ok(strict.call("alpha", f"/accounts/{ref}{suffix}", {"fromDate": T, "toDate": T}))
+        got = lenient.ok(lenient.call("alpha", f"/accounts/{ref}{suffix}"))
+        want.pop("links", None), got.pop("links", None)  # the hrefs repeat each request's own query
+        assert got == want, suffix
+    pending = [t for t in lenient.ok(lenient.call("alpha", f"/accounts/{ref}/transactions"))["transactions"]
+               if t["status"] == "pending"]
+    assert pending, "toDate defaulted to today, so pending items are listed (Q-09)"
+    owners = lenient.ok(lenient.call("alpha", f"/accounts/{strict.number('lars-salary')}/owners"))
+    assert owners == strict.owners("alpha", strict.number("lars-salary"), TODAY_ONLY)
+
+
+def test_D8_lenient_defaults_only_the_missing_date(make_app, contract, world):
+    lenient = BankApi(make_app(lenient=True).test_client(), world, contract)
+    party = {"PartyID": lenient.pid("odd")}
+    # fromDate given, toDate missing → toDate = today: the salary account closed 2025-04-01 is listed from 2025-01-01
+    body = lenient.ok(lenient.call("beta", "/accounts", {"fromDate": "2025-01-01", "OnlyPrimaryOwner": "true"}, party))
+    assert lenient.number("odd-salary") in {a["accountIdentifier"] for a in body["accounts"]}
+    # toDate given, fromDate missing → fromDate = today, after toDate: the usual period error
+    response = lenient.call("beta", "/accounts", {"toDate": "2025-01-01", "OnlyPrimaryOwner": "true"}, party)
+    assert _code(response) == (400, "ACC-001") and "fromDate" in response.get_json()["message"]
+
+
+def test_D8_lenient_register_defaults_to_today(make_app, world):
+    lenient = RegisterApi(make_app(lenient=True).test_client(), world)
+    strict = RegisterApi(make_app().test_client(), world)
+    ident = {"CustomerID": world.parties["lars"].identifier}
+    got = lenient.call("customerRelationships", {}, ident)
+    want = strict.call("customerRelationships", {"fromDate": T, "toDate": T}, ident)
+    assert (got.status_code, got.get_json()) == (200, want.get_json())
+    assert strict.call("customerRelationships", {}, ident).status_code == 400

@@ -104,44 +104,77 @@ class Tokens:
         return {"Authorization": f"Bearer {self.cache[audience]}"}
 
 
-def walk(base: str, identifiers: list[str], period=("2015-07-01", "2025-06-30")) -> list[tuple[str, int, bytes]]:
-    """A full case per party: register → directory → every bank's accounts → every account's endpoints,
-    with tokens from the server's Maskinporten when auth is on."""
+def walk(base: str, identifiers: list[str], period=("2015-07-01", "2025-06-30"), *, public: str | None = None,
+         errors: bool = False) -> list[tuple[str, int, bytes]]:
+    """A full case per party: register → directory → every bank's accounts (OnlyPrimaryOwner true and false, every
+    page) → every account's details, transactions (every page), cards, roles and owners, with tokens from the
+    server's Maskinporten when auth is on. Each answer is (the request's path and query, status, body bytes).
+
+    `public`: the server's --public-url when it is not `base` (the directory's URLs and the tokens' audiences are
+    built from it; requests still go to `base`). `errors`: per party also a row of refused requests (malformed
+    period, unknown route, altered reference, methods other than GET, a malformed CustomerID)."""
     out = []
     n = 0
     tokens = Tokens(base)
-    audience = {"": (base + "/kar-ws/api/v2", "bits:kundeforhold")}
+    public = public or base
+    register = (public + "/kar-ws/api/v2", "bits:kundeforhold")
 
-    def headers(**more):
+    def call(path: str, audience, method: str = "GET", **more) -> tuple[int, bytes]:
         nonlocal n
         n += 1
-        return {"AccountInfoRequestID": CASE_ID, "CorrelationID": str(uuid.UUID(int=n)),
-                "Legal-Mandate": MANDATE, "RequesterID": "caseworker-e2e", **tokens.header(*audience[""]), **more}
+        headers = {"AccountInfoRequestID": CASE_ID, "CorrelationID": str(uuid.UUID(int=n)), "Legal-Mandate": MANDATE,
+                   "RequesterID": "caseworker-e2e", **tokens.header(*audience), **more}
+        request = urllib.request.Request(base + path, headers=headers, method=method)
+        try:
+            with urllib.request.urlopen(request, timeout=60) as r:
+                status, body = r.status, r.read()
+        except urllib.error.HTTPError as e:
+            status, body = e.code, e.read()
+        out.append((f"{method} {path}", status, body))
+        return status, body
 
     q = f"fromDate={period[0]}&toDate={period[1]}"
     status, body = get(base + "/altinn/v1/directharvest/Kontrollinformasjon", {})
     out.append(("directory", status, body))
     directory = {e["orgNo"]: e["url"] for e in json.loads(body)["endpoints"]}
     for ident in identifiers:
-        audience[""] = (base + "/kar-ws/api/v2", "bits:kundeforhold")
-        status, body = get(f"{base}/kar-ws/api/v2/customers/customerRelationships?{q}", headers(CustomerID=ident))
-        out.append((f"register {ident}", status, body))
-        for bank in json.loads(body)["banks"]:
-            bank_url = directory[bank["organizationID"]]
-            audience[""] = (bank_url, "bits:kontoinformasjon")
-            status, body = get(f"{bank_url}/accounts?{q}&OnlyPrimaryOwner=false", headers(PartyID=ident))
-            out.append((f"accounts {ident}", status, body))
-            for acc in json.loads(body).get("accounts", []):
-                ref = acc["accountReference"]
+        status, body = call(f"/kar-ws/api/v2/customers/customerRelationships?{q}&onlyPrimaryOwner=false", register,
+                            CustomerID=ident)
+        banks = [b["organizationID"] for b in json.loads(body).get("banks", [])]
+        if errors:
+            call(f"/kar-ws/api/v2/customers/customerRelationships?fromDate={period[1]}&toDate={period[0]}", register,
+                 CustomerID=ident)
+            call(f"/kar-ws/api/v2/customers/customerRelationships?{q}", register, CustomerID=ident[:-1])
+            call(f"/kar-ws/api/v2/customers/customerRelationships?{q}", register, "POST", CustomerID=ident)
+        for org in banks:
+            audience = (directory[org], "bits:kontoinformasjon")
+            prefix = urllib.parse.urlsplit(directory[org]).path  # /banks/{orgnr}/v2
+            refs = {}
+            for only in ("true", "false"):
+                path = f"{prefix}/accounts?{q}&OnlyPrimaryOwner={only}"
+                while path:
+                    status, body = call(path, audience, PartyID=ident)
+                    page = json.loads(body)
+                    refs.update({a["accountReference"]: a["accountIdentifier"] for a in page.get("accounts", [])})
+                    nxt = [l["href"] for l in page.get("links", []) if l["rel"] == "next"]
+                    path = prefix + nxt[0] if nxt else None
+            for ref, number in refs.items():
                 if ref == "dataNotDelivered":
                     continue
                 for suffix in ("", "/cards", "/roles"):
-                    out.append((f"{ref}{suffix}",) + get(f"{bank_url}/accounts/{ref}{suffix}?{q}", headers()))
-                url = f"{bank_url}/accounts/{ref}/transactions?{q}"
-                while url:
-                    status, body = get(url, headers())
-                    out.append((url, status, body))
+                    call(f"{prefix}/accounts/{ref}{suffix}?{q}", audience)
+                path = f"{prefix}/accounts/{ref}/transactions?{q}"
+                while path:
+                    status, body = call(path, audience)
                     nxt = [l["href"] for l in json.loads(body).get("links", []) if l["rel"] == "next"]
-                    url = bank_url + nxt[0] if nxt else None
-                out.append(("owners",) + get(f"{bank_url}/accounts/{acc['accountIdentifier']}/owners?{q}", headers()))
+                    path = prefix + nxt[0] if nxt else None
+                call(f"{prefix}/accounts/{number}/owners?{q}", audience)
+                if errors:
+                    call(f"{prefix}/accounts/{ref[:-1]}{'0' if ref[-1] != '0' else '1'}/roles?{q}", audience)
+            if errors:
+                call(f"{prefix}/accounts?fromDate=x&toDate={period[1]}&OnlyPrimaryOwner=false", audience, PartyID=ident)
+                call(f"{prefix}/accounts?{q}&OnlyPrimaryOwner=false&fromDate={period[0]}", audience, PartyID=ident)
+                call(f"{prefix}/accounts/nothing/here/at/all?{q}", audience)
+                for method in ("POST", "DELETE", "OPTIONS", "HEAD"):
+                    call(f"{prefix}/accounts?{q}&OnlyPrimaryOwner=false", audience, method, PartyID=ident)
     return out
