@@ -113,8 +113,9 @@ def _month_items(account: Account, days: list[date], rng: random.Random, pools: 
                               kind="cash_withdrawal", card=_card(cards_on, day, rng), text="Minibank"))
         if rng.random() < 0.5:
             payee, day = rng.choice(pools.payees), rng.choice(days)
-            items.append(dict(day=day, amount=_round_amount(rng, 100, 3000), direction=rng.choice(("debit", "credit")),
-                              kind="transfer_out", counterparty=payee, text="Vipps"))
+            amount, direction = _round_amount(rng, 100, 3000), rng.choice(("debit", "credit"))
+            items.append(dict(day=day, amount=amount, direction=direction, counterparty=payee, text="Vipps",
+                              kind="transfer_out" if direction == "debit" else "transfer_in"))
     if profile == "business":
         for _ in range(rng.randint(2, 8)):
             customer, day = rng.choice(pools.employers), rng.choice(days)
