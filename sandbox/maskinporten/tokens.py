@@ -33,6 +33,9 @@ from joserfc.jwk import KeySet
 from sandbox.keys import load_rsa_key, public_jwk, shipped
 
 from .errors import AccessDenied, AuthenticationFailed, TokenRequestError
+from .resources import Audience, resolve_resource
+from .scopes import (BANK_SCOPES, KNOWN_SCOPES, REGISTER_SCOPES, SCOPE_ACCOUNT_PROVIDER, SCOPE_BANK,  # noqa: F401
+                     SCOPE_RELATIONS, allowed_scopes)
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 SHORTCUT = "client_credentials"
@@ -40,27 +43,6 @@ ASSERTION_ALGORITHMS = ("RS256", "RS384", "RS512")
 MAX_ASSERTION_LIFETIME = 120  # Maskinporten refuses grants living longer than 120 s
 MAX_TTL = 86400
 LEEWAY = 10  # seconds of clock skew tolerated on exp / iat / nbf, of client assertions and of access tokens
-#: How many bank URLs an invalid_target description lists before it points to the directory instead.
-LISTED_BANKS = 5
-
-# Scopes of the DSOP APIs (spec/protocol.md §4.1): register relationship, register account, bank.
-SCOPE_RELATIONS = "bits:kundeforhold"
-SCOPE_ACCOUNT_PROVIDER = "bits:kundeforhold.konto"
-SCOPE_BANK = "bits:kontoinformasjon"
-KNOWN_SCOPES = (SCOPE_RELATIONS, SCOPE_ACCOUNT_PROVIDER, SCOPE_BANK)
-#: The scopes each API accepts (spec/protocol.md §2.1, §3.1): one of them must be asked for with its `resource`.
-REGISTER_SCOPES = (SCOPE_RELATIONS, SCOPE_ACCOUNT_PROVIDER)
-BANK_SCOPES = (SCOPE_BANK,)
-
-
-def allowed_scopes(consumer) -> frozenset[str]:
-    """What a consumer may ask for: every DSOP consumer reads relations and banks; only Politi asks the
-    register which bank services an account number (spec/services.md §1)."""
-    scopes = {SCOPE_RELATIONS, SCOPE_BANK}
-    if "politi" in consumer.services:
-        scopes.add(SCOPE_ACCOUNT_PROVIDER)
-    return frozenset(scopes)
-
 
 @dataclass(frozen=True)
 class Caller:
@@ -78,15 +60,6 @@ class Caller:
 
 
 ANONYMOUS = Caller(None)
-
-
-@dataclass(frozen=True)
-class Audience:
-    """One API a token can be for: its base URL (the token's `aud`), what it is, and the scopes it accepts."""
-
-    url: str
-    label: str
-    scopes: tuple[str, ...]
 
 
 class Maskinporten:
@@ -255,70 +228,8 @@ class Maskinporten:
         return scopes
 
     def _resource(self, value, scopes: list[str], reached_at: str | None = None) -> list[str]:
-        """RFC 8707 `resource` (a string or a list) → the token's audiences: each one of `audiences()` (a trailing
-        `/` tolerated, the directory's spelling issued), and every scope accepted by one of them, every one of
-        them accepting one of the scopes. Anything else → 400 invalid_target naming it and listing what is."""
-        if value is None or value == "" or value == []:
-            raise TokenRequestError("invalid_target", "resource is required: the base URL of the API the token is for "
-                                                      "(every DSOP API refuses a token without aud). "
-                                    + self._accepted(reached_at))
-        values = value if isinstance(value, list) else [value]
-        known = self.audiences()
-        targets: list[Audience] = []
-        for raw in values:
-            target = known.get(raw.rstrip("/")) if isinstance(raw, str) else None
-            if target is None:
-                raise TokenRequestError("invalid_target", f"resource {_quoted(raw)} is not an API of this sandbox. "
-                                        + self._hint(raw) + self._accepted(reached_at))
-            if target not in targets:
-                targets.append(target)
-        for scope in scopes:
-            if not any(scope in t.scopes for t in targets):
-                where = "; ".join(f"{t.url} ({t.label}) accepts {' or '.join(t.scopes)}" for t in targets)
-                raise TokenRequestError("invalid_target", f"scope {scope} is not accepted by the API of the resource "
-                                        f"asked for: {where}. " + self._for_scope(scope))
-        for target in targets:
-            if not set(scopes) & set(target.scopes):
-                raise TokenRequestError("invalid_target", f"resource {target.url} ({target.label}) accepts only "
-                                        f"{' or '.join(target.scopes)}, and the request asks for none of them (scope "
-                                        f"{' '.join(scopes)})")
-        return [t.url for t in targets]
-
-    def _accepted(self, reached_at: str | None = None) -> str:
-        """What `resource` may be, for an invalid_target description."""
-        banks = [a for a in self.audiences().values() if a.scopes == BANK_SCOPES]
-        listed = ", ".join(a.url for a in banks[:LISTED_BANKS])
-        more = f" and {len(banks) - LISTED_BANKS} more" if len(banks) > LISTED_BANKS else ""
-        text = (f"Accepted: {self.register_audience()} (the register; scope {' or '.join(REGISTER_SCOPES)})"
-                + (f", or a bank's base URL as the directory ({self.public_url}/altinn/v1/directharvest/"
-                   f"Kontrollinformasjon) lists it: {listed}{more} (scope {' '.join(BANK_SCOPES)})" if banks else "")
-                + ".")
-        return text + self._elsewhere(reached_at)
-
-    def _for_scope(self, scope: str) -> str:
-        if scope in REGISTER_SCOPES:
-            return f"Ask for {scope} with resource={self.register_audience()}."
-        return f"Ask for {scope} with resource= a bank's base URL, e.g. {self.public_url}/banks/<orgnr>/v2."
-
-    def _hint(self, raw) -> str:
-        """Why a near miss missed: the right path on another base URL (a host or port the APIs do not know)."""
-        if not isinstance(raw, str):
-            return "resource must be a URL (a string). "
-        if not raw.startswith(("http://", "https://")):
-            return "resource must be the absolute base URL of the API. "
-        for url in self.audiences():
-            path = url[len(self.public_url):]
-            if raw.rstrip("/").endswith(path) and raw.rstrip("/") != url:
-                return (f"Its path is right but this sandbox's APIs live under {self.public_url} (its --public-url), "
-                        f"so its tokens carry aud {url} and the APIs compare aud with exactly that. ")
-        return ""
-
-    def _elsewhere(self, reached_at: str | None) -> str:
-        if reached_at and reached_at.rstrip("/") != self.public_url:
-            return (f" (You reached this server as {reached_at.rstrip('/')}, but it names its APIs "
-                    f"{self.public_url}: use the directory's URLs, or start it with --public-url "
-                    f"{reached_at.rstrip('/')}.)")
-        return ""
+        """RFC 8707 `resource` → the token's audiences, or 400 invalid_target (resources.py)."""
+        return resolve_resource(self, value, scopes, reached_at)
 
     @staticmethod
     def _ttl(value) -> int | None:
@@ -415,10 +326,6 @@ def _caller_cached(issuer: Maskinporten, token: str, audience: str, scope: str) 
     """The time-independent part of `check`, cached per (token, audience, scope); the time checks run every call
     before it. Failures raise, and are not cached."""
     return issuer._caller(issuer._verified_claims(token), audience, scope)
-
-
-def _quoted(value) -> str:
-    return repr(value[:200] if isinstance(value, str) else value)[:220]
 
 
 def _numeric(value) -> bool:

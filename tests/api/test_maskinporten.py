@@ -587,7 +587,9 @@ def test_refused_target_does_not_burn_the_assertions_jti(mp_app, mp):
 
 
 def test_a_long_bank_list_is_cut_and_points_to_the_directory(mp):
-    from sandbox.maskinporten.tokens import LISTED_BANKS, Audience, BANK_SCOPES, TokenRequestError
+    from sandbox.maskinporten.errors import TokenRequestError
+    from sandbox.maskinporten.resources import LISTED_BANKS, Audience
+    from sandbox.maskinporten.scopes import BANK_SCOPES
 
     saved = mp._audiences
     many = dict(mp.audiences())
