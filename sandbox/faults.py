@@ -271,8 +271,11 @@ def install(app, services) -> FaultPlan:
     """Decide every register/bank request before its view runs; wire stale register entries and drops."""
     from flask import g, request
 
+    from sandbox.bank.pagination import PageCursors
+
     world = services.world
     plan = FaultPlan.from_world(world)
+    cursors = PageCursors(world.seed)  # slow_pages count pages; the `page` cursor of a links href names one
     allow_headers = bool(getattr(services.settings, "allow_fault_headers", False))
     app.extensions["sandbox.faults"] = plan
     if plan.stale and getattr(services, "register", None) is not None:
@@ -295,9 +298,8 @@ def install(app, services) -> FaultPlan:
         api = "bank" if endpoint in BANK_ENDPOINTS else "register"
         bank_org = (request.view_args or {}).get("orgnr")
         today = world.today
-        page = request.args.get("page", "1")
-        decision = plan.decide(api, bank_org, endpoint, request.headers.get("CorrelationID", ""), today,
-                               int(page) if page.isdigit() and len(page) < 9 else None)
+        page = cursors.peek(request.args.get("page"))  # the page a links cursor names (None: page 1, or no cursor)
+        decision = plan.decide(api, bank_org, endpoint, request.headers.get("CorrelationID", ""), today, page)
         fault_header, delay_header = request.headers.get("Sandbox-Fault"), request.headers.get("Sandbox-Delay")
         if fault_header is not None or delay_header is not None:
             if not allow_headers:

@@ -21,7 +21,7 @@ from sandbox.world.ledger import month_end
 from . import wire
 from .body_cache import BodyCache
 from .errors import NotForThisParty, UnknownAccount
-from .pagination import href, page_number, paginate
+from .pagination import PageCursors, href, paginate
 from .references import DATA_NOT_DELIVERED, ReferenceCodec
 
 COMPLETE = {"status": "complete"}
@@ -36,6 +36,7 @@ class BankRules:
         self.world = world
         self.page_size = page_size
         self.codec = ReferenceCodec(world.seed, world.accounts, world.parties)
+        self.cursors = PageCursors(world.seed)  # the `page` cursors of links (pagination.py)
         self.cache = BodyCache(cache_bytes)
 
     @property
@@ -113,7 +114,9 @@ class BankRules:
                       page: str | None = None, base_path: str = "/accounts", query: dict | None = None,
                       grant=None) -> dict:
         """GET /accounts (R-26…R-37), limited to the accounts the service delivers for the party."""
-        number = page_number(page)  # a bad cursor is a 400 whoever the party is
+        # A cursor is checked first (a bad one is a 400 whoever the party is), against the bank, path, query and
+        # PartyID as sent: a cursor of another party's, period's or bank's walk is refused too.
+        paging = self.cursors.paging(page, base_path, query, bank.id, party_identifier)
         party = self.world.party_by_identifier.get(party_identifier)
         bound = grant.bind(self.world, party, party_identifier) if grant is not None else None
         if party is None or party.shielded:  # no customer, or R-30 shielded: empty and complete
@@ -122,13 +125,13 @@ class BankRules:
         # What the bound grant changes: which accounts it sees, the disposed-accounts notice, withheld fields.
         shaped_by = None if bound is None else (bound.window, bound.owner_only, bound.guardianship,
                                                 bound.signals_disposed_accounts, bound.withheld)
-        key = ("accounts", bank.id, party.id, window.start, window.end, only_primary, number, self.today, base_path,
-               tuple((query or {}).items()), shaped_by)
+        # paging.scope is the bank, path, query (but `page`) and PartyID; with paging.number it fixes the links.
+        key = ("accounts", party.id, window.start, window.end, only_primary, self.today, paging.number, paging.scope,
+               shaped_by)
         return self.cache.get_or_render(
-            key, lambda: self._list_accounts(bank, party, window, only_primary, page, base_path, query, grant, bound))
+            key, lambda: self._list_accounts(bank, party, window, only_primary, paging, grant, bound))
 
-    def _list_accounts(self, bank, party, window: Period, only_primary: bool, page: str | None, base_path: str,
-                       query: dict | None, grant, bound) -> dict:
+    def _list_accounts(self, bank, party, window: Period, only_primary: bool, paging, grant, bound) -> dict:
         kinds = ("owner",) if only_primary else ("owner", "role")  # R-27; never co-borrower/guarantor (R-28/29)
         chosen: dict[str, object] = {}
         for rel in self.world.relations(party.id, window, kinds=kinds):
@@ -148,7 +151,7 @@ class BankRules:
                 partial.append(det["message"])
         if bound is not None and bound.signals_disposed_accounts and only_primary:
             partial += self._disposed_notice(bank, party, window, chosen)
-        items, links = paginate(entries, page, self.page_size, base_path, query)
+        items, links = paginate(entries, paging, self.page_size)
         details = {"status": "partial", "message": " ".join(dict.fromkeys(partial))[:500]} if partial else dict(COMPLETE)
         return self._out({"responseDetails": details, "accounts": items, "links": links}, grant)
 
@@ -199,13 +202,13 @@ class BankRules:
         The page is rendered once per (reference as sent, period, page, links' query, today, withheld fields) and
         then answered from the body cache: read-only, like every cached body."""
         account, party, span, grant = self.resolve(bank, reference, window, grant)
+        paging = self.cursors.paging(page, base_path, query, bank.id)  # base_path holds the reference
         return self._remembered(
             "transactions", bank, reference, window, grant,
-            lambda: self._transactions(account, bank, window, span, page, base_path, query, grant),
-            page_number(page), base_path, tuple((query or {}).items()))
+            lambda: self._transactions(account, bank, window, span, paging, grant),
+            paging.number, paging.scope)  # the scope: bank, path and query but `page`; with the number, the links
 
-    def _transactions(self, account, bank, window: Period, span: Period, page: str | None, base_path: str,
-                      query: dict, grant) -> dict:
+    def _transactions(self, account, bank, window: Period, span: Period, paging, grant) -> dict:
         txs = self.world.transactions(account, span)
         if span.end == self.today:
             txs = txs + self.world.ledger.pending(account)
@@ -216,7 +219,7 @@ class BankRules:
         def render(t):
             return wire.transaction(t, account, bank, cards, holders, today)
 
-        items, links = paginate(txs, page, self.page_size, base_path, query, render=render)
+        items, links = paginate(txs, paging, self.page_size, render=render)
         return self._out({"responseDetails": self._details(account, window, "transactions"), "transactions": items,
                           "links": links}, grant)
 

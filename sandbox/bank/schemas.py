@@ -79,8 +79,8 @@ class BankLinkSchema(_Open):
     """A paging link (D6): `href` is relative to the bank's base URL and repeats every query parameter."""
 
     rel = _text(1, 50, "self, next (only when another page exists) or prev", required=True)
-    href = _text(1, 500, "relative URL of the page, e.g. /accounts?fromDate=…&toDate=…&page=2; send the same "
-                         "headers", required=True)
+    href = _text(1, 500, "relative URL of the page, e.g. /accounts?fromDate=…&toDate=…&page=<opaque cursor>; "
+                         "follow it verbatim and send the same headers", required=True)
 
 
 class BankIdentifierSchema(_Open):

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from sandbox.bank.pagination import PageCursors
 from sandbox.world import Period
 
 from .support import (
@@ -537,8 +538,11 @@ def _check_links(pages, path, params):
             for key, value in params.items():
                 assert query.get(key) == value, f"{rel} href {href} lost {key}"
             target = {"self": number, "next": number + 1, "prev": number - 1}.get(rel)
-            if target is not None and target > 1:
-                assert "page" in query, href
+            if target is not None and target > 1:  # D6/Q-10: an opaque cursor, never the page number itself
+                assert re.fullmatch(r"[A-Za-z0-9_-]{16}", query.get("page", "")), href
+                assert not query["page"].isdigit(), href
+            else:
+                assert "page" not in query, f"page 1 has no cursor: {href}"
 
 
 def test_R55_paging_with_small_pages(bank_api_for, world):
@@ -555,10 +559,13 @@ def test_R55_paging_with_small_pages(bank_api_for, world):
     second = pages[1]
     back = small.ok(small.follow("alpha", link(second, "prev")))
     assert back["transactions"] == pages[0]["transactions"]
-    # A page past the end is an empty page, not an error.
-    beyond = small.ok(small.call("alpha", f"/accounts/{ref}/transactions",
-                                 {"fromDate": TEN_YEARS[0], "toDate": T, "page": str(len(pages) + 5)}))
+    # A page past the end (a cursor only the sandbox can issue: the items changed since) is an empty page.
+    path, query = f"/accounts/{ref}/transactions", {"fromDate": TEN_YEARS[0], "toDate": T}
+    cursors = PageCursors(world.seed)
+    cursor = cursors.encode(len(pages) + 5, cursors.scope(path, query, "alpha"))
+    beyond = small.ok(small.call("alpha", path, {**query, "page": cursor}))
     assert beyond["transactions"] == [] and link(beyond, "next") is None
+    assert link(beyond, "self") == f"{path}?fromDate={TEN_YEARS[0]}&toDate={T}&page={cursor}"
 
 
 def test_R18_accounts_paging(bank_api_for):

@@ -6,6 +6,7 @@ within its byte bound. Plain Python, on the default scenario; no timings.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from urllib.parse import parse_qsl, urlsplit
 
 import orjson
 import pytest
@@ -37,6 +38,12 @@ def ten_years(world) -> Period:
     return Period(world.today.replace(year=world.today.year - 10) + timedelta(days=1), world.today)
 
 
+def cursor(body: dict, rel: str = "next") -> str | None:
+    """The `page` cursor of a links href (D6): taken from the links, never built (None: no such link)."""
+    return next((dict(parse_qsl(urlsplit(lk["href"]).query))["page"] for lk in body["links"] if lk["rel"] == rel),
+                None)
+
+
 def calls(rules: BankRules, world, window: Period, grants=None):
     """Every cached endpoint of the long account, as (name, body)."""
     account, bank, party = subject(world)
@@ -45,6 +52,10 @@ def calls(rules: BankRules, world, window: Period, grants=None):
     query = {"fromDate": window.start.isoformat(), "toDate": window.end.isoformat()}
     base = f"/accounts/{ref}/transactions"
     identifier = world.parties[party].identifier
+    # Page 2's cursor from page 1's links; a short window has no page 2: then a cursor past the end, which only the
+    # sandbox can issue (an empty page, as when the items changed since the cursor was issued).
+    second = (cursor(BankRules(world, cache_bytes=0).transactions(bank, ref, window, None, base, query))
+              or rules.cursors.encode(2, rules.cursors.scope(base, query, bank.id)))
     return [
         ("accounts", rules.list_accounts(bank, identifier, window, False, None, "/accounts",
                                          {**query, "OnlyPrimaryOwner": "false"}, grant=grants.get("accounts"))),
@@ -52,7 +63,7 @@ def calls(rules: BankRules, world, window: Period, grants=None):
         ("cards", rules.cards(bank, ref, window, grants.get("cards"))),
         ("roles", rules.roles(bank, ref, window, grants.get("roles"))),
         ("page 1", rules.transactions(bank, ref, window, None, base, query, grants.get("transactions"))),
-        ("page 2", rules.transactions(bank, ref, window, "2", base, {**query, "page": "2"},
+        ("page 2", rules.transactions(bank, ref, window, second, base, {**query, "page": second},
                                       grants.get("transactions"))),
     ]
 
@@ -158,8 +169,13 @@ def test_the_cache_keeps_within_its_byte_bound(world):
     account, bank, party = subject(world)
     ref = rules.codec.encode(account.id, party)
     query = {"fromDate": window.start.isoformat(), "toDate": window.end.isoformat()}
-    for page in ("1", "2", "3", "1", "2"):
-        rules.transactions(bank, ref, window, page, "/t", {**query, "page": page})
+    walk, page = [None], BankRules(world, cache_bytes=0).transactions(bank, ref, window, None, "/t", query)
+    for _ in range(2):  # the cursors of pages 2 and 3, from the links of an uncached twin
+        walk.append(cursor(page))
+        page = BankRules(world, cache_bytes=0).transactions(bank, ref, window, walk[-1], "/t",
+                                                            {**query, "page": walk[-1]})
+    for page in (walk[0], walk[1], walk[2], walk[0], walk[1]):
+        rules.transactions(bank, ref, window, page, "/t", {**query, "page": page} if page else query)
         assert 0 < rules.cache.size <= rules.cache.max_bytes
     assert len(rules.cache) == 2, "two full pages fit, a third evicts the least recently used"
     assert rules.cache.hits == 0, "pages 1 and 2 were evicted before they came back (LRU order)"
