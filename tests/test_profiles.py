@@ -5,7 +5,8 @@ and the bank rules' filtering through the Grant.
 
 The inline scenario mirrors the default scenario's personas (a bankrupt bakery, a deceased man, a ward with her
 current and former guardian) and adds the edges the default does not have: a guardianship that starts and ends
-inside last year, and a bankruptcy ruled on a 29 February.
+inside last year, guardians whose tasks (FREG vergeTjenesteoppgave) lack or include representasjonDagligbank, and
+a bankruptcy ruled on a 29 February.
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ people:
   - {id: gunn, name: Gunn Tidligere}
   - {id: mia, name: Mia Vergehaver}
   - {id: geir, name: Geir Verge}
+  - {id: kjell, name: Kjell Vergehaver}
+  - {id: siri, name: Siri Eiendomsverge}
+  - {id: tor, name: Tor Vergehaver}
+  - {id: eva, name: Eva Verge}
 organisations:
   - {id: bakeri, name: Smuldre Bakeri AS, bankruptcy_date: 2025-02-28}
   - {id: skuddaar, name: Skuddaar AS, bankruptcy_date: 2024-02-29}
@@ -97,10 +102,26 @@ accounts:
     opened: -20y
     owners: [{party: mia}]
     roles: [{party: geir, permission: rightToUseAlone, from: 2024-03-15, to: 2024-10-31}]
+  - id: kjell-pension
+    bank: alpha
+    type: salaryAccount
+    opened: -20y
+    owners: [{party: kjell}]
+    roles: [{party: siri, permission: rightToUseAlone, from: 2022-01-01}]
+  - id: tor-pension
+    bank: alpha
+    type: salaryAccount
+    opened: -20y
+    owners: [{party: tor}]
+    roles: [{party: eva, permission: rightToUseAlone, from: 2022-01-01}]
 guardianships:
   - {guardian: gunn, ward: bente, from: 2017-01-01, to: 2021-02-28}
   - {guardian: trond, ward: bente, from: 2021-03-01}
   - {guardian: geir, ward: mia, from: 2024-03-15, to: 2024-10-31}
+  # the guardian's tasks (FREG vergeTjenesteoppgave): Siri manages Kjell's real estate only, Eva also his banking
+  - {guardian: siri, ward: kjell, from: 2022-01-01, tasks: [forvaltningAvFastEiendom]}
+  - {guardian: eva, ward: tor, from: 2022-01-01, tasks: [forvaltningAvFastEiendom, representasjonDagligbank,
+                                                           salgAvFastEiendom]}
 """
 
 
@@ -442,6 +463,40 @@ def test_verge_guardianship_outside_the_period_is_refused_as_precondition(profil
         bound(profiles, world, "verge", party="mia", reference_id=pid(world, "geir"), window=("2024-10-01", "2024-12-31"))
 
 
+@pytest.mark.parametrize("endpoint", sorted(BY_SERVICE["verge"].endpoints))
+def test_verge_guardian_without_the_daily_banking_task_is_refused(profiles, world, endpoint):
+    """spec/services.md §2.5: the guardian must hold representasjonDagligbank. Siri is Kjell's guardian for all of
+    2024, with a disposal right on his account, but only for his real estate (forvaltningAvFastEiendom)."""
+    with pytest.raises(PreconditionFailed) as info:
+        bound(profiles, world, "verge", endpoint, party="kjell", reference_id=pid(world, "siri"))
+    assert info.value.outcome == "forbidden" and info.value.field == "AdditionalReferenceID"  # → 403 ACC-011
+    message = info.value.message
+    assert f"the guardianship of {pid(world, 'kjell')} with guardian {pid(world, 'siri')}" in message
+    assert "gives the guardian no task representasjonDagligbank (tasks: forvaltningAvFastEiendom)" in message
+
+
+@pytest.mark.parametrize("endpoint", sorted(BY_SERVICE["verge"].endpoints))
+def test_verge_guardian_with_the_daily_banking_task_among_others_is_allowed(profiles, world, endpoint):
+    grant = bound(profiles, world, "verge", endpoint, party="tor", reference_id=pid(world, "eva"))
+    assert grant.bound and grant.guardianship.guardian_id == "eva"
+    assert grant.guardianship.tasks == ("forvaltningAvFastEiendom", "representasjonDagligbank", "salgAvFastEiendom")
+
+
+def test_verge_tasks_decide_what_the_bank_lists(profiles, world, rules):
+    eva = profiles.authorize(None, "accounts", **request(world, "verge", party="tor", reference_id=pid(world, "eva")))
+    assert _numbers(_list(rules, world, eva, "tor")) == {world.accounts["tor-pension"].number}
+    siri = profiles.authorize(None, "accounts", **request(world, "verge", party="kjell", reference_id=pid(world, "siri")))
+    with pytest.raises(PreconditionFailed, match="no task representasjonDagligbank"):
+        _list(rules, world, siri, "kjell")
+
+
+def test_verge_task_refusal_comes_after_the_guardianship_lookup(profiles, world):
+    """No guardianship at all with that guardian is still the 'no guardianship' refusal, whatever the tasks."""
+    with pytest.raises(PreconditionFailed, match="has no guardianship of") as info:
+        bound(profiles, world, "verge", party="kjell", reference_id=pid(world, "eva"))
+    assert "task" not in info.value.message
+
+
 # =====================================================================================================
 #  What the bank rules deliver through the Grant
 # =====================================================================================================
@@ -624,6 +679,7 @@ def test_grant_carries_the_effective_constraints(profiles, world):
     assert politi.consumer.org_number == "915429785" and politi.requester_id == "inv-1"
     verge = bound(profiles, world, "verge")
     assert verge.guardianship.guardian_id == "trond" and verge.guardianship.period.start == d("2021-03-01")
+    assert verge.guardianship.tasks == ("representasjonDagligbank",)  # the scenario lists none: the default
     assert verge.party.id == "bente" and verge.window == Period(d("2024-01-01"), d("2024-12-31"))
     assert bound(profiles, world, "oed").withheld == BY_SERVICE["oed"].withheld_for("accounts") == ()
     assert profiles.authorize(None, "transactions", **request(world, "oed", "transactions")).withheld

@@ -11,7 +11,8 @@ through the bound Grant, never in the views.
 Consumers: the token's consumer when auth is on. With auth off the service is identified by the mandate alone and
 the consumer is the scenario's first consumer offering the service (JWE needs a recipient). Either way a consumer
 may only use the services the scenario lists for it (Consumer.services); the documented org numbers in the
-catalog are informative. Guardianships in the scenario are taken to include the task representasjonDagligbank.
+catalog are informative. Vergekontroll needs a guardianship whose guardian holds the task representasjonDagligbank
+(FREG `vergeTjenesteoppgave`, the scenario's `tasks`; a guardianship that lists no tasks has just that one).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from datetime import date
 from functools import lru_cache
 
 from sandbox import extradition, ids
+from sandbox.world.model import REPRESENTASJON_DAGLIGBANK
 from sandbox.world.period import Period
 
 from . import windows
@@ -120,7 +122,15 @@ class Grant:
             raise PreconditionFailed(
                 f"the population register (FREG) has no guardianship of {identifier} with guardian "
                 f"{self.reference_id} (AdditionalReferenceID) in the period", "AdditionalReferenceID")
-        return max(found, key=lambda g: g.period.start)
+        tasked = [g for g in found if g.has_task(REPRESENTASJON_DAGLIGBANK)]
+        if not tasked:  # spec/services.md §2.5: the guardian must hold representasjonDagligbank (vergeTjenesteoppgave)
+            tasks = list(dict.fromkeys(t for g in sorted(found, key=lambda g: g.period.start) for t in g.tasks))
+            raise PreconditionFailed(
+                f"the guardianship of {identifier} with guardian {self.reference_id} (AdditionalReferenceID) in the "
+                f"population register (FREG) gives the guardian no task {REPRESENTASJON_DAGLIGBANK} "
+                f"(tasks: {', '.join(tasks) or 'none'}): Vergekontroll needs it (vergeTjenesteoppgave)",
+                "AdditionalReferenceID")
+        return max(tasked, key=lambda g: g.period.start)
 
     def sees(self, account) -> bool:
         """Whether the service delivers this account for the bound subject (accounts list and references)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from .dates import parse_date_expr, parse_month_expr
 
@@ -112,3 +112,15 @@ class Range(fields.Field):
         if low < self.minimum or (self.maximum is not None and high > self.maximum):
             raise ValidationError(f"expected values from {self.minimum} to {self.maximum if self.maximum is not None else 'any'}")
         return (low, high)
+
+
+class Unique(validate.Validator):
+    """A list in which no item comes twice (JSON Schema `uniqueItems`)."""
+
+    def __call__(self, value):
+        seen = set()
+        for item in value:
+            if item in seen:
+                raise ValidationError(f"'{item}' is listed twice")
+            seen.add(item)
+        return value

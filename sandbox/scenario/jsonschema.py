@@ -4,8 +4,9 @@
 early warnings. It is generated, never written by hand, so it cannot drift from what the loader accepts:
 a walk over `ScenarioSchema` turns every Nested schema into an object with `properties`,
 `additionalProperties: false` and `required`, every List into an array, and the validators into `enum`,
-`pattern`, `minLength`/`maxLength`, `minItems`/`maxItems` and `minimum`/`maximum`. Property names are the
-file's keys (a field's `data_key`, e.g. `from`), descriptions come from `metadata["description"]`.
+`pattern`, `minLength`/`maxLength`, `minItems`/`maxItems`, `uniqueItems` (fields.Unique) and
+`minimum`/`maximum`. Property names are the file's keys (a field's `data_key`, e.g. `from`), descriptions come
+from `metadata["description"]`.
 
 What JSON Schema cannot say is left to the loader: checksums of identifiers, the order of dates, references
 between entities, and dates relative to today being resolved. YAML turns an unquoted `2024-03-01` into a
@@ -18,7 +19,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from . import schema as S
-from .fields import DateField, Identifier, Money, MonthField, Range, Seed
+from .fields import DateField, Identifier, Money, MonthField, Range, Seed, Unique
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "https://dsop-sandbox.invalid/schemas/scenario-v1.json"
@@ -217,6 +218,8 @@ class _Walker:
                     out[lo] = validator.min
                 if validator.max is not None:
                     out[hi] = validator.max
+        elif isinstance(validator, Unique):
+            out["uniqueItems"] = True
         elif isinstance(validator, validate.Range):
             if validator.min is not None:
                 out["minimum" if validator.min_inclusive else "exclusiveMinimum"] = validator.min

@@ -13,7 +13,7 @@ from sandbox.dsop.enums import (
     ACCOUNT_STATUSES, ACCOUNT_TYPES_V21, CARD_STATUSES, CARD_TYPES, PERMISSIONS, SERVICES,
 )
 
-from .fields import SLUG, SLUG_MESSAGE, DateField, Identifier, Money, MonthField, Range, Seed
+from .fields import SLUG, SLUG_MESSAGE, DateField, Identifier, Money, MonthField, Range, Seed, Unique
 from .fault_schema import FaultSchema
 
 ACTIVITY_PROFILES = ("household", "savings", "loan", "business", "credit_card", "none")
@@ -247,11 +247,28 @@ class AccountSchema(_Strict):
         return data
 
 
+#: A guardian's task (FREG `vergeTjenesteoppgave`, e.g. representasjonDagligbank): a camelCase identifier.
+GUARDIAN_TASK = r"^[a-z][A-Za-z0-9]{0,59}$"
+GUARDIAN_TASK_MESSAGE = ("'{input}' is not a task as FREG writes vergeTjenesteoppgave: expected a camelCase identifier "
+                         "(a lower-case letter, then ASCII letters and digits, at most 60 characters) such as "
+                         "representasjonDagligbank")
+#: The tasks of a guardianship that lists none: the one Vergekontroll needs (spec/services.md §2.5), so older
+#: scenarios keep their meaning. The world's Guardianship has the same default (sandbox/world/model.py).
+DEFAULT_GUARDIAN_TASKS = ("representasjonDagligbank",)
+
+
 class GuardianshipSchema(_Strict):
     guardian = Ref()
     ward = Ref()
     from_ = DateField(data_key="from", required=True)
     to = DateField()
+    tasks = fields.List(
+        fields.String(validate=validate.Regexp(GUARDIAN_TASK, error=GUARDIAN_TASK_MESSAGE)),
+        validate=[validate.Length(min=1, error="expected at least one task (omit tasks for representasjonDagligbank)"),
+                  Unique()],
+        load_default=lambda: list(DEFAULT_GUARDIAN_TASKS),
+        metadata={"description": "the guardian's tasks in the population register (FREG vergeTjenesteoppgave); "
+                                 "Vergekontroll needs representasjonDagligbank"})
 
 
 _EVENT_NEEDS = {

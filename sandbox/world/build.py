@@ -19,8 +19,8 @@ from . import crowd
 from .dates_util import add_years_month
 from .ledger import month_end
 from .model import (
-    Account, Activity, Address, Bank, Card, Consumer, Counterparty, ExplicitTransaction, Freeze, Guardianship,
-    Ownership, Party, PartialNotice, PartyPeriod, PendingItem, Role,
+    DEFAULT_GUARDIAN_TASKS, Account, Activity, Address, Bank, Card, Consumer, Counterparty, ExplicitTransaction, Freeze,
+    Guardianship, Ownership, Party, PartialNotice, PartyPeriod, PendingItem, Role,
 )
 from .period import Period
 from .rng import faker_for, rng_for
@@ -96,7 +96,8 @@ class Builder:
                    "expires": self.d(ev["expires"]).replace(day=1) if ev.get("expires") else None}
                   for i, ev in enumerate(data["events"])]
         apply_events(events, accounts, parties)
-        guardianships = [Guardianship(g["guardian"], g["ward"], Period(self.d(g["from_"]), self.d(g.get("to"))))
+        guardianships = [Guardianship(g["guardian"], g["ward"], Period(self.d(g["from_"]), self.d(g.get("to"))),
+                                      tuple(g.get("tasks", DEFAULT_GUARDIAN_TASKS)))
                          for g in data["guardianships"]]
         if data.get("generate"):
             crowd.generate(self, data["generate"], banks, parties, accounts)

@@ -232,8 +232,21 @@ class Account:
         return latest is not None and latest.end is not None and window.contains(latest.end)
 
 
+#: The guardian's task (FREG `vergeTjenesteoppgave`) that Vergekontroll needs (spec/services.md §2.5).
+REPRESENTASJON_DAGLIGBANK = "representasjonDagligbank"
+#: The tasks of a guardianship whose scenario entry lists none (the scenario format's default too).
+DEFAULT_GUARDIAN_TASKS = (REPRESENTASJON_DAGLIGBANK,)
+
+
 @dataclass(frozen=True)
 class Guardianship:
+    """A guardianship (FREG vergemål) of `ward_id` by `guardian_id` for `period`, with the guardian's tasks
+    (FREG `vergeTjenesteoppgave`, in scenario order)."""
+
     guardian_id: str
     ward_id: str
     period: Period
+    tasks: tuple[str, ...] = DEFAULT_GUARDIAN_TASKS
+
+    def has_task(self, task: str) -> bool:
+        return task in self.tasks

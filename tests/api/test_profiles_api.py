@@ -7,10 +7,12 @@ Bank_v2.yaml.
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 
+from sandbox.profiles import BY_SERVICE
 from sandbox.profiles import catalog as cat
 
 from .support import BankApi, RegisterApi, T
@@ -40,19 +42,23 @@ def caller(default_app, make_app, contract):
     nav_app = make_app(scenario="default", nav_v1=True)
 
     def _for(service: str, **headers) -> BankApi:
-        app = nav_app if service == "nav" else default_app
-        world = app.extensions["dsop"].world
-        base = {"Legal-Mandate": enc(SERVICES[service]["mandate"])}
-        if service == "verge":
-            base |= {"AdditionalReferenceIDType": "srf", "AdditionalReferenceID": world.parties["trond-guardian"].identifier}
-        if service == "politi":
-            base |= {"RequesterID": "investigator-1", "AdditionalReferenceIDType": "pol1",
-                     "AdditionalReferenceID": mint(app, SERVICES["politi"]["party"])}
-        if service not in ("skatt", "politi"):
-            base["RequesterID"] = ""  # not needed: leave it out (an empty header counts as absent)
-        return BankApi(app.test_client(), world, contract, headers={**base, **headers})
+        return api_for(nav_app if service == "nav" else default_app, contract, service, **headers)
 
     return _for
+
+
+def api_for(app, contract, service: str, **headers) -> BankApi:
+    """A BankApi on `app` sending `service`'s headers (Vergekontroll: Trond as the guardian), with overrides."""
+    world = app.extensions["dsop"].world
+    base = {"Legal-Mandate": enc(SERVICES[service]["mandate"])}
+    if service == "verge":
+        base |= {"AdditionalReferenceIDType": "srf", "AdditionalReferenceID": world.parties["trond-guardian"].identifier}
+    if service == "politi":
+        base |= {"RequesterID": "investigator-1", "AdditionalReferenceIDType": "pol1",
+                 "AdditionalReferenceID": mint(app, SERVICES["politi"]["party"])}
+    if service not in ("skatt", "politi"):
+        base["RequesterID"] = ""  # not needed: leave it out (an empty header counts as absent)
+    return BankApi(app.test_client(), world, contract, headers={**base, **headers})
 
 
 def mint(app, party_id: str, **fields) -> str:
@@ -237,6 +243,61 @@ def test_verge_answer_is_the_pension_account_only(caller, world):
     savings_ref = caller("skatt").ref("bente-ward", "bente-savings", ("2024-01-01", "2024-12-31"))
     response = api.call("sandkasse", f"/accounts/{savings_ref}", {"fromDate": "2024-01-01", "toDate": "2024-12-31"})
     assert _code(response) == (404, "ACC-003")
+
+
+# ---- Vergekontroll: the guardian's tasks (FREG vergeTjenesteoppgave) ------------------------------------------
+DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "default.yaml"
+TROND = "{guardian: trond-guardian, ward: bente-ward, from: 2021-03-01}"
+
+
+@pytest.fixture(scope="module")
+def with_tasks(make_app, contract, tmp_path_factory):
+    """with_tasks(tasks) -> a function (service -> BankApi) on the default scenario in which Trond's guardianship
+    of Bente lists `tasks` (YAML flow list)."""
+    text = DEFAULT_SCENARIO.read_text(encoding="utf-8")
+    assert text.count(TROND) == 1
+
+    def _with(tasks: str):
+        path = tmp_path_factory.mktemp("verge-tasks") / "default-tasks.yaml"
+        path.write_text(text.replace(TROND, TROND[:-1] + f", tasks: {tasks}}}"), encoding="utf-8")
+        app = make_app(scenario=str(path))
+        assert app.extensions["dsop"].world.guardianships[1].guardian_id == "trond-guardian"
+        return lambda service, **headers: api_for(app, contract, service, **headers)
+
+    return _with
+
+
+def _verge_calls(on):
+    """(endpoint, response) for /accounts and Bente's pension account's details, transactions and roles."""
+    s = SERVICES["verge"]
+    period = {"fromDate": s["window"][0], "toDate": s["window"][1]}
+    verge = on("verge")
+    ref = on("skatt").ref("bente-ward", "bente-pension", s["window"])  # the bank's reference, whoever asks
+    yield "accounts", _accounts(verge, "verge")
+    for endpoint in ("details", "transactions", "roles"):
+        yield endpoint, verge.call(s["bank"], f"/accounts/{ref}{SUFFIX[endpoint]}", period)
+
+
+def test_verge_guardian_without_representasjon_dagligbank_is_refused(with_tasks, world):
+    """spec/services.md §2.5: the guardian must hold representasjonDagligbank. Trond is still Bente's guardian and
+    disposes her pension account, but here FREG gives him only forvaltningAvFastEiendom: 403 ACC-011 everywhere."""
+    on = with_tasks("[forvaltningAvFastEiendom]")
+    calls = dict(_verge_calls(on))
+    assert set(calls) == BY_SERVICE["verge"].endpoints == {"accounts", "details", "transactions", "roles"}
+    for endpoint, response in calls.items():
+        assert _code(response) == (403, "ACC-011"), (endpoint, response.data[:300])
+        message = response.get_json()["message"]
+        assert (f"the guardianship of {world.parties['bente-ward'].identifier} with guardian "
+                f"{world.parties['trond-guardian'].identifier}") in message, (endpoint, message)
+        assert "gives the guardian no task representasjonDagligbank (tasks: forvaltningAvFastEiendom)" in message
+
+
+def test_verge_guardian_with_representasjon_dagligbank_among_other_tasks_is_allowed(with_tasks, world):
+    on = with_tasks("[forvaltningAvFastEiendom, representasjonDagligbank, salgAvFastEiendom]")
+    for endpoint, response in _verge_calls(on):
+        assert response.status_code == 200, (endpoint, response.data[:300])
+    listed = on("verge").listed("sandkasse", "bente-ward", SERVICES["verge"]["window"], "true")
+    assert set(listed) == {world.accounts["bente-pension"].number}  # the same answer as with the default task
 
 
 # ---- mandates and consumers ---------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+import json
 from pathlib import Path
 
 import jsonschema
@@ -102,7 +103,7 @@ accounts:
     owners: [{party: firma}]
     activity: {profile: business, amount: 250000, purchases_per_month: 3, foreign_share: 0.1}
 guardianships:
-  - {guardian: kari, ward: dina, from: 2022-01-01}
+  - {guardian: kari, ward: dina, from: 2022-01-01, tasks: [representasjonDagligbank, forvaltningAvFastEiendom]}
 events:
   - {date: 2024-02-01, type: grant_role, account: kari-salary, party: ola, permission: rightToUseAlone}
   - {date: 2024-03-01, type: revoke_role, account: kari-salary, party: ola}
@@ -201,6 +202,10 @@ def test_unknown_key_fails(load, validator, problems, text, where):
     lambda d: d["generate"]["people"].update(accounts_per_person=[1, 2, 3]),
     lambda d: d["generate"]["people"].update(accounts_per_person=21),
     lambda d: d["banks"][0].update(registration_numbers=["991"]),
+    lambda d: d["guardianships"][0].update(tasks=[]),  # at least one task
+    lambda d: d["guardianships"][0].update(tasks=["Representasjon Dagligbank"]),  # not camelCase
+    lambda d: d["guardianships"][0].update(tasks=["a" * 61]),  # at most 60 characters
+    lambda d: d["guardianships"][0].update(tasks=["representasjonDagligbank"] * 2),  # no task twice
 ])
 def test_invalid_values_fail(validator, change):
     instance = yaml_instance(RICH)
@@ -297,3 +302,27 @@ def test_shipped_scenarios_validate(validator, load, path):
     text = path.read_text(encoding="utf-8")
     load(text)
     assert errors(validator, yaml_instance(text)) == []
+
+
+@pytest.mark.parametrize("tasks, ok", [
+    (["representasjonDagligbank"], True), (["forvaltningAvFastEiendom", "representasjonDagligbank"], True),
+    (["a" + "B" * 59], True), ([], False), ([""], False), (["RepresentasjonDagligbank"], False),
+    (["representasjon_dagligbank"], False), (["økonomiskForvaltning"], False), (["a" * 61], False),
+    (["forvaltningAvFastEiendom", "forvaltningAvFastEiendom"], False), ([42], False),
+])
+def test_guardian_tasks_agree_with_the_loader(validator, load, problems, tasks, ok):
+    """`tasks` of a guardianship: the JSON Schema and the loader accept and refuse the same values."""
+    instance = yaml_instance(RICH)
+    instance["guardianships"][0]["tasks"] = tasks
+    assert (errors(validator, instance) == []) is ok
+    text = RICH.replace("tasks: [representasjonDagligbank, forvaltningAvFastEiendom]", f"tasks: {json.dumps(tasks)}")
+    if ok:
+        assert load(text).data["guardianships"][0]["tasks"] == tasks
+    else:
+        assert all(p.path.startswith("guardianships[0].tasks") for p in problems(text))
+
+
+def test_guardian_tasks_default_is_published(schema):
+    tasks = _object_def(schema, "GuardianshipSchema")["properties"]["tasks"]
+    assert tasks["default"] == ["representasjonDagligbank"] and tasks["uniqueItems"] is True
+    assert "vergeTjenesteoppgave" in tasks["description"]

@@ -402,6 +402,53 @@ def test_guardianship_ends_before_it_starts(problems, line_of):
     check(only(problems(text)), line_of(text, "guardian: kari"), "guardianships[0].to", "the guardianship ends")
 
 
+# A guardianship listing the guardian's tasks (FREG vergeTjenesteoppgave), one per line so each has its own line.
+TASKS = HEAD + "guardianships:\n  - guardian: kari\n    ward: ola\n    from: 2021-01-01\n    tasks:\n"
+
+
+def test_guardian_tasks_default_to_representasjon_dagligbank(load):
+    spec = load(HEAD + "guardianships:\n  - {guardian: kari, ward: ola, from: 2021-01-01}\n")
+    assert spec.data["guardianships"][0]["tasks"] == ["representasjonDagligbank"]
+    listed = load(TASKS + "      - forvaltningAvFastEiendom\n      - representasjonDagligbank\n")
+    assert listed.data["guardianships"][0]["tasks"] == ["forvaltningAvFastEiendom", "representasjonDagligbank"]
+
+
+@pytest.mark.parametrize("value", [
+    "RepresentasjonDagligbank",          # PascalCase
+    "representasjon dagligbank",         # a space
+    "representasjon_dagligbank",         # snake_case
+    "representasjon-dagligbank",
+    "økonomiskForvaltning",              # FREG's codes are ASCII
+    "1representasjon",                   # must start with a letter
+    "'  '",                              # blank
+    "''",                                # empty
+    "a" + "b" * 60,                      # 61 characters
+])
+def test_bad_guardian_task(problems, line_of, value):
+    text = TASKS + "      - representasjonDagligbank\n" + f"      - {value}\n"
+    problem = only(problems(text))
+    line = line_of(text, f"- {value}")
+    check(problem, line, "guardianships[0].tasks[1]", "is not a task as FREG writes vergeTjenesteoppgave")
+    assert "camelCase identifier" in problem.message and "at most 60 characters" in problem.message
+    assert str(problem).startswith(f"test.yaml:{line}: guardianships[0].tasks[1]: ")
+
+
+def test_guardian_task_of_60_characters_is_fine(load):
+    assert load(TASKS + "      - a" + "B" * 59 + "\n").data["guardianships"][0]["tasks"] == ["a" + "B" * 59]
+
+
+@pytest.mark.parametrize("tasks, path, fragment", [
+    ("[]", "guardianships[0].tasks", "expected at least one task"),
+    ("representasjonDagligbank", "guardianships[0].tasks", "Not a valid list"),
+    ("[representasjonDagligbank, 42]", "guardianships[0].tasks[1]", "Not a valid string"),
+    ("[representasjonDagligbank, forvaltningAvFastEiendom, representasjonDagligbank]", "guardianships[0].tasks",
+     "'representasjonDagligbank' is listed twice"),
+])
+def test_guardian_tasks_list_problems(problems, line_of, tasks, path, fragment):
+    text = HEAD + "guardianships:\n  - guardian: kari\n    ward: ola\n    from: 2021-01-01\n" + f"    tasks: {tasks}\n"
+    check(only(problems(text)), line_of(text, "tasks:"), path, fragment)
+
+
 @pytest.mark.parametrize("value", ["2025-07-01", "+1d", "+1m"])
 def test_death_date_in_the_future(problems, line_of, value):
     text = HEAD + f"    death_date: {value}\n"
