@@ -387,3 +387,137 @@ def test_account_servicing_provider_for_politi(small):
     r = client.account_servicing_provider(SERVICES["politi"], CASE, "99106869517")
     assert r.status == 200, r.body
     assert r.json()["organizationID"] == small.world.banks["sandkasse"].org_number
+
+
+# ---- read once: the key, every answer ------------------------------------------------------------------------
+def _jwe_to(key, plaintext: bytes) -> bytes:
+    from joserfc import jwe
+
+    from sandbox.client.auth import JWE_ALGORITHMS
+
+    return jwe.encrypt_compact({"alg": "RSA-OAEP-256", "enc": "A128CBC-HS256"}, plaintext, key,
+                               registry=jwe.JWERegistry(algorithms=JWE_ALGORITHMS)).encode()
+
+
+def test_the_key_is_imported_once_per_file_and_again_when_the_file_changes(tmp_path):
+    from joserfc.jwk import RSAKey
+
+    from sandbox.client import load_key
+    from sandbox.client.case import SHIPPED_KEYS
+
+    path = tmp_path / "consumer.pem"
+    path.write_bytes((SHIPPED_KEYS / "consumer-974761076.pem").read_bytes())
+    first = load_key(path)
+    assert load_key(str(path)) is first  # importing a PEM key costs ~35 ms: once per file
+    assert load_key(path, cached=False) is not first
+    other = RSAKey.generate_key(2048)
+    path.write_bytes(other.as_pem(private=True))  # another key (another size): imported again
+    assert load_key(path).as_dict(private=False)["n"] == other.as_dict(private=False)["n"]
+    assert load_key(path).as_dict(private=False)["n"] != first.as_dict(private=False)["n"]
+
+
+def test_an_answer_is_decrypted_and_parsed_once_and_keeps_what_was_read(monkeypatch):
+    from joserfc.jwk import RSAKey
+
+    from sandbox.client import Response, auth, read_response
+
+    key = RSAKey.generate_key(2048)
+    plain = Response(200, {"content-type": "application/json"}, b'{"a": [1, 2]}', "http://x/", 0.0)
+    assert not plain.parsed and plain.json() == {"a": [1, 2]} and plain.parsed
+    assert plain.json() is plain.json()  # parsed once: the same object every time
+    calls, real = [], auth.decrypt
+    monkeypatch.setattr(auth, "decrypt", lambda body, k: calls.append(1) or real(body, k))
+    answer = Response(200, {"content-type": "application/jose"}, _jwe_to(key, b'{"x": 1}'), "http://x/", 0.0)
+    with pytest.raises(ValueError):
+        answer.json()  # a JWE is not JSON until it is decrypted
+    assert read_response(answer, key) == {"x": 1} and answer.plaintext == b'{"x": 1}'
+    assert read_response(answer, key) is answer.json() and len(calls) == 1  # decrypted once, parsed once
+
+
+def test_decrypting_leaves_no_cycle_behind():
+    """joserfc's CompactEncryption and its Recipient refer to each other; the client unlinks them, so a page's
+    copies (segments, ciphertext, plaintext) go by reference counting, not at some later cyclic GC pass."""
+    import gc
+
+    from joserfc.jwk import RSAKey
+
+    from sandbox.client import decrypt
+
+    key = RSAKey.generate_key(2048)
+    body = _jwe_to(key, b'{"transactions": []}')
+    gc.collect()
+    gc.disable()
+    try:
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        assert decrypt(body, key) == b'{"transactions": []}'
+        assert decrypt(body.decode(), key) == b'{"transactions": []}'  # a str body too
+        gc.collect()
+        assert not [o for o in gc.garbage if type(o).__module__.startswith("joserfc")]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+
+
+def test_an_observer_sees_every_answer_as_the_client_read_it(small):
+    """Transport(on_response=…) gets every Response; afterwards each JWE answer the client read carries its
+    plaintext and its parsed JSON, so whoever shows the exchange neither decrypts nor parses again."""
+    seen = []
+    client = DsopClient(ClientConfig.shipped(small.base_url, "skatt"), transport=Transport(on_response=seen.append))
+    case = client.run_case(CaseRequest(OLA, "skatt", date(2024, 1, 1), TODAY))
+    assert not case.all_refusals and len(seen) == case.requests == client.transport.requests
+    jose = [r for r in seen if r.content_type == "application/jose"]
+    assert jose and all(r.status == 200 and r.plaintext and r.parsed for r in jose)
+    pages = [r.json() for r in jose if "/transactions" in r.url]
+    assert sum(len(p["transactions"]) for p in pages) == sum(a.transactions.count for a in case.accounts)
+    assert all(r.parsed for r in seen if r.status == 200)  # tokens, metadata, register, directory: read once too
+
+
+def test_a_dropped_client_goes_at_once(small):
+    """The client holds its transport and the transport's retry callback holds the client weakly: no cycle, so
+    a client (and whatever an observer keeps on its transport) goes by reference counting."""
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        client = DsopClient(ClientConfig.shipped(small.base_url, "skatt"))
+        gone = weakref.ref(client)
+        messages = []
+        client.progress = messages.append
+        client.transport.on_retry("http://x/banks/1/v2/accounts", 1, "HTTP 503", 0.25)
+        assert messages == ["retrying in 0.25 s (HTTP 503): /banks/1/v2/accounts"]
+        del client
+        assert gone() is None
+    finally:
+        gc.enable()
+
+
+def test_a_service_the_client_does_not_ship_runs_from_its_description(small):
+    """run_case(request, service=Service(…)): the walk of a service described elsewhere (here Skatt-Kontroll's
+    mandate under another key, accounts and details only); the request must name it."""
+    from sandbox.client import Service
+    from sandbox.client.services import SKATT
+
+    custom = Service("skatt-light", "Skatt, light", "skatteetaten", "974761076", SKATT, SKATT, ("accounts", "details"),
+                     requester_id=True)
+    config = ClientConfig.shipped(small.base_url, custom)
+    assert (config.client_id, config.org_number) == ("skatteetaten", "974761076")
+    client = DsopClient(config, transport=Recording())
+    case = client.run_case(CaseRequest(OLA, "skatt-light", date(2024, 1, 1), TODAY), service=custom)
+    assert case.service == "skatt-light" and case.service_name == "Skatt, light" and case.accounts
+    assert not case.all_refusals and all(a.balances is not None and a.transactions is None for a in case.accounts)
+    assert not [e for e in client.transport.log if "/transactions" in e[1] or "/cards" in e[1]]
+    with pytest.raises(ValueError, match="the request is for 'skatt'"):
+        client.run_case(CaseRequest(OLA, "skatt", date(2024, 1, 1), TODAY), service=custom)
+
+
+def test_transactions_can_be_counted_without_being_kept(small):
+    kept, counted = (DsopClient(ClientConfig.shipped(small.base_url, "skatt")).run_case(
+        CaseRequest(OLA, "skatt", date(2024, 1, 1), TODAY, case_id=CASE, transaction_items=keep))
+        for keep in (True, False))
+    assert kept.to_json(deterministic=True) == counted.to_json(deterministic=True)  # counts, pages, by status
+    assert all(a.transactions.items == [] and not a.transactions.kept for a in counted.accounts if a.transactions)
+    assert sum(len(a.transactions.items) for a in kept.accounts if a.transactions) == kept.summary()["transactions"] > 0
+    with_items = json.loads(counted.to_json(transactions=True))
+    assert not any("items" in a.get("transactions", {}) for b in with_items["banks"] for a in b["accounts"])

@@ -325,6 +325,76 @@ def test_runner_explains_its_transport_choice():
     assert "in-process" in doc and "gunicorn" in doc and "fresh thread" in doc
 
 
+def test_the_page_shows_what_the_client_decrypted_and_parsed(app, services, monkeypatch):
+    """Every answer the client read stays on its Response, linked to the exchange the transport recorded: the
+    steps decrypt and parse nothing again, and they are the very steps made from the raw bodies."""
+    out = runner.prepare(services, runner.RunForm.of({"service": "skatt", "party": "ola-joint", "from": "2024-01-01",
+                                                      "to": "2025-06-30"}))
+    done: dict = {}
+    runner._run_case(app, services, out, done)  # this thread has no request context of its own to share
+    exchanges, key, world = done["transport"].exchanges, done["key"], services.world
+    assert out.case is not None and not out.case.all_refusals and "error" not in done
+    assert all(x.response is not None and x.response.parsed for x in exchanges)
+    jose = [x for x in exchanges if x.response.content_type == "application/jose"]
+    assert jose and all(x.response.plaintext for x in jose)
+    calls, real = [], runner.decrypt
+    monkeypatch.setattr(runner, "decrypt", lambda body, k: calls.append(1) or real(body, k))
+    steps = runner.describe(world, exchanges, out.case, key)
+    assert calls == [] and sum(st["decrypted"] for st in steps) == len(jose)
+    for x in exchanges:  # what describe does with an answer the client did not read (a retried attempt's)
+        x.response = None
+    assert runner.describe(world, exchanges, out.case, key) == steps and len(calls) == len(jose)
+
+
+def test_the_page_counts_transactions_without_keeping_them(client, app, services):
+    """The page shows counts, so the runner asks the client to count every page's transactions, not keep them:
+    the same counts, nothing held for the page (a 10-year case lists thousands)."""
+    out = runner.run(app, services, runner.RunForm.of({"service": "skatt", "party": "ola-joint"}))
+    accounts = [a for a in out.case.accounts if a.transactions]
+    assert accounts and all(not a.transactions.kept and a.transactions.items == [] for a in accounts)
+    total = out.case.summary()["transactions"]
+    logged = app.extensions["sandbox.audit"].case(out.case.case_id)
+    assert total > 1000 and sum(a.transactions.pages for a in accounts) == sum(
+        1 for r in logged if r["endpoint"] == "transactions")
+    _, page, _ = post_run(client, service="skatt", party="ola-joint")
+    assert re.search(rf"<strong>{total}</strong> transaction\(s\)", page)
+
+
+def test_the_runner_uses_the_clients_public_api_only():
+    """No copy of the client's walk and no reach into its internals: NAV runs through run_case(service=…)."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(runner.__file__).read_text(encoding="utf-8"))
+    imported = [(node.module, alias.name) for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                for alias in node.names if (node.module or "").startswith("sandbox.client")]
+    assert imported and all(module == "sandbox.client" and not name.startswith("_") for module, name in imported)
+    assert "_Walk" not in Path(runner.__file__).read_text(encoding="utf-8") and not hasattr(runner, "_walk_as")
+
+
+def test_a_case_leaves_no_cycle_holding_its_answers(app, services):
+    """The case's answers (~4 MB of JSON for a 10-year case) go by reference counting when the page is made, not
+    at a later cyclic GC pass that would walk and free them in the middle of some other request."""
+    import gc
+
+    from sandbox.client import DsopClient, Response, Transport
+
+    gc.collect()
+    gc.disable()
+    try:
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        out = runner.run(app, services, runner.RunForm.of({"service": "skatt", "party": "ola-joint",
+                                                            "from": "2024-01-01", "to": "2025-06-30"}))
+        assert out.case is not None and out.steps
+        gc.collect()
+        ours = [o for o in gc.garbage if isinstance(o, (Response, Transport, DsopClient, runner.Exchange))]
+        assert ours == []
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+
+
 # ---- live traffic ------------------------------------------------------------------------------------------
 def test_traffic_json_groups_filters_and_says_unchanged(client):
     _, _, case_id = post_run(client, service="skatt", party="ingrid-multibank", **{"from": "2024-01-01",

@@ -11,21 +11,28 @@
             print(bank.name, account.number, account.balance(), account.transactions.count)
     print(case.to_json(deterministic=True))
 
+Every answer is decrypted and parsed once and stays on its Response (`plaintext`, `json()`): an observer,
+`Transport(on_response=…)`, sees each one as the client read it (the workshop UI's step list is made that way).
+`run_case(request, service=Service(…))` runs a service the client does not ship; `CaseRequest(…,
+transaction_items=False)` counts every page's transactions without keeping them. The consumer's key is imported
+once per key file (`load_key`).
+
 It imports nothing from the rest of the sandbox: only the standard library and joserfc.
 """
 
-from .auth import Maskinporten, TokenError, decrypt, load_key
+from .auth import Maskinporten, TokenError, decrypt, load_key, read_response
 from .case import CaseRequest, ClientConfig, DsopClient
 from .result import AccountResult, Balance, BankResult, CaseResult, Partial, Refusal, Transactions
 from .services import (
-    SERVICES, PeriodNeedsFacts, Service, add_months, complete_period, default_period, earliest_from, encode_mandate,
-    latest_to, service,
+    BANK_ENDPOINTS, SERVICES, PeriodNeedsFacts, Service, add_months, complete_period, default_period, earliest_from,
+    encode_mandate, latest_to, service,
 )
 from .transport import Response, RetryPolicy, Transport, TransportError, retry_after_seconds
 
 __all__ = [
-    "AccountResult", "Balance", "BankResult", "CaseRequest", "CaseResult", "ClientConfig", "DsopClient",
-    "Maskinporten", "Partial", "PeriodNeedsFacts", "Refusal", "Response", "RetryPolicy", "SERVICES", "Service",
-    "TokenError", "Transactions", "Transport", "TransportError", "add_months", "complete_period", "decrypt",
-    "default_period", "earliest_from", "encode_mandate", "latest_to", "load_key", "retry_after_seconds", "service",
+    "AccountResult", "BANK_ENDPOINTS", "Balance", "BankResult", "CaseRequest", "CaseResult", "ClientConfig",
+    "DsopClient", "Maskinporten", "Partial", "PeriodNeedsFacts", "Refusal", "Response", "RetryPolicy", "SERVICES",
+    "Service", "TokenError", "Transactions", "Transport", "TransportError", "add_months", "complete_period", "decrypt",
+    "default_period", "earliest_from", "encode_mandate", "latest_to", "load_key", "read_response",
+    "retry_after_seconds", "service",
 ]

@@ -8,6 +8,7 @@ endpoint; one token is kept per (scope, audience) and reused while it has more t
 from __future__ import annotations
 
 import json
+import threading
 import time
 import urllib.parse
 import uuid
@@ -32,17 +33,41 @@ class TokenError(Exception):
         super().__init__(f"token request refused ({status} {error}): {description}")
 
 
-def load_key(path: str | Path) -> RSAKey:
-    """The consumer's RSA private key (PEM): signs client assertions, decrypts JWE answers."""
-    return RSAKey.import_key(Path(path).read_bytes())
+_KEYS: dict[str, tuple[tuple[int, ...], RSAKey]] = {}  # absolute path → (the file's stamp, its key)
+_KEYS_LOCK = threading.Lock()
+
+
+def load_key(path: str | Path, *, cached: bool = True) -> RSAKey:
+    """The consumer's RSA private key (PEM): signs client assertions, decrypts JWE answers.
+
+    Importing a PEM private key takes tens of milliseconds (the key's consistency is checked), so the key is kept
+    per file and imported again only when the file changed (another modification time, size, inode or change
+    time); `cached=False` always reads the file."""
+    where = Path(path).absolute()
+    if not cached:
+        return RSAKey.import_key(where.read_bytes())
+    info = where.stat()
+    stamp = (info.st_mtime_ns, info.st_size, info.st_ino, info.st_ctime_ns)
+    with _KEYS_LOCK:
+        hit = _KEYS.get(str(where))
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    key = RSAKey.import_key(where.read_bytes())  # a change after the stat: the next call sees a new stamp
+    with _KEYS_LOCK:
+        _KEYS[str(where)] = (stamp, key)
+    return key
 
 
 def decrypt(body: bytes | str, key: RSAKey) -> bytes:
     """A compact JWE (`RSA-OAEP-256` + `A128CBC-HS256`, to the consumer's key) → the plaintext JSON bytes."""
     registry = jwe.JWERegistry(algorithms=JWE_ALGORITHMS)
     registry.max_ciphertext_length = MAX_JWE_BYTES
-    text = body.decode("ascii") if isinstance(body, bytes) else body
-    return jwe.decrypt_compact(text.strip(), key, registry=registry).plaintext
+    compact = body.strip() if isinstance(body, bytes) else body.strip().encode("ascii")  # no copy of a bytes body
+    result = jwe.decrypt_compact(compact, key, registry=registry)
+    # joserfc's CompactEncryption and its Recipient refer to each other: unlinked, the page's copies (base64
+    # segments, ciphertext, plaintext: ~3 MB for a full transactions page) go at once, not at a cyclic GC pass
+    result.recipient = None
+    return result.plaintext
 
 
 @dataclass
@@ -106,3 +131,11 @@ def read_body(body: bytes, content_type: str, key: RSAKey):
     if content_type == "application/jose":
         body = decrypt(body, key)
     return json.loads(body)
+
+
+def read_response(r: Response, key: RSAKey):
+    """A 200 answer's JSON, as `read_body`, kept on the Response: a JWE answer's plaintext in `r.plaintext`, the
+    parsed body behind `r.json()` (so whoever looks at the Response later neither decrypts nor parses again)."""
+    if r.content_type == "application/jose" and r.plaintext is None:
+        r.plaintext = decrypt(r.body, key)
+    return r.json()

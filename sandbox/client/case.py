@@ -9,6 +9,9 @@
 6. answers come as JWE (`Accept: application/jose`) and are decrypted with the consumer's key.
 
 An error answer does not stop the case: it is recorded as a Refusal where it happened and the walk goes on.
+Every answer is decrypted and parsed once; what was read stays on its Response (`plaintext`, `json()`), which an
+observer (`Transport(on_response=…)`) can show afterwards. `run_case(request, service=Service(…))` runs a service
+the client does not ship (its mandate, endpoints and rules from its own service page).
 """
 
 from __future__ import annotations
@@ -16,15 +19,17 @@ from __future__ import annotations
 import time
 import urllib.parse
 import uuid
+import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from .auth import Maskinporten, TokenError, load_key, read_body
+from .auth import Maskinporten, TokenError, load_key, read_response
 from .result import AccountResult, Balance, BankResult, CaseResult, Partial, Refusal, Transactions
-from .services import Service, service
+from .services import Service
+from .services import service as find_service
 from .transport import Response, RetryPolicy, Transport, TransportError
 
 SCOPE_REGISTER = "bits:kundeforhold"
@@ -49,9 +54,10 @@ class ClientConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     @classmethod
-    def shipped(cls, base_url: str, service_key: str, **more) -> "ClientConfig":
-        """The shipped consumer of a service with its published test key (sandbox/keys/consumer-<orgno>.pem)."""
-        svc = service(service_key)
+    def shipped(cls, base_url: str, service_key: str | Service, **more) -> "ClientConfig":
+        """The shipped consumer of a service (its key, or a Service the client does not ship) with its published
+        test key (sandbox/keys/consumer-<orgno>.pem)."""
+        svc = service_key if isinstance(service_key, Service) else find_service(service_key)
         return cls(base_url, svc.consumer, svc.org_number, SHIPPED_KEYS / f"consumer-{svc.org_number}.pem", **more)
 
     @property
@@ -74,6 +80,7 @@ class CaseRequest:
     additional_reference_id: str | None = None  # pol1: the extradition order (JWS); srf: the guardian's number
     case_id: str | None = None  # AccountInfoRequestID; a new UUID when not given
     endpoints: tuple[str, ...] | None = None  # a subset of the service's bank endpoints to walk
+    transaction_items: bool = True  # False: every page is fetched and counted (by status), no transaction kept
 
 
 ProgressFn = Callable[[str], None]
@@ -90,8 +97,7 @@ class DsopClient:
         self.maskinporten = Maskinporten(config.base_url, config.client_id, self.key, self.transport)
         self.progress: ProgressFn = progress or (lambda message: None)
         if self.transport.on_retry is None:
-            self.transport.on_retry = lambda url, attempt, why, wait: self.progress(
-                f"retrying in {wait:.2f} s ({why}): {urllib.parse.urlsplit(url).path}")
+            self.transport.on_retry = _say_retries(weakref.ref(self))
         self._directory: dict[str, dict] | None = None
         self._timings: dict[str, float] | None = None
 
@@ -143,8 +149,13 @@ class DsopClient:
         return self.transport.request("GET", f"{self.config.register}/customers/accountServicingProvider", headers)
 
     # ---- the case ---------------------------------------------------------------------------------------
-    def run_case(self, request: CaseRequest) -> CaseResult:
-        svc = service(request.service)
+    def run_case(self, request: CaseRequest, *, service: Service | None = None) -> CaseResult:
+        """The whole case (see the module docstring). `service`: run this Service instead of the shipped one
+        named by `request.service` — a service the client does not ship, described from its own service page
+        (mandates, bank endpoints, rules); its key must be `request.service`."""
+        if service is not None and service.key != request.service:
+            raise ValueError(f"the request is for {request.service!r}, the service given is {service.key!r}")
+        svc = service if service is not None else find_service(request.service)
         only_primary = True if svc.forced_primary_owner else bool(request.only_primary_owner)
         requester = (request.requester_id or "dsop-reference-client") if svc.requester_id else None
         case = CaseResult(request.case_id or str(uuid.uuid4()), svc.key, svc.name, self.config.org_number,
@@ -171,6 +182,17 @@ class DsopClient:
         finally:
             if self._timings is not None:
                 self._timings[key] = self._timings.get(key, 0.0) + time.perf_counter() - started
+
+
+def _say_retries(client: "weakref.ref[DsopClient]") -> Callable[[str, int, str, float], None]:
+    """The transport's on_retry: a progress line. It holds the client weakly — the client holds the transport, and
+    a cycle would keep both (and every answer an observer keeps on the transport) until a cyclic GC pass."""
+
+    def on_retry(url: str, attempt: int, why: str, wait: float) -> None:
+        me = client()
+        if me is not None:
+            me.progress(f"retrying in {wait:.2f} s ({why}): {urllib.parse.urlsplit(url).path}")
+    return on_retry
 
 
 class CallRefused(Exception):
@@ -284,7 +306,7 @@ class _Walk:
                             f"({r.status} {where[-1].code}: {where[-1].message})")
             return None
         try:
-            return read_body(r.body, r.content_type, self.c.key)
+            return read_response(r, self.c.key)
         except Exception as exc:  # a body we cannot decrypt or parse is an error of that call
             where.append(Refusal(endpoint, r.status, "undecodable", f"{exc.__class__.__name__}: {exc}",
                                  bank.org_number, account))
@@ -300,23 +322,30 @@ class _Walk:
             if not any(p.endpoint == endpoint and p.message == message for p in target):
                 target.append(Partial(endpoint, message, bank.org_number, account))
 
-    def pages(self, bank: BankResult, endpoint: str, url: str, key: str, account: str | None = None, **more):
-        """Every page of a paginated list (links rel=next, relative to the bank's base URL) → (items, pages)."""
-        items, pages, seen = [], 0, set()
+    def pages(self, bank: BankResult, endpoint: str, url: str, key: str, account: str | None = None, *,
+              sink: Callable[[list], None] | None = None, **more):
+        """Every page of a paginated list (links rel=next, relative to the bank's base URL) → (items, pages, ok);
+        with a `sink`, each page's items go there instead of into `items`."""
+        items, pages, seen, total = [], 0, set(), 0
         while url and pages < MAX_PAGES and url not in seen:
             seen.add(url)
             body = self.get(bank, endpoint, url, account, **more)
             if body is None:
                 return items, pages, False
             pages += 1
-            items.extend(body.get(key, []))
+            page = body.get(key, [])
+            total += len(page)
+            if sink is None:
+                items.extend(page)
+            else:
+                sink(page)
             target = bank.partial if account is None else self._account(bank, account).partial
             self._partial(target, body, endpoint, bank, account)
             nxt = next((link["href"] for link in body.get("links", []) if link.get("rel") == "next"), None)
             url = bank.base_url + nxt if nxt else None
             if url:
                 self.c.progress(f"{bank.name}{' ' + account if account else ''}: {endpoint} page {pages + 1} "
-                                f"({len(items)} so far)")
+                                f"({total} so far)")
         return items, pages, True
 
     def bank(self, bank: BankResult) -> None:
@@ -355,10 +384,13 @@ class _Walk:
                 self._partial(acc.partial, body, "details", bank, label)
                 done.append("details")
         if "transactions" in self.endpoints:
-            items, pages, ok = self.pages(bank, "transactions", f"{base}/transactions?{q}", "transactions", label)
+            found = Transactions(kept=self.req.transaction_items)
+            _, pages, ok = self.pages(bank, "transactions", f"{base}/transactions?{q}", "transactions", label,
+                                      sink=found.add)
             if ok:
-                acc.transactions = Transactions.of(items, pages)
-                done.append(f"{len(items)} transaction(s) in {pages} page(s)")
+                found.pages = pages
+                acc.transactions = found
+                done.append(f"{found.count} transaction(s) in {pages} page(s)")
         for endpoint, key, attr in (("cards", "paymentCards", "cards"), ("roles", "roles", "roles")):
             if endpoint in self.endpoints:
                 body = self.get(bank, endpoint, f"{base}/{endpoint}?{q}", label)

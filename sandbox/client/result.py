@@ -75,17 +75,27 @@ class Transactions:
     pages: int = 0
     by_status: dict[str, int] = field(default_factory=dict)  # booked / pending / info
     items: list[dict] = field(default_factory=list)  # the transactions as sent
+    kept: bool = True  # False: counted but not kept (CaseRequest(transaction_items=False)), `items` stays empty
 
     @classmethod
     def of(cls, items: list[dict], pages: int) -> "Transactions":
-        by_status: dict[str, int] = {}
+        out = cls(pages=pages)
+        out.add(items)
+        return out
+
+    def add(self, items: list[dict]) -> None:
+        """One page of transactions: counted (by status) and, when `kept`, kept."""
+        by_status = self.by_status
         for t in items:
-            by_status[t.get("status", "booked")] = by_status.get(t.get("status", "booked"), 0) + 1
-        return cls(len(items), pages, by_status, items)
+            status = t.get("status", "booked")
+            by_status[status] = by_status.get(status, 0) + 1
+        self.count += len(items)
+        if self.kept:
+            self.items.extend(items)
 
     def to_dict(self, with_items: bool) -> dict:
         out = {"count": self.count, "pages": self.pages, "byStatus": dict(sorted(self.by_status.items()))}
-        if with_items:
+        if with_items and self.kept:
             out["items"] = self.items
         return out
 

@@ -8,6 +8,11 @@ longer than `max_retry_after` (a scheduled outage answers 503 with `Retry-After:
 is pointless and retrying early is rude, so the client does not retry: it returns that answer with `gave_up`
 saying why, and the case records it as a refusal. Every attempt is a new technical request, so the caller's
 header factory runs again (a fresh CorrelationID, a token that is still valid).
+
+A Response keeps what is read from it: `json()` parses once (every call returns the same object), and when the
+client decrypts a JWE answer it leaves the plaintext in `plaintext` (and `json()` reads that). An observer given as
+`on_response` gets every Response as it is returned, so after the call — or the whole case — it can show what the
+client decrypted and parsed without doing it again.
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ class Response:
     elapsed: float  # seconds, all attempts included
     attempts: int = 1
     gave_up: str | None = None  # why a retryable answer was not retried (its Retry-After was too long)
+    plaintext: bytes | None = None  # a JWE answer's decrypted JSON, once the client has decrypted it
+    _json: object = field(default=None, init=False, repr=False, compare=False)
+    _parsed: bool = field(default=False, init=False, repr=False, compare=False)
 
     @property
     def content_type(self) -> str:
@@ -55,7 +63,17 @@ class Response:
         return self.headers.get("retry-after")
 
     def json(self):
-        return json.loads(self.body)
+        """The body as JSON — the decrypted `plaintext` once there is one — parsed once: every call returns the
+        same object, so read it and do not change it. ValueError when it is not JSON (a JWE not yet decrypted)."""
+        if not self._parsed:
+            self._json = json.loads(self.body if self.plaintext is None else self.plaintext)
+            self._parsed = True
+        return self._json
+
+    @property
+    def parsed(self) -> bool:
+        """Whether `json()` has already been read (and so costs nothing more)."""
+        return self._parsed
 
 
 def retry_after_seconds(value: str | None, now: float) -> float | None:
@@ -108,6 +126,7 @@ class Transport:
     requests: int = 0  # technical requests sent
     retries: int = 0  # of which retries
     on_retry: Callable[[str, int, str, float], None] | None = None  # (url, attempt that failed, why, wait)
+    on_response: Callable[[Response], None] | None = None  # every Response, as request() returns it
 
     def __post_init__(self):
         self._rng = random.Random()
@@ -144,7 +163,10 @@ class Transport:
                 gave_up = (f"not retried: the server asked to wait {asked:.0f} s (Retry-After: "
                            f"{got['retry-after'].strip()}), longer than this client waits "
                            f"(max_retry_after {self.retry.max_retry_after:g} s)")
-            return Response(status, got, payload, url, time.perf_counter() - started, attempt, gave_up)
+            response = Response(status, got, payload, url, time.perf_counter() - started, attempt, gave_up)
+            if self.on_response is not None:
+                self.on_response(response)
+            return response
 
     def _pause(self, url: str, attempt: int, why: str, seconds: float) -> None:
         if self.on_retry is not None:

@@ -17,16 +17,20 @@ address the browser used.
 
 NAV-kontroll (v1 rules) runs too when the server accepts its mandate (`--nav-v1`): the reference client ships
 only the v2 services (sandbox/client/services.py), so the page builds NAV's Service from its profile
-(sandbox/profiles: mandate, bank endpoints) and walks it with the client's own case walk (`_walk_as`).
+(sandbox/profiles: mandate, bank endpoints) and hands it to the client (`run_case(request, service=…)`).
 
 What it costs (POST /run, default scenario, warm): the page is the whole case — every request and answer through
-the full stack, JWE included — plus `describe`, which decrypts and pretty-prints each answer again for the page
-(the client keeps no copy of what it decrypted). Most cases take 50–150 ms; a 10-year Skatt-Kontroll case of a
-party with busy accounts (ola-joint, fjellbygg) moves ~4 MB of transactions JSON and takes ~200–240 ms: the
-sandbox answering ~35–55 ms, the reference client ~100 ms (importing its RSA key ~35, decrypting ~35, parsing
-~30), describing ~50 ms. What the runner did twice or for nothing is gone: the key is the client's (not imported
-a second time), `describe` parses with orjson, and cyclic GC waits until the case is described
-(`cyclic_gc_paused`). tests/perf/bench_ui.py prints the breakdown.
+the full stack, JWE included — plus `describe`, which pretty-prints each answer for the page. Nothing is done
+twice: the client keeps its imported RSA key per key file (`load_key`), and every Response it decrypted and parsed
+keeps the plaintext and the parsed JSON (`Response.plaintext`, `json()`), which the transport's `on_response`
+hook links to the exchange it recorded, so `describe` neither decrypts nor parses again (only what the client did
+not read: a retried attempt, an answer it did not decrypt). The page shows transaction counts, so the client
+counts every page without keeping the transactions (`transaction_items=False`). Nothing holds the answers in a
+reference cycle, and cyclic GC waits until the case is described (`cyclic_gc_paused`), so they are freed at once,
+not walked by a later collection. A 10-year Skatt-Kontroll case of a party with busy accounts (ola-joint 25
+requests, fjellbygg 56) moves ~4–5 MB of JWE and takes ~100–150 ms: the sandbox answering ~35–55 ms, the
+reference client ~55–70 ms (decrypting ~30–40, parsing ~23–25), describing ~1–3 ms, rendering ~2–5 ms, freeing
+the answers ~8–10 ms. tests/perf/bench_ui.py prints the breakdown.
 
 The case runs in a fresh thread, joined at once: Flask reuses the current app context for a nested request, so
 inside the UI's own request all of the case's requests would share one `flask.g` (the audit row, the grant, the
@@ -51,11 +55,9 @@ from datetime import date
 import orjson
 
 from sandbox.client import (
-    SERVICES, CaseRequest, CaseResult, ClientConfig, DsopClient, PeriodNeedsFacts, RetryPolicy, Service, Transport,
-    add_months, complete_period, decrypt,
+    BANK_ENDPOINTS, SERVICES, CaseRequest, ClientConfig, DsopClient, PeriodNeedsFacts, Response, RetryPolicy, Service,
+    Transport, add_months, complete_period, decrypt,
 )
-from sandbox.client.case import SHIPPED_KEYS, _Walk
-from sandbox.client.services import BANK_ENDPOINTS
 from sandbox.profiles import BY_SERVICE
 
 from .model import current_guardian, find_party, run_consumer, v21_types
@@ -118,6 +120,9 @@ class Exchange:
     body: bytes = b""
     ms: float = 0.0
     error: str | None = None
+    #: the Response the client got when this was the request's last attempt: what the client decrypted
+    #: (`plaintext`) and parsed (`json()`) stays on it, so the page shows it without doing it again
+    response: Response | None = None
 
 
 @dataclass
@@ -127,12 +132,27 @@ class InProcessTransport(Transport):
     app: object = None
     exchanges: list = field(default_factory=list)
 
+    def __post_init__(self):
+        super().__post_init__()
+        self._client = None
+        observer, exchanges = self.on_response, self.exchanges  # not `self`: no cycle holding every answer
+
+        def keep(response: Response) -> None:  # request() returns right after its last attempt's _once
+            if exchanges:
+                exchanges[-1].response = response
+            if observer is not None:
+                observer(response)
+
+        self.on_response = keep
+
     def _once(self, method: str, url: str, headers: dict, data: bytes | None) -> tuple[int, dict, bytes]:
         record = Exchange(len(self.exchanges) + 1, method, url, dict(headers), data)
         self.exchanges.append(record)
         started = time.perf_counter()
+        if self._client is None:  # one per case: werkzeug makes a response class for every test client it builds
+            self._client = self.app.test_client(use_cookies=False)  # no cookie carried from one call to the next
         try:
-            response = self.app.test_client().open(url, method=method, headers=headers, data=data)
+            response = self._client.open(url, method=method, headers=headers, data=data)
         except OSError as exc:  # a dropped connection (sandbox/faults.py): no answer at all
             record.ms, record.error = (time.perf_counter() - started) * 1000, f"{exc.__class__.__name__}: {exc}"
             raise
@@ -235,6 +255,7 @@ def run(app, services, form: RunForm) -> RunOutcome:
     done: dict = {}
     with cyclic_gc_paused():
         _run_and_describe(app, services, out, done)
+        done.clear()  # the exchanges and the answers the client parsed: freed while GC still waits
     if out.case is not None:
         out.v21 = v21_types(services.world, [a.number for a in out.case.accounts])
     return out
@@ -242,10 +263,10 @@ def run(app, services, form: RunForm) -> RunOutcome:
 
 @contextmanager
 def cyclic_gc_paused():
-    """No cyclic garbage collection while the case runs and is described: a 10-year case parses ~4 MB of JSON
-    twice (the client, then `describe`), hundreds of thousands of acyclic dicts and lists that reference counting
-    frees anyway, whose allocation alone triggers full collections of the whole heap (the world included) —
-    40–90 ms of a POST /run, for nothing. Collection resumes afterwards (it is only deferred)."""
+    """No cyclic garbage collection while the case runs and is described: a 10-year case parses ~4 MB of JSON,
+    hundreds of thousands of acyclic dicts and lists that reference counting frees anyway, whose allocation alone
+    triggers full collections of the whole heap (the world included) — 40–90 ms of a POST /run, for nothing.
+    Collection resumes afterwards (it is only deferred)."""
     paused = gc.isenabled()
     gc.disable()
     try:
@@ -279,13 +300,12 @@ def _run_case(app, services, out: RunOutcome, done: dict) -> None:
     base = services.settings.public_url.rstrip("/")
     retry = RetryPolicy(attempts=3, backoff=0.2, max_wait=2.0)
     more = {"accept": "application/jose" if form.jwe else "application/json", "retry": retry, "timeout": 30.0}
-    config = ClientConfig.shipped(base, svc.key, **more) if svc.key in SERVICES else ClientConfig(
-        base, svc.consumer, svc.org_number, SHIPPED_KEYS / f"consumer-{svc.org_number}.pem", **more)
+    config = ClientConfig.shipped(base, svc, **more)
     transport = InProcessTransport(timeout=30.0, retry=retry, app=app)
     done["transport"] = transport
     try:
         client = DsopClient(config, transport=transport)
-        done["key"] = client.key  # the client's own: importing the RSA key again costs ~35 ms a case
+        done["key"] = client.key  # for what the client did not decrypt (a retried attempt's answer)
         identifier = out.party.identifier if out.party is not None else form.party
         only_primary = True if svc.forced_primary_owner else form.only_primary
         reference = None
@@ -296,31 +316,10 @@ def _run_case(app, services, out: RunOutcome, done: dict) -> None:
                                     only_primary)
         request = CaseRequest(identifier, svc.key, out.period[0], out.period[1], only_primary_owner=only_primary,
                               requester_id="workshop-ui", additional_reference_id=reference,
-                              case_id=str(uuid.uuid4()))
-        out.case = client.run_case(request) if svc.key in SERVICES else _walk_as(client, svc, request)
+                              case_id=str(uuid.uuid4()), transaction_items=False)  # the page shows counts only
+        out.case = client.run_case(request, service=svc)  # NAV: a service the client does not ship
     except Exception as exc:  # noqa: BLE001 - shown on the page, the server goes on
         done["error"] = f"{exc.__class__.__name__}: {exc}"
-
-
-def _walk_as(client: DsopClient, svc: Service, request: CaseRequest) -> CaseResult:
-    """`DsopClient.run_case` for a Service the client does not ship (NAV): the same walk (`_Walk`), the same
-    result. Kept line for line with run_case; tests/test_ui.py runs a NAV case end to end."""
-    only_primary = True if svc.forced_primary_owner else bool(request.only_primary_owner)
-    requester = (request.requester_id or "dsop-reference-client") if svc.requester_id else None
-    case = CaseResult(request.case_id or str(uuid.uuid4()), svc.key, svc.name, client.config.org_number,
-                      request.party_id, request.from_date.isoformat(), request.to_date.isoformat(), only_primary,
-                      requester_id=requester, reference_type=svc.reference_type)
-    requests0, retries0 = client.transport.requests, client.transport.retries
-    client._timings = case.timings
-    started = time.perf_counter()
-    try:
-        _Walk(client, svc, request, case, only_primary, requester).run()
-    finally:
-        case.timings["total"] = time.perf_counter() - started
-        case.requests = client.transport.requests - requests0
-        case.retries = client.transport.retries - retries0
-        client._timings = None
-    return case
 
 
 def _mint_order(transport, base: str, admin_token: str | None, party_id: str, period, only_primary: bool) -> str:
@@ -439,22 +438,27 @@ def _label(world, x: Exchange, refs: dict[str, str]) -> tuple[str, str]:
 
 
 def describe(world, exchanges: list[Exchange], case, key) -> list[dict]:
-    """Every exchange as the page shows it: label, request, status, error code and why, body, timing."""
+    """Every exchange as the page shows it: label, request, status, error code and why, body, timing. An answer
+    the client read is shown as it read it (its Response: the decrypted plaintext, the parsed JSON); only what it
+    did not read (a retried attempt's answer) is decrypted and parsed here."""
     refs = {a.reference: a.number for a in (case.accounts if case is not None else []) if a.number}
     steps = []
     for x in exchanges:
         kind, label = _label(world, x, refs)
         ctype = x.response_headers.get("content-type", "").split(";")[0].strip()
         body, decrypted, parsed = None, False, None
+        r = x.response
         if x.body:
             raw = x.body
-            if ctype == "application/jose" and key is not None:
+            if r is not None and r.plaintext is not None:  # the client decrypted it
+                raw, decrypted = r.plaintext, True
+            elif ctype == "application/jose" and key is not None:
                 try:
                     raw, decrypted = decrypt(raw, key), True
                 except Exception:  # noqa: BLE001 - shown as it came
                     pass
-            try:  # orjson: a 10-year case's transaction pages are ~4 MB of JSON, parsed here a second time
-                parsed = orjson.loads(raw)
+            try:  # what the client parsed, as it parsed it; else orjson (a few times faster than json)
+                parsed = r.json() if r is not None and r.parsed else orjson.loads(raw)
                 body = _pretty(parsed)
             except ValueError:  # orjson.JSONDecodeError is one
                 text = raw.decode("utf-8", "replace")

@@ -6,10 +6,12 @@ against a real `dsop-sandbox serve` (gunicorn, 2 workers). POST /run is measured
 *is* the whole case, run by the reference consumer in-process (tokens, register, directory, every bank call with
 JWE) — and in-process it is broken down into the case (the sandbox answering vs the client), describing every
 exchange for the page, and rendering. The log is first filled by a few cases, so the live traffic's JSON
-carries its full 300 rows.
+carries its full 300 rows. Against a server the warm-ups go to every worker at once (a sync worker's first case
+compiles the templates and imports the consumer's key: ~400 ms, once per worker).
 
     .venv/bin/python tests/perf/bench_ui.py            # test client
-    .venv/bin/python tests/perf/bench_ui.py --server   # and a real server
+    .venv/bin/python tests/perf/bench_ui.py --server   # and a real server (gunicorn, 2 workers, a free port)
+    .venv/bin/python tests/perf/bench_ui.py --base-url http://127.0.0.1:18700 --workers 2   # a server you started
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import re
 import statistics
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -80,10 +83,22 @@ class TestClientTarget:
         response = self.client.open(path, method=method, data=form)
         return response.status_code, response.get_data(as_text=True)
 
+    def warm(self, method: str, path: str, form: dict | None) -> None:
+        self.send(method, path, form)
+
 
 class ServerTarget:
-    def __init__(self, base: str):
-        self.base = base
+    def __init__(self, base: str, workers: int = 2):
+        self.base, self.workers = base, workers
+
+    def warm(self, method: str, path: str, form: dict | None) -> None:
+        """One request per worker at once, so every worker has served the page (sync workers: a busy one takes
+        no second request), not only the one that happened to take them all."""
+        threads = [threading.Thread(target=self.send, args=(method, path, form)) for _ in range(self.workers)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
 
     def send(self, method: str, path: str, form: dict | None) -> tuple[int, str]:
         data = urllib.parse.urlencode(form).encode() if form is not None else None
@@ -94,7 +109,7 @@ class ServerTarget:
 
 def measure(target, method: str, path: str, form: dict | None, rounds: int) -> tuple[int, list[float]]:
     for _ in range(3):
-        target.send(method, path, form)
+        target.warm(method, path, form)
     samples, status = [], 0
     for _ in range(rounds):
         started = time.perf_counter()
@@ -164,8 +179,13 @@ def breakdown(target: TestClientTarget, rounds: int) -> None:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", action="store_true", help="also measure a real gunicorn server (2 workers)")
+    parser.add_argument("--base-url", help="measure this running server (no test client, no server started)")
+    parser.add_argument("--workers", type=int, default=2, help="the running server's workers (for the warm-ups)")
     parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args(argv)
+    if args.base_url:
+        bench(ServerTarget(args.base_url.rstrip("/"), args.workers), f"the server at {args.base_url}", args.rounds)
+        return 0
     local = TestClientTarget()
     bench(local, "Flask test client", args.rounds)
     breakdown(local, args.rounds)
