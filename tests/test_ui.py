@@ -19,6 +19,7 @@ from sandbox.app import build_services, create_app
 from sandbox.client import add_months
 from sandbox.config import Settings
 from sandbox.ui import access, model, runner, timeline
+from sandbox.ui import steps as ui_steps
 
 PAGES = ("/", "/parties/ola-joint", "/run", "/traffic", "/tokens", "/traffic/cases/nothing-yet", "/login")
 FULL_JWT = re.compile(r"eyJ[\w-]{10,}\.eyJ[\w-]{40,}\.[\w-]{40,}")
@@ -298,11 +299,11 @@ def test_pretty_bodies_are_the_standard_librarys_text():
 
     node = {"Ærlig": "Øre — ÅS", "n": [1, 2.5, -0.0, 1234567.89, -24771.16, True, None, {"a": []}] * 3,
             "token": "eyJ" + "a" * 80 + ".b.c", "deep": {"x": {"y": {"z": "\u2028 \"quoted\" \\"}}}}
-    assert runner._pretty(node) == json.dumps(runner._tidy(node), indent=2, ensure_ascii=False)
-    assert len(runner._tidy(node)["n"]) == runner.LIST_LIMIT + 1 and "eyJaaaa" in runner._pretty(node)
+    assert ui_steps._pretty(node) == json.dumps(ui_steps._tidy(node), indent=2, ensure_ascii=False)
+    assert len(ui_steps._tidy(node)["n"]) == ui_steps.LIST_LIMIT + 1 and "eyJaaaa" in ui_steps._pretty(node)
     node["big"] = 12345678901234567890123
-    assert "12345678901234567890123" in runner._pretty(node)
-    assert runner._pretty(node) == json.dumps(runner._tidy(node), indent=2, ensure_ascii=False)
+    assert "12345678901234567890123" in ui_steps._pretty(node)
+    assert ui_steps._pretty(node) == json.dumps(ui_steps._tidy(node), indent=2, ensure_ascii=False)
 
 
 def test_a_case_pauses_cyclic_gc_only_while_it_runs(client):
@@ -318,6 +319,19 @@ def test_a_case_pauses_cyclic_gc_only_while_it_runs(client):
         assert not gc.isenabled()  # left as it was found
     finally:
         gc.enable()
+
+
+def test_transaction_pages_are_numbered_not_shown_as_cursors(client):
+    """nils-history's 10-year window is three pages: the steps say page 2 and 3 (the opaque cursors of the links
+    are counted per account, D6), never the cursor itself."""
+    _, page, _ = post_run(client, service="skatt", party="nils-history", **{"from": "2015-07-01", "to": "2025-06-30"})
+    labels = [html.unescape(label) for label in re.findall(r'<span class="label">(.*?)</span>', page)]
+    paged = [label for label in labels if label.endswith("transactions (page 3)")]
+    assert paged, labels
+    account = paged[0].split(": ")[0]
+    assert [label for label in labels if label.startswith(account + ": transactions")] == [
+        f"{account}: transactions", f"{account}: transactions (page 2)", f"{account}: transactions (page 3)"]
+    assert not any(re.search(r"\(page [A-Za-z0-9_-]{16}\)", label) for label in labels)
 
 
 def test_runner_explains_its_transport_choice():
@@ -337,13 +351,13 @@ def test_the_page_shows_what_the_client_decrypted_and_parsed(app, services, monk
     assert all(x.response is not None and x.response.parsed for x in exchanges)
     jose = [x for x in exchanges if x.response.content_type == "application/jose"]
     assert jose and all(x.response.plaintext for x in jose)
-    calls, real = [], runner.decrypt
-    monkeypatch.setattr(runner, "decrypt", lambda body, k: calls.append(1) or real(body, k))
-    steps = runner.describe(world, exchanges, out.case, key)
+    calls, real = [], ui_steps.decrypt
+    monkeypatch.setattr(ui_steps, "decrypt", lambda body, k: calls.append(1) or real(body, k))
+    steps = ui_steps.describe(world, exchanges, out.case, key)
     assert calls == [] and sum(st["decrypted"] for st in steps) == len(jose)
     for x in exchanges:  # what describe does with an answer the client did not read (a retried attempt's)
         x.response = None
-    assert runner.describe(world, exchanges, out.case, key) == steps and len(calls) == len(jose)
+    assert ui_steps.describe(world, exchanges, out.case, key) == steps and len(calls) == len(jose)
 
 
 def test_the_page_counts_transactions_without_keeping_them(client, app, services):
@@ -535,7 +549,7 @@ def test_a_dropped_connection_is_no_answer_in_process(tmp_path):
     transport = runner.InProcessTransport(app=app, retry=RetryPolicy(attempts=2, backoff=0.001))
     with pytest.raises(TransportError, match="connection reset"):
         transport.request("GET", f"{settings.public_url}/banks/{bank.org_number}/v2/accounts", {"Sandbox-Fault": "reset"})
-    steps = runner.describe(app.extensions["dsop"].world, transport.exchanges, None, None)
+    steps = ui_steps.describe(app.extensions["dsop"].world, transport.exchanges, None, None)
     assert [(s["status"], s["message"].split(":")[0]) for s in steps] == [(0, "no answer")] * 2
 
 

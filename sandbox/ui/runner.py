@@ -41,7 +41,6 @@ as no answer, as over a socket.
 
 from __future__ import annotations
 
-import base64
 import gc
 import json
 import threading
@@ -52,37 +51,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
-import orjson
-
 from sandbox.client import (
     BANK_ENDPOINTS, SERVICES, CaseRequest, ClientConfig, DsopClient, PeriodNeedsFacts, Response, RetryPolicy, Service,
-    Transport, add_months, complete_period, decrypt,
+    Transport, add_months, complete_period,
 )
 from sandbox.profiles import BY_SERVICE
 
 from .model import current_guardian, find_party, run_consumer, v21_types
+from .steps import describe
 
-LIST_LIMIT = 8  # items of a long list shown in a response body
-TEXT_LIMIT = 40_000  # characters of a pretty body
 RUN_TIMEOUT = 80.0  # seconds (gunicorn's worker timeout is 90)
-
-#: What an error code means, in one line, for the step list.
-CODE_HINTS = {
-    "ACC-001": "bad request: a header, parameter or period breaks the standard or the service's rules",
-    "ACC-002": "unknown account reference at this bank",
-    "ACC-003": "the reference is not valid for this party, period or service",
-    "ACC-010": "no valid access token (missing, expired, wrong audience or issuer)",
-    "ACC-011": "forbidden: the consumer may not use this service, or the subject does not qualify",
-    "ACC-013": "Accept header not supported",
-    "ACC-022": "too many requests: slow down (Retry-After)",
-    "ACC-100": "the bank's back end failed (retry later)",
-    "ERR-001": "the register refused the caller (token, scope or mandate)",
-    "ERR-003": "the register refused the period",
-    "ERR-006": "the register refused a header or parameter",
-    "invalid_grant": "Maskinporten refused the client assertion",
-    "invalid_scope": "Maskinporten refused the scope for this client",
-}
-
 
 # ---- the form --------------------------------------------------------------------------------------------
 @dataclass
@@ -333,149 +311,3 @@ def _mint_order(transport, base: str, admin_token: str | None, party_id: str, pe
     if r.status != 200:
         raise RuntimeError(f"minting the extradition order failed ({r.status}): {r.body[:200].decode('utf-8', 'replace')}")
     return r.body.decode("ascii").strip()
-
-
-# ---- describing the exchanges ------------------------------------------------------------------------------
-def shorten(value: str, keep: int = 12) -> str:
-    return value if len(value) <= 2 * keep + 3 else f"{value[:keep]}…{value[-keep:]}"
-
-
-def _looks_like_token(value) -> bool:
-    return isinstance(value, str) and len(value) > 60 and value.startswith("eyJ") and value.count(".") >= 2
-
-
-def _tidy(node):
-    """JSON for display: tokens shortened, long lists cut to their first items and a count."""
-    if isinstance(node, dict):
-        return {k: _tidy(v) for k, v in node.items()}
-    if isinstance(node, list):
-        head = [_tidy(v) for v in node[:LIST_LIMIT]]
-        if len(node) > LIST_LIMIT:
-            head.append(f"… {len(node) - LIST_LIMIT} more (of {len(node)})")
-        return head
-    if _looks_like_token(node):
-        return shorten(node, 16)
-    return node
-
-
-def _claims(token: str) -> dict | None:
-    try:
-        payload = token.split(".")[1]
-        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except Exception:  # noqa: BLE001 - not a JWT: nothing to show
-        return None
-
-
-def _pretty(node) -> str:
-    tidy = _tidy(node)
-    try:  # the text of json.dumps(indent=2, ensure_ascii=False) (exponents as 1e-7), a few times faster
-        text = orjson.dumps(tidy, option=orjson.OPT_INDENT_2).decode()
-    except TypeError:  # what orjson does not take (an int beyond 64 bits): the standard library's
-        text = json.dumps(tidy, indent=2, ensure_ascii=False)
-    return text if len(text) <= TEXT_LIMIT else text[:TEXT_LIMIT] + f"\n… ({len(text) - TEXT_LIMIT} more characters)"
-
-
-def _headers(headers: dict) -> list[dict]:
-    out = []
-    for name, value in headers.items():
-        shown, note = str(value), None
-        if name.lower() == "authorization" and " " in shown:
-            kind, _, token = shown.partition(" ")
-            shown = f"{kind} {shorten(token)}"
-        elif name.lower() == "additionalreferenceid" and len(shown) > 60:
-            shown, note = shorten(shown), "the signed extradition order (compact JWS)"
-        elif name.lower() == "legal-mandate":
-            note = urllib.parse.unquote(shown)
-        out.append({"name": name, "value": shown, "note": note})
-    return out
-
-
-def _request_body(x: Exchange) -> str | None:
-    if not x.request_body:
-        return None
-    text = x.request_body.decode("utf-8", "replace")
-    if x.request_headers.get("Content-Type", "").startswith("application/x-www-form-urlencoded"):
-        form = dict(urllib.parse.parse_qsl(text))
-        if "assertion" in form:
-            form["assertion (decoded claims)"] = _claims(form["assertion"])
-        return _pretty(form)
-    try:
-        return _pretty(json.loads(text))
-    except ValueError:
-        return text[:2000]
-
-
-def _label(world, x: Exchange, refs: dict[str, str]) -> tuple[str, str]:
-    """(kind, label) of one exchange from its URL."""
-    split = urllib.parse.urlsplit(x.url)
-    path, query = split.path, dict(urllib.parse.parse_qsl(split.query))
-    page = f" (page {query['page']})" if "page" in query else ""
-    if path.endswith("/oauth-authorization-server"):
-        return "token", "Maskinporten: metadata"
-    if path.startswith("/maskinporten/token"):
-        form = dict(urllib.parse.parse_qsl((x.request_body or b"").decode("utf-8", "replace")))
-        claims = _claims(form.get("assertion", "")) or {}
-        audience = str(claims.get("resource") or form.get("resource") or "")
-        where = "register" if "/kar-ws/" in audience else next(
-            (b.name for b in world.banks.values() if f"/banks/{b.org_number}/" in audience + "/"), audience)
-        return "token", f"Maskinporten: token {claims.get('scope', form.get('scope', ''))} for {where}"
-    if path.startswith("/kar-ws/"):
-        return "register", "Register: " + path.rsplit("/", 1)[-1]
-    if path.startswith("/altinn/"):
-        return "directory", "Directory: Kontrollinformasjon"
-    if path.startswith("/sandbox/v1/politi/orders"):
-        return "admin", "Police: sign an extradition order"
-    if path.startswith("/banks/"):
-        parts = path.split("/")  # '', banks, org, v2, accounts, [ref], [endpoint]
-        bank = world.bank_by_org.get(parts[2])
-        name = bank.name if bank else parts[2]
-        if len(parts) <= 5:
-            return "bank", f"{name}: accounts{page}"
-        ref = urllib.parse.unquote(parts[5])
-        endpoint = parts[6] if len(parts) > 6 else "details"
-        return "bank", f"{name} {refs.get(ref, ref if ref.isdigit() else shorten(ref, 6))}: {endpoint}{page}"
-    return "other", f"{x.method} {path}"
-
-
-def describe(world, exchanges: list[Exchange], case, key) -> list[dict]:
-    """Every exchange as the page shows it: label, request, status, error code and why, body, timing. An answer
-    the client read is shown as it read it (its Response: the decrypted plaintext, the parsed JSON); only what it
-    did not read (a retried attempt's answer) is decrypted and parsed here."""
-    refs = {a.reference: a.number for a in (case.accounts if case is not None else []) if a.number}
-    steps = []
-    for x in exchanges:
-        kind, label = _label(world, x, refs)
-        ctype = x.response_headers.get("content-type", "").split(";")[0].strip()
-        body, decrypted, parsed = None, False, None
-        r = x.response
-        if x.body:
-            raw = x.body
-            if r is not None and r.plaintext is not None:  # the client decrypted it
-                raw, decrypted = r.plaintext, True
-            elif ctype == "application/jose" and key is not None:
-                try:
-                    raw, decrypted = decrypt(raw, key), True
-                except Exception:  # noqa: BLE001 - shown as it came
-                    pass
-            try:  # what the client parsed, as it parsed it; else orjson (a few times faster than json)
-                parsed = r.json() if r is not None and r.parsed else orjson.loads(raw)
-                body = _pretty(parsed)
-            except ValueError:  # orjson.JSONDecodeError is one
-                text = raw.decode("utf-8", "replace")
-                body = shorten(text, 40) if _looks_like_token(text.strip()) else text[:2000]
-        code = message = None
-        if x.status >= 400 and isinstance(parsed, dict):
-            code = parsed.get("code") or parsed.get("errorCode") or parsed.get("error")
-            message = parsed.get("message") or parsed.get("errorMessage") or parsed.get("error_description")
-        if x.error:
-            message = f"no answer: {x.error}"
-        steps.append({"n": x.n, "kind": kind, "label": label, "method": x.method, "url": x.url,
-                      "caseId": "AccountInfoRequestID" in x.request_headers,
-                      "headers": _headers(x.request_headers), "requestBody": _request_body(x),
-                      "status": x.status, "contentType": ctype, "decrypted": decrypted, "body": body,
-                      "ms": round(x.ms, 1), "code": None if code is None else str(code), "message": message,
-                      "hint": CODE_HINTS.get(str(code)) if code else None,
-                      "responseHeaders": {k: v for k, v in x.response_headers.items()
-                                          if k in ("content-type", "correlationid", "retry-after", "sandbox-fault",
-                                                   "www-authenticate", "sandbox-auth")}})
-    return steps
