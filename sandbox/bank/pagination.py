@@ -25,10 +25,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
+
+import orjson
 
 from .errors import BadRequest
 
@@ -58,7 +59,7 @@ class PageCursors:
     def scope(base_path: str, query: dict | None, *more: str) -> bytes:
         """The request a cursor is valid for: base path, the query parameters other than `page` as sent, `more`."""
         params = sorted((k, v) for k, v in (query or {}).items() if k != "page")
-        return json.dumps([base_path, params, list(more)], separators=(",", ":")).encode("ascii")
+        return orjson.dumps([base_path, params, more])  # a few µs less than json.dumps, on every paged request
 
     def _tag(self, scope: bytes, number: int) -> bytes:
         return hmac.new(self._mac_key, scope + b"\0" + number.to_bytes(4, "big"), hashlib.sha256).digest()[:8]
