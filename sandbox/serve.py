@@ -47,6 +47,9 @@ def serve(args) -> int:
           f"{'token-protected' if settings.admin_token else 'open'}"
           f"{', fault headers honoured' if settings.allow_fault_headers else ''})", flush=True)
     app = create_app(settings, services)
+    from sandbox.ui.runner import warm_up
+
+    warm_up(app, services)  # templates and the shipped keys, before the fork: no worker's first case pays for them
     # The world is immutable: move it out of the collector's sight before the workers fork, so full
     # collections do not walk it (pauses grow with its size) and copy-on-write pages stay shared.
     import gc

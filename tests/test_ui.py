@@ -577,3 +577,20 @@ def test_token_endpoint_line_is_issued_or_said_to_be_refused(client, services, a
     else:
         assert answer.status_code == 400 and answer.get_json()["error"] == "invalid_target"
         assert "400 invalid_target" in html.unescape(page.split('data-testid="token-curl-refused"')[1])
+
+
+def test_warm_up_compiles_templates_and_imports_the_shipped_keys(app, services, monkeypatch):
+    """serve.py calls warm_up before the fork: afterwards no template is compiled and no key imported by a case."""
+    from sandbox.client import auth
+
+    monkeypatch.setattr(auth, "_KEYS", {})
+    runner.warm_up(app, services)
+    assert len(auth._KEYS) >= len(runner.SERVICES)
+    compiled = set(app.jinja_env.cache.keys()) if app.jinja_env.cache is not None else set()
+    assert {name for _, name in compiled} >= {"run.html", "party.html", "overview.html"}
+    imports = []
+    monkeypatch.setattr(auth.RSAKey, "import_key", lambda *a, **k: imports.append(a) or (_ for _ in ()).throw(
+        AssertionError("a key was imported after warm_up")))
+    runner.run(app, services, runner.RunForm.of({"service": "skatt", "party": "ola-joint", "from": "2024-01-01",
+                                                 "to": "2025-06-30"}))
+    assert imports == []

@@ -53,7 +53,7 @@ from datetime import date
 
 from sandbox.client import (
     BANK_ENDPOINTS, SERVICES, CaseRequest, ClientConfig, DsopClient, PeriodNeedsFacts, Response, RetryPolicy, Service,
-    Transport, add_months, complete_period,
+    Transport, add_months, complete_period, load_key,
 )
 from sandbox.profiles import BY_SERVICE
 
@@ -237,6 +237,22 @@ def run(app, services, form: RunForm) -> RunOutcome:
     if out.case is not None:
         out.v21 = v21_types(services.world, [a.number for a in out.case.accounts])
     return out
+
+
+def warm_up(app, services) -> None:
+    """Before the workers fork (serve.py): compile every template, import every shipped consumer key the page
+    runs cases with, and build the service profiles (they import the police's key), so no worker's first case pays
+    for them (about 60 ms, once per worker) and the forked workers share them."""
+    from sandbox.profiles import service_profiles
+
+    service_profiles(services.world, services.settings.nav_v1)  # built on first use: with the police's key
+    for name in app.jinja_env.list_templates():
+        app.jinja_env.get_template(name)
+    nav = nav_service(services.world)
+    for svc in [*SERVICES.values(), *([nav] if nav is not None else [])]:
+        key_file = ClientConfig.shipped("http://warm-up", svc).key_file
+        if key_file.exists():  # a scenario's own consumer may have no shipped key
+            load_key(key_file)
 
 
 @contextmanager
