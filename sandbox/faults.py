@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from statistics import NormalDist
 
-from sandbox.dsop.wire import sandbox_now
 from sandbox.scenario.fault_schema import BANK_ENDPOINTS, MAX_DELAY_MS
 from sandbox.web import json_response
 
@@ -235,9 +234,12 @@ def header_override(decision: Decision, fault: str | None, delay: str | None) ->
 def error_body(api: str, status: int, code: str | None, message: str, today: date) -> dict:
     """The injected error in the API's own format (DESIGN D4)."""
     if api == "bank":
-        default = {429: "ACC-022"}.get(status, "ACC-100")
-        return {"code": code or default, "message": message}
-    return {"errorCode": code or f"ERR-{status}", "errorMessage": message, "timestamp": sandbox_now(today)}
+        from sandbox.bank.errors import for_status
+
+        return {"code": code or for_status(status, message).code, "message": message}
+    from sandbox.register.errors import HttpError
+
+    return HttpError(status, message, code).body(today)
 
 
 # ---- WSGI: dropping the connection ---------------------------------------------------------------

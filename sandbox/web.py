@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from flask import Response, request
 
-from sandbox.dsop.wire import body_bytes, sandbox_now
+from sandbox.dsop.wire import body_bytes
 
 #: Path prefixes of the two DSOP APIs, each with its own error body (DESIGN D4) and GET only (D3).
 BANK_PREFIX, REGISTER_PREFIX = "/banks/", "/kar-ws/"
@@ -30,10 +30,13 @@ def error_body(path: str, status: int, message: str, today) -> dict:
     the status, spec/protocol.md §3.7.3), the register's `{"errorCode", "errorMessage", "timestamp"}` (ERR-<status>
     for HTTP-level errors), else the sandbox's own `{"error", "message"}`."""
     if path.startswith(BANK_PREFIX):
-        code = {405: "ACC-012", 404: "ACC-002", 406: "ACC-013", 429: "ACC-022"}.get(status, "ACC-001" if status < 500 else "ACC-100")
-        return {"code": code, "message": message}
+        from sandbox.bank.errors import for_status
+
+        return for_status(status, message).body()
     if path.startswith(REGISTER_PREFIX):
-        return {"errorCode": f"ERR-{status}", "errorMessage": message, "timestamp": sandbox_now(today)}
+        from sandbox.register.errors import HttpError
+
+        return HttpError(status, message).body(today)
     return {"error": status, "message": message}
 
 

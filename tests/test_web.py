@@ -1,6 +1,8 @@
-"""sandbox/web.py: the lower-cased header mapping reads the WSGI environ exactly as werkzeug does (D10)."""
+"""sandbox/web.py: the lower-cased header mapping reads the WSGI environ exactly as werkzeug does (D10); error bodies (D4)."""
 
 from __future__ import annotations
+
+import pytest
 
 from werkzeug.datastructures import EnvironHeaders as WerkzeugHeaders
 from werkzeug.test import EnvironBuilder
@@ -34,3 +36,17 @@ def test_a_rendered_body_forgets_its_bytes_when_changed():
         change(copy)
         assert body_bytes(copy) == body_bytes(dict(copy)), "the bytes follow the change"
     assert body_bytes(body) == b'{"a":[1,2],"b":{"c":1}}', "the original keeps its bytes"
+
+
+@pytest.mark.parametrize("status, code", [(400, "ACC-001"), (404, "ACC-002"), (405, "ACC-012"), (406, "ACC-013"),
+                                          (413, "ACC-001"), (429, "ACC-022"), (500, "ACC-100"), (503, "ACC-100")])
+def test_http_level_errors_map_to_one_acc_code_per_status(status, code):
+    """D4: routing, HTTP-server and injected-fault errors take their bank code from bank.errors.for_status, the
+    register's from register.errors.HttpError (ERR-<status>)."""
+    from datetime import date
+
+    from sandbox.web import error_body
+
+    assert error_body("/banks/320907063/v2/accounts", status, "why", date(2025, 6, 30)) == {"code": code, "message": "why"}
+    assert error_body("/kar-ws/api/v2/customers/x", status, "why", date(2025, 6, 30)) == {
+        "errorCode": f"ERR-{status}", "errorMessage": "why", "timestamp": "2025-06-30T12:00:00Z"}

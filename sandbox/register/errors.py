@@ -11,6 +11,12 @@ class RegisterError(Exception):
         self.message = message
         super().__init__(message)
 
+    def body(self, today) -> dict:
+        """The register's error body (KAR.yaml ErrorResponse), its timestamp on the sandbox clock."""
+        from sandbox.dsop.wire import sandbox_now
+
+        return {"errorCode": self.code, "errorMessage": self.message, "timestamp": sandbox_now(today)}
+
 
 class Unauthorized(RegisterError):
     status, code = 401, "ERR-001"
@@ -48,3 +54,12 @@ class MethodNotAllowed(RegisterError):
 
 class NotFound(RegisterError):
     status, code = 404, "ERR-404"
+
+
+class HttpError(RegisterError):
+    """An HTTP-level refusal (routing, the HTTP server, an injected fault): ERR-<status> unless a code is given."""
+
+    def __init__(self, status: int, message: str, code: str | None = None):
+        super().__init__(message)
+        self.status, self.code = status, code or f"ERR-{status}"
+

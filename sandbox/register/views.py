@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, g, request
 
 from sandbox.dsop import params as p
-from sandbox.dsop.wire import sandbox_now
 from sandbox.maskinporten.errors import AccessDenied, AuthenticationFailed
 from sandbox.maskinporten.tokens import ANONYMOUS, SCOPE_ACCOUNT_PROVIDER, SCOPE_RELATIONS
 from sandbox.profiles import ProfileError, service_profiles
@@ -18,13 +17,11 @@ from .errors import (
 bp = Blueprint("register", __name__, url_prefix="/kar-ws/api/v2/customers")
 
 
-def error_body(exc: RegisterError, today) -> dict:
-    return {"errorCode": exc.code, "errorMessage": exc.message, "timestamp": sandbox_now(today)}
 
 
 @bp.errorhandler(RegisterError)
 def register_error(exc: RegisterError):
-    return json_response(error_body(exc, current_app.extensions["dsop"].world.today), exc.status)
+    return json_response(exc.body(current_app.extensions["dsop"].world.today), exc.status)
 
 
 @bp.errorhandler(AuthenticationFailed)
