@@ -7,6 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 
 
+def bank_base_url(public_url: str, org_number: str) -> str:
+    """A bank's base URL: what the directory lists and what its tokens carry as `aud` (one spelling for both)."""
+    return f"{public_url.rstrip('/')}/banks/{org_number}/v2"
+
+
 def default_state_dir() -> str:
     """Where `serve` keeps its state (audit log, clock, used jti): $XDG_STATE_HOME/dsop-sandbox, else
     ~/.local/state/dsop-sandbox."""

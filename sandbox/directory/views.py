@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app
 
+from sandbox.config import bank_base_url
 from sandbox.web import json_response
 
 bp = Blueprint("directory", __name__)
 
 
 def endpoints(world, public_url: str) -> list[dict]:
-    base = public_url.rstrip("/")
-    return [{"orgNo": b.org_number, "name": b.name, "url": f"{base}/banks/{b.org_number}/v2", "version": "2.1"}
+    return [{"orgNo": b.org_number, "name": b.name, "url": bank_base_url(public_url, b.org_number), "version": "2.1"}
             for b in world.banks.values()]
 
 

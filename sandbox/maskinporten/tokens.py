@@ -30,6 +30,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from sandbox.config import bank_base_url
 from sandbox.keys import load_rsa_key, public_jwk, shipped
 
 from .errors import AccessDenied, AuthenticationFailed, TokenRequestError
@@ -99,7 +100,7 @@ class Maskinporten:
 
     def bank_audience(self, org_number: str) -> str:
         """The `aud` a bank accepts: its base URL as the directory lists it."""
-        return f"{self.public_url}/banks/{org_number}/v2"
+        return bank_base_url(self.public_url, org_number)
 
     def register_audience(self) -> str:
         return f"{self.public_url}/kar-ws/api/v2"
