@@ -13,7 +13,6 @@ Kept apart from the store (sandbox/audit.py).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import time
 from datetime import datetime, timezone
@@ -22,6 +21,7 @@ from urllib.parse import unquote
 
 import orjson
 
+from sandbox import jwt_segments
 from sandbox.audit_journal import current_pid
 from sandbox.extradition import order_id_of
 
@@ -83,9 +83,7 @@ def _service_of(grant) -> str | None:
 def _issued_consumer(access_token: str) -> str | None:
     """The consumer org of a token this server just issued (read from its payload; the token is not kept)."""
     try:
-        payload = access_token.split(".")[1]
-        claims = orjson.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-        cid = claims["consumer"]["ID"]
+        cid = jwt_segments.payload(access_token)["consumer"]["ID"]
         return cid[5:] if cid.startswith("0192:") else cid
     except Exception:  # noqa: BLE001 - not a JWT of ours: nothing to say
         return None

@@ -24,7 +24,6 @@ a value that is not a compact JWS at all is a malformed header: 400 `ACC-001`.
 
 from __future__ import annotations
 
-import base64
 import json
 import random
 import re
@@ -36,7 +35,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
 
-from sandbox import ids
+from sandbox import ids, jwt_segments
 from sandbox.keys import load_rsa_key, public_jwk, shipped
 from sandbox.profiles.catalog import POLITI_CRIMINAL, POLITI_MISSING_PERSON
 from sandbox.profiles.errors import MalformedOrder, OrderRefused
@@ -267,12 +266,8 @@ class PoliceKey:
 
 def _header(token: str) -> dict | None:
     """The JWS header as a dict with an `alg`, or None when the first segment is not base64url JSON."""
-    part = token.split(".", 1)[0]
-    try:
-        header = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return header if isinstance(header, dict) and "alg" in header else None
+    header = jwt_segments.header(token)
+    return header if header is not None and "alg" in header else None
 
 
 def order_id_of(token: str) -> str | None:
@@ -282,12 +277,8 @@ def order_id_of(token: str) -> str | None:
     from it). Never use it to decide anything: `PoliceKey.verify` is the check."""
     if not isinstance(token, str) or len(token) > 64 * 1024 or not _COMPACT.match(token) or _header(token) is None:
         return None
-    part = token.split(".")[1]
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
-    except (ValueError, UnicodeDecodeError):
-        return None
-    order_id = claims.get("extraditionOrderID") if isinstance(claims, dict) else None
+    claims = jwt_segments.payload(token)
+    order_id = claims.get("extraditionOrderID") if claims is not None else None
     return order_id if isinstance(order_id, str) and _UUID.match(order_id) else None
 
 

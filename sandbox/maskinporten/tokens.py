@@ -30,6 +30,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from sandbox import jwt_segments
 from sandbox.config import bank_base_url
 from sandbox.keys import load_rsa_key, public_jwk, shipped
 
@@ -335,11 +336,4 @@ def _numeric(value) -> bool:
 
 
 def _unverified_claims(token: str) -> dict:
-    import base64
-    import json
-
-    try:
-        payload = token.split(".")[1]
-        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
-    except Exception:  # any garbage: the caller reports "not a JWT with an iss"
-        return {}
+    return jwt_segments.payload(token) or {}  # any garbage: the caller reports "not a JWT with an iss"
