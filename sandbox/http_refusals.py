@@ -40,14 +40,17 @@ def refusal(path: str, status: int, message: str, header: str | None, services) 
     of the API `path` belongs to (web.error_body). The APIs answer a malformed request with 400 (D4: ACC-001 is
     a 400); other paths keep the server's 4xx status. `header`: the header at fault, upper-cased, if known."""
     from sandbox.dsop.wire import body_bytes
+    from sandbox.register.errors import HttpError
     from sandbox.web import REGISTER_PREFIX, error_body, is_api_path
 
     if is_api_path(path) and status < 500:
         status = 400
-    today = _today(services)
-    body = error_body(path, status, message[:300], today)
-    if path.startswith(REGISTER_PREFIX) and status == 400:
-        body["errorCode"] = _REGISTER_HEADER_CODES.get(header, "ERR-006") if header else "ERR-400"
+    today, message = _today(services), message[:300]
+    if path.startswith(REGISTER_PREFIX) and status == 400:  # the code the register gives that header itself
+        code = _REGISTER_HEADER_CODES.get(header, "ERR-006") if header else None
+        body = HttpError(status, message, code).body(today)
+    else:
+        body = error_body(path, status, message, today)
     headers = {"Content-Type": "application/json"}
     if services is not None and not services.settings.auth:
         headers["Sandbox-Auth"] = "off"
