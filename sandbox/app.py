@@ -69,7 +69,8 @@ def allowed_methods(path: str, rule_methods) -> list[str]:
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
-    from sandbox import audit, clock, faults
+    from sandbox import clock, faults
+    from sandbox.audit import log as audit_log
     from sandbox.admin import guard
     from sandbox.admin.politi import bp as politi_bp
     from sandbox.admin.views import bp as admin_bp
@@ -91,7 +92,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # Cross-cutting hooks, in this order: admin token, the request's "today", the request log, injected faults.
     guard.install(app, services)
     clock.install(app, services)
-    audit.install(app, services)
+    audit_log.install(app, services)
     faults.install(app, services)
 
     @app.before_request

@@ -1,6 +1,6 @@
 """The header or payload of a compact JWS/JWT read WITHOUT verifying anything: for the request log, the UI's
 displays and "does this look like a JWT?" checks. Never decide anything with it: the issuer's and the police's
-key checks do that (sandbox/maskinporten/tokens.py, sandbox/extradition.py)."""
+key checks do that (sandbox/maskinporten/tokens.py, sandbox/profiles/extradition.py)."""
 
 from __future__ import annotations
 

@@ -84,7 +84,7 @@ class _Servers:
     def get(self, choice: ScenarioChoice):
         server = self.running.get(choice)
         if server is None:
-            from sandbox.background import BackgroundServer
+            from sandbox.cli.background import BackgroundServer
 
             server = BackgroundServer(choice.scenario, seed=choice.seed, today=choice.today, auth=choice.auth,
                                       allow_fault_headers=choice.fault_headers).start()

@@ -1,4 +1,4 @@
-"""The request log (sandbox/audit.py) and its admin API (sandbox/admin/requests.py), and the admin token.
+"""The request log (sandbox/audit/log.py) and its admin API (sandbox/audit/views.py), and the admin token.
 
 spec/protocol.md §4.4: one row per request with what a bank must be able to trace a case by; never the
 bearer token, never a request body. The multi-worker and crash tests are in tests/e2e/test_audit_e2e.py.

@@ -1,4 +1,4 @@
-"""The request log's write path (sandbox/audit_journal.py, AuditLog.sync in sandbox/audit.py).
+"""The request log's write path (sandbox/audit/journal.py, AuditLog.sync in sandbox/audit/log.py).
 
 Rows go to one append-only journal file per worker and are imported into SQLite in batches. What a user of
 the log relies on: a row is never lost or doubled, whoever imports and however often; rows come back in the
@@ -17,7 +17,7 @@ import sys
 import orjson
 import pytest
 
-from sandbox.audit import COLUMNS, AuditLog
+from sandbox.audit.log import COLUMNS, AuditLog
 from sandbox.state import StateStore
 
 
@@ -212,8 +212,8 @@ def test_the_log_keeps_its_newest_rows_up_to_audit_keep(tmp_path):
 
 
 def test_serve_flags_reach_the_settings():
-    from sandbox.cli import build_parser
-    from sandbox.serve import settings_from_args
+    from sandbox.cli.main import build_parser
+    from sandbox.cli.serve import settings_from_args
 
     args = build_parser().parse_args(["serve", "--audit-keep", "1000", "--body-cache-mb", "0"])
     settings = settings_from_args(args)

@@ -1,4 +1,4 @@
-"""`dsop-sandbox` (sandbox/cli.py): validate, scenarios and every command's --help (DESIGN D19)."""
+"""`dsop-sandbox` (sandbox/cli/main.py): validate, scenarios and every command's --help (DESIGN D19)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.cli import main
+from sandbox.cli.main import main
 from sandbox.scenario import load_scenario
 from sandbox.scenario import catalog
 from sandbox.world import build_world, world_digest

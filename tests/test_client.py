@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.background import BackgroundServer
+from sandbox.cli.background import BackgroundServer
 from sandbox.client import (
     SERVICES, CaseRequest, ClientConfig, DsopClient, PeriodNeedsFacts, RetryPolicy, Transport, TransportError,
     add_months, complete_period, default_period, encode_mandate, retry_after_seconds,

@@ -20,10 +20,10 @@ from urllib.parse import urlencode
 
 import pytest
 
-from sandbox import cli
-from sandbox.background import BackgroundServer
+from sandbox.cli import main as cli
+from sandbox.cli.background import BackgroundServer
 from sandbox.client import ClientConfig, DsopClient
-from sandbox.export import ExportError, build_corpus, write_corpus
+from sandbox.cli.export import ExportError, build_corpus, write_corpus
 from sandbox.scenario import load_scenario
 from sandbox.scenario.catalog import resolve
 from sandbox.world import build_world

@@ -16,7 +16,7 @@ from urllib.parse import quote, unquote
 
 import pytest
 
-from sandbox import extradition
+from sandbox.profiles import extradition
 from sandbox.bank.rules import BankRules
 from sandbox.profiles import (
     BY_SERVICE, ENDPOINTS, PROFILES, EndpointNotInService, HeaderRuleViolated, MandateNotForConsumer, NotInGrant,

@@ -323,7 +323,7 @@ def test_nothing_starts_unless_a_fixture_is_asked_for(pytester):
         def test_plain():
             assert "sandbox.pytest_plugin" in sys.modules        # the plugin is loaded (entry point) ...
             assert "sandbox.app" not in sys.modules               # ... and lazy: no world, no server
-            assert "sandbox.background" not in sys.modules
+            assert "sandbox.cli.background" not in sys.modules
     ''')
     pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider").assert_outcomes(passed=1)
 

@@ -1,8 +1,8 @@
 """`/sandbox/v1/politi/`: the police key's JWKS and a minting endpoint for extradition orders (spec/services.md
-§2.2.1–2.2.2; sandbox/extradition.py).
+§2.2.1–2.2.2; sandbox/profiles/extradition.py).
 
 - `GET  /sandbox/v1/politi/jwks`: the public key banks verify orders with — the sandbox's stand-in for
-  politiet.no's `finans-jwks.json` (no x5c chain: see sandbox/extradition.py).
+  politiet.no's `finans-jwks.json` (no x5c chain: see sandbox/profiles/extradition.py).
 - `POST /sandbox/v1/politi/orders`: mint a signed order. JSON body:
   `partyID` (required), `mandate` (`criminal` | `missing` | one of the two texts; default `criminal`),
   `fromDate`, `toDate` (required, YYYY-MM-DD), `onlyPrimaryOwner` (default false), `accountList`,
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, request
 
-from sandbox.extradition import OrderInputError, claims_from_json, police_key
+from sandbox.profiles.extradition import OrderInputError, claims_from_json, police_key
 from sandbox.web import json_response
 
 bp = Blueprint("admin_politi", __name__, url_prefix="/sandbox/v1/politi")

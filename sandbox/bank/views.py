@@ -108,7 +108,7 @@ def _recipient():
 
 
 def _ok(body: dict, req):
-    g.audit_body = body  # the request log reads count and responseDetails here, not from the bytes (sandbox/audit.py)
+    g.audit_body = body  # the request log reads count and responseDetails here, not from the bytes (sandbox/audit/log.py)
     headers = {"CorrelationID": req.correlation_id}
     if getattr(g, "encrypt", False):
         token = encrypt_for(_recipient(), body_bytes(body))

@@ -7,7 +7,7 @@ period, about which control object, and which fields are delivered. Plain Python
 - errors.py: ProfileError classes with an `outcome` each API maps once to its wire error.
 """
 
-from .errors import (  # noqa: F401  (errors first: sandbox.extradition imports them)
+from .errors import (  # noqa: F401  (errors first: sandbox.profiles.extradition imports them)
     EndpointNotInService, HeaderRuleViolated, MalformedOrder, MandateNotForConsumer, NotInGrant, OrderRefused,
     PeriodOutsideWindow, PreconditionFailed, ProfileError, UnknownMandate,
 )

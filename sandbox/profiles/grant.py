@@ -23,7 +23,8 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from sandbox import extradition, ids
+from sandbox import ids
+from sandbox.profiles import extradition
 from sandbox.world.model import REPRESENTASJON_DAGLIGBANK
 from sandbox.world.period import Period
 

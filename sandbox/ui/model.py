@@ -15,7 +15,7 @@ import weakref
 from dataclasses import dataclass
 from datetime import date
 
-from sandbox import extradition
+from sandbox.profiles import extradition
 from sandbox.bank.errors import BadRequest, BankError, Forbidden, NotForThisParty
 from sandbox.client import SERVICES as CLIENT_SERVICES
 from sandbox.client import default_period

@@ -17,7 +17,8 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sandbox import extradition, jwt_segments
+from sandbox import jwt_segments
+from sandbox.profiles import extradition
 from sandbox.client import PeriodNeedsFacts, default_period, encode_mandate
 from sandbox.maskinporten.tokens import (
     KNOWN_SCOPES, MAX_TTL, SCOPE_ACCOUNT_PROVIDER, SCOPE_BANK, SCOPE_RELATIONS, allowed_scopes,

@@ -1,4 +1,4 @@
-"""The live traffic view's data: the request log (sandbox/audit.py), newest first, filtered by bank, agency and
+"""The live traffic view's data: the request log (sandbox/audit/log.py), newest first, filtered by bank, agency and
 status, as small JSON rows the page groups by case. Plain Python: no Flask.
 
 The page polls `/ui/traffic.json` every 1.5 s with the id of the last row imported when it last looked

@@ -475,7 +475,7 @@ def test_register_token_not_granting_the_call_403_ERR_001(auth_app, forge, targe
 
 
 #: What the request log names for each NOT_GRANTED token: (consumer, scope). The token is ours (signature, iss), so
-#: the row says whom it names even though the call is refused (sandbox/audit_row.py).
+#: the row says whom it names even though the call is refused (sandbox/audit/row.py).
 LOGGED_AS = {
     "scope-of-another-endpoint": (CONSUMER_ORG, "other_scope"),
     "scope-missing": (CONSUMER_ORG, None),

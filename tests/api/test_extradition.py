@@ -1,4 +1,4 @@
-"""Politi-Utlevering extradition orders (spec/services.md §2.2.1–2.2.2; sandbox/extradition.py): minting through
+"""Politi-Utlevering extradition orders (spec/services.md §2.2.1–2.2.2; sandbox/profiles/extradition.py): minting through
 `POST /sandbox/v1/politi/orders`, the JWKS at `GET /sandbox/v1/politi/jwks`, and the banks' checks — signature,
 content, party, mandate, period, onlyPrimaryOwner, per-endpoint flags (false → 403 ACC-011), expiry. On the
 default scenario's personas (Ola Testmann; Per Fullmektig for Politi's alternative 1).
@@ -15,7 +15,7 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
-from sandbox import extradition
+from sandbox.profiles import extradition
 from sandbox.keys import load_rsa_key, shipped
 from sandbox.profiles import MalformedOrder, OrderRefused
 
@@ -302,7 +302,7 @@ def test_verify_and_covers_directly(world):
 
 # ---- the order's id, for the request log ---------------------------------------------------------------------
 def test_order_id_of_reads_the_orders_id_without_verifying(client, world):
-    """sandbox/audit_row.py logs pol1 calls by the order's extraditionOrderID: read, never trusted."""
+    """sandbox/audit/row.py logs pol1 calls by the order's extraditionOrderID: read, never trusted."""
     order = mint(client, world)
     order_id = _payload(order)["extraditionOrderID"]
     assert extradition.order_id_of(order) == order_id

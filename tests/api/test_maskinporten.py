@@ -24,7 +24,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
 from sandbox.app import create_app
-from sandbox.cli import main as cli
+from sandbox.cli.main import main as cli
 from sandbox.config import Settings
 from sandbox.keys import shipped
 from sandbox.maskinporten.errors import AuthenticationFailed

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from sandbox import cli
-from sandbox.background import BackgroundServer
+from sandbox.cli import main as cli
+from sandbox.cli.background import BackgroundServer
 from sandbox.world.ledger import month_end
 from sandbox.world.period import Period
 
@@ -339,7 +339,7 @@ def test_a_scheduled_outage_is_reported_with_its_retry_after_not_hammered(tmp_pa
 def test_progress_rewrites_one_line_on_a_terminal_and_writes_lines_otherwise():
     import io
 
-    from sandbox.flow import Progress
+    from sandbox.cli.flow import Progress
 
     class Tty(io.StringIO):
         def isatty(self):

@@ -5,7 +5,7 @@ values, a long query, raw non-ASCII bytes in the path, folded headers, absurd he
 gunicorn server and to the --dev server (werkzeug). Every answer must be a 4xx in the error format of the API the
 path names (DESIGN D4): a bank's `{"code", "message"}` with the ACC code of its status, the register's
 `{"errorCode", "errorMessage", "timestamp"}`, elsewhere `{"error", "message"}`; never HTML, never a 5xx. Some
-probes are refused by the HTTP server's own parser (sandbox/serve.py answers them), the rest by the app; where a
+probes are refused by the HTTP server's own parser (sandbox/cli/serve.py answers them), the rest by the app; where a
 probe damages one field, the message must name it.
 
 Servers run with --auth off, so the header checks, not the token check, answer.

@@ -328,7 +328,7 @@ def profile_run(wrk: str, sb: Sandbox, target: str, headers: dict, out_dir: Path
         total += n
         self_t[frames[-1]] = self_t.get(frames[-1], 0) + n
         for f in set(frames):
-            if "(sandbox/" in f and not f.endswith(("(sandbox/cli.py)", "(sandbox/serve.py)")):
+            if "(sandbox/" in f and not f.endswith(("(sandbox/cli/main.py)", "(sandbox/cli/serve.py)")):
                 incl[f] = incl.get(f, 0) + n
     top = lambda d: [(round(100 * v / total, 1), k) for k, v in sorted(d.items(), key=lambda kv: -kv[1])[:12]]  # noqa: E731
     return {"file": str(raw), "samples": total, "self": top(self_t), "inclusive_sandbox": top(incl)}

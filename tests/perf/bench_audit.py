@@ -3,7 +3,7 @@
     .venv/bin/python tests/perf/bench_audit.py            # BENCH_SECONDS=6 BENCH_ROUNDS=2 BENCH_WORKERS=2 ...
 
 1. In-process: the cost of one row, as the `after_request` hook pays it (build the row + one append to the
-   worker's journal, sandbox/audit_journal.py), the raw append alone, and the import into SQLite per row
+   worker's journal, sandbox/audit/journal.py), the raw append alone, and the import into SQLite per row
    (paid after answers have left, in batches); median of many.
 2. Over HTTP: serves one scenario twice with `dsop-sandbox serve` (gunicorn, sync workers), once as is and once
    with `--no-audit`, each with its own fresh state directory, and drives both with wrk (BENCH_CONNECTIONS
@@ -52,7 +52,7 @@ def row_cost() -> dict:
     from flask import g, request
 
     from sandbox.app import create_app
-    from sandbox.audit import COLUMNS, AuditLog, build_row
+    from sandbox.audit.log import COLUMNS, AuditLog, build_row
     from sandbox.config import Settings
     from sandbox.state import StateStore
 

@@ -1,7 +1,7 @@
 """The ceiling: a bare Flask app that answers each benchmark URL with the sandbox's own response bytes.
 
 `python ceiling_app.py --fixtures FILE --port P [--workers 2]` serves, under the same gunicorn settings as
-`dsop-sandbox serve` (sandbox/serve.py: sync workers, preload, no access log, log level warning), a table of
+`dsop-sandbox serve` (sandbox/cli/serve.py: sync workers, preload, no access log, log level warning), a table of
 precomputed responses captured from the sandbox: same URL (path + query string), same status, same
 Content-Type, same body bytes. The CorrelationID header is echoed when the sandbox echoes it, so both
 servers send the same headers. Any other URL is a 404. What is left is the cost of the stack itself
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from flask import Flask, Response, request
 
-# Keep in step with sandbox/serve.py (`_Gunicorn.load_config`): the ceiling must run on the same stack.
+# Keep in step with sandbox/cli/serve.py (`_Gunicorn.load_config`): the ceiling must run on the same stack.
 GUNICORN_SETTINGS = {"preload_app": True, "accesslog": None, "loglevel": "warning", "worker_class": "sync"}
 
 

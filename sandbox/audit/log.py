@@ -11,7 +11,7 @@ Plugged in from outside the views (create_app calls `install`): a `before_reques
 an `after_request` hook reads the request, what the layers before it left on `flask.g` (`g.caller` from the
 token check, `g.grant` from the service profile, `g.audit_fault` from sandbox/faults.py, and an optional
 `g.audit` dict of column overrides) and the response body it already holds, and appends the row to this
-worker's journal (sandbox/audit_journal.py) before the response leaves: a request a client saw answered has
+worker's journal (sandbox/audit/journal.py) before the response leaves: a request a client saw answered has
 its row on disk, even if the worker is killed right after. Journals are imported into the `audit_log` table
 in batches: by each worker after its answer has left (every `sync_every` rows or seconds) and by every read
 (the admin API, the UI), so a query always sees every row written before it.
@@ -25,8 +25,8 @@ import sqlite3
 import threading
 import time
 
-from sandbox.audit_journal import Journal
-from sandbox.audit_row import api_of, build_row
+from sandbox.audit.journal import Journal
+from sandbox.audit.row import api_of, build_row
 
 log = logging.getLogger("dsop-sandbox.audit")
 
@@ -309,7 +309,7 @@ def install(app, services):
     """Log every API request (unless the server runs with --no-audit) and serve the admin log routes."""
     from flask import g, request
 
-    from sandbox.admin.requests import bp
+    from sandbox.audit.views import bp
 
     store = getattr(services, "state", None)
     audit = AuditLog(store, services.settings.audit_keep) if services.settings.audit and store is not None else None

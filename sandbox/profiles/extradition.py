@@ -272,7 +272,7 @@ def _header(token: str) -> dict | None:
 
 def order_id_of(token: str) -> str | None:
     """The `extraditionOrderID` of a compact JWS's payload, read WITHOUT verifying anything: for the request log
-    (sandbox/audit_row.py), which records which order a call named, refused or not. None unless the value is a
+    (sandbox/audit/row.py), which records which order a call named, refused or not. None unless the value is a
     compact JWS with a JSON header and payload whose `extraditionOrderID` is a UUID (so a log never keeps free text
     from it). Never use it to decide anything: `PoliceKey.verify` is the check."""
     if not isinstance(token, str) or len(token) > 64 * 1024 or not _COMPACT.match(token) or _header(token) is None:

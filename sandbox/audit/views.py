@@ -1,8 +1,8 @@
-"""`/sandbox/v1/requests` and `/sandbox/v1/cases/{AccountInfoRequestID}`: the request log (sandbox/audit.py).
+"""`/sandbox/v1/requests` and `/sandbox/v1/cases/{AccountInfoRequestID}`: the request log (sandbox/audit/log.py).
 
 Rows are in the order served: `seq` (nanoseconds since the epoch when the row was written, before the answer
 left) orders them across workers; `id` numbers them as they were imported from the workers' journals
-(sandbox/audit_journal.py) and is the cursor of the next page.
+(sandbox/audit/journal.py) and is the cursor of the next page.
 
 - `GET /sandbox/v1/requests`: newest first, filtered by `case` (AccountInfoRequestID), `correlationId`,
   `consumer` (org number or consumer id), `bank` (org number or bank id), `status` (`500`, `5xx`, `error`,

@@ -297,7 +297,7 @@ examples:
 
 
 def add_arguments(p) -> None:
-    from sandbox.cli import _date
+    from sandbox.cli.args import iso_date
 
     p.add_argument("--scenario", default="default", metavar="FILE",
                    help="scenario YAML file, or a shipped scenario's name (default: default)")
@@ -308,8 +308,8 @@ def add_arguments(p) -> None:
     which.add_argument("--all", action="store_true",
                        help="every party, the generated crowd included (the default; --all is still accepted)")
     p.add_argument("--seed", help="override the scenario's seed")
-    p.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="fix the sandbox's date")
-    p.add_argument("--from", dest="from_date", type=_date, metavar="YYYY-MM-DD",
+    p.add_argument("--today", type=iso_date, metavar="YYYY-MM-DD", help="fix the sandbox's date")
+    p.add_argument("--from", dest="from_date", type=iso_date, metavar="YYYY-MM-DD",
                    help="the cases' fromDate (default: 1 January of last year)")
-    p.add_argument("--to", dest="to_date", type=_date, metavar="YYYY-MM-DD", help="the cases' toDate (default: today)")
+    p.add_argument("--to", dest="to_date", type=iso_date, metavar="YYYY-MM-DD", help="the cases' toDate (default: today)")
     p.add_argument("--quiet", action="store_true", help="no progress on stderr")

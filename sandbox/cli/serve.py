@@ -29,7 +29,7 @@ def settings_from_args(args) -> Settings:
 def serve(args) -> int:
     from sandbox.app import build_services, create_app
     from sandbox.scenario import ScenarioError
-    from sandbox.summary import summary_lines
+    from sandbox.cli.summary import summary_lines
 
     settings = settings_from_args(args)
     try:

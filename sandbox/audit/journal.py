@@ -9,7 +9,7 @@ line is in the kernel's page cache, so a worker killed with SIGKILL right after 
 
 Files are `<directory>/<pid>-<nonce>.jsonl`; each line is a JSON array: the row's sequence number (wall-clock
 nanoseconds when the row was written, which orders rows across workers in the order served) followed by
-the values of `COLUMNS`. `AuditLog.sync` (sandbox/audit.py) imports what is new in every file in one
+the values of `COLUMNS`. `AuditLog.sync` (sandbox/audit/log.py) imports what is new in every file in one
 SQLite transaction that also records how far each file was read, so a line is imported exactly once even when
 several workers import at the same time. A writer starts a new file once its file has grown past
 `rotate_bytes` and has been imported; the importer deletes files that are fully imported and not being

@@ -8,22 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 
 from sandbox import __version__
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date: expected YYYY-MM-DD") from None
-
-
-def _non_negative(text: str) -> int:
-    if not text.strip().isdigit():
-        raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {text!r}")
-    return int(text)
+from sandbox.cli.args import iso_date, non_negative, token_ttl
 
 
 def _load(args):
@@ -54,7 +41,7 @@ def cmd_validate(args) -> int:
         return 2
     import time
 
-    from sandbox.summary import summary_lines
+    from sandbox.cli.summary import summary_lines
 
     started = time.perf_counter()
     spec, world = _load(args)
@@ -131,7 +118,7 @@ def _extradition_order(text: str, today) -> int:
     import json
     from pathlib import Path
 
-    from sandbox.extradition import claims_from_json, police_key
+    from sandbox.profiles.extradition import claims_from_json, police_key
 
     try:
         body = json.loads(Path(text[1:]).read_text(encoding="utf-8") if text.startswith("@") else text)
@@ -142,29 +129,24 @@ def _extradition_order(text: str, today) -> int:
     return 0
 
 
-def _ttl(text: str) -> int:
-    if not text.isdigit() or not 1 <= int(text) <= 86400:
-        raise argparse.ArgumentTypeError("expected seconds between 1 and 86400")
-    return int(text)
-
 
 def cmd_serve(args) -> int:
     """Serve the sandbox (register, directory, banks, Maskinporten, admin, UI)."""
-    from sandbox.serve import serve
+    from sandbox.cli.serve import serve
 
     return serve(args)
 
 
 def cmd_flow(args) -> int:
-    """Run one whole case with the reference consumer (sandbox/flow.py)."""
-    from sandbox.flow import run
+    """Run one whole case with the reference consumer (sandbox/cli/flow.py)."""
+    from sandbox.cli.flow import run
 
     return run(args)
 
 
 def cmd_export(args) -> int:
-    """Write a golden corpus of a scenario's answers (sandbox/export.py)."""
-    from sandbox.export import run
+    """Write a golden corpus of a scenario's answers (sandbox/cli/export.py)."""
+    from sandbox.cli.export import run
 
     return run(args)
 
@@ -184,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--scenario", default="default", metavar="FILE",
                            help="scenario YAML file, or a shipped scenario's name (default: default)")
         p.add_argument("--seed", help="override the scenario's seed")
-        p.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="fix the sandbox's date (default: the scenario's, else the real date)")
+        p.add_argument("--today", type=iso_date, metavar="YYYY-MM-DD", help="fix the sandbox's date (default: the scenario's, else the real date)")
 
     p = sub.add_parser("validate", help="check a scenario file and print the world's summary and digest",
                        description=cmd_validate.__doc__)
@@ -205,7 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--bank", metavar="ORGNO", help="audience: this bank's base URL")
     where.add_argument("--register", action="store_true", help="audience: the register (KAR)")
     where.add_argument("--audience", metavar="URL", help="audience: any URL (e.g. to test a wrong aud)")
-    p.add_argument("--ttl", type=_ttl, metavar="SECONDS", help="lifetime (default: the scenario's, 120 s)")
+    p.add_argument("--ttl", type=token_ttl, metavar="SECONDS", help="lifetime (default: the scenario's, 120 s)")
     p.add_argument("--public-url", metavar="URL", help="the server's base URL (default http://127.0.0.1:8000)")
     p.add_argument("--extradition-order", metavar="JSON|@FILE",
                    help="instead of an access token, print a Politi-Utlevering extradition order (PS256 JWS) for "
@@ -232,10 +214,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "(default: $XDG_STATE_HOME or ~/.local/state, then /dsop-sandbox)")
     p.add_argument("--no-audit", dest="audit", action="store_false",
                    help="do not log requests (GET /sandbox/v1/requests then answers 404)")
-    p.add_argument("--audit-keep", type=_non_negative, default=500_000, metavar="ROWS",
+    p.add_argument("--audit-keep", type=non_negative, default=500_000, metavar="ROWS",
                    help="rows the request log keeps, the oldest dropped first (default 500000, about 250 MB "
                         "with indexes; 0 keeps every row)")
-    p.add_argument("--body-cache-mb", type=_non_negative, default=64, metavar="MB",
+    p.add_argument("--body-cache-mb", type=non_negative, default=64, metavar="MB",
                    help="per worker: memory for rendered bank bodies answered again from the cache "
                         "(default 64; 0 turns the cache off)")
     p.add_argument("--admin-token", metavar="TOKEN", default=None,
@@ -247,7 +229,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dev", action="store_true", help="use Flask's development server instead of gunicorn")
     p.set_defaults(func=cmd_serve)
 
-    from sandbox import export, flow
+    from sandbox.cli import export
+    from sandbox.cli import flow
 
     for name, module, func in (("flow", flow, cmd_flow), ("export", export, cmd_export)):
         p = sub.add_parser(name, help=module.HELP, description=module.DESCRIPTION, epilog=module.EPILOG,

@@ -8,7 +8,7 @@ the token or a request body (spec/protocol.md §4.4). Two values are read from r
 - for `AdditionalReferenceIDType: pol1` the row keeps the extradition order's id (its `extraditionOrderID` claim,
   read from the JWS without trusting it for anything else), or `sha256:` and 16 hex digits of the value when it is
   no such JWS — never the order itself. Other reference types (`srf`: a person number) are not kept.
-Kept apart from the store (sandbox/audit.py).
+Kept apart from the store (sandbox/audit/log.py).
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from urllib.parse import unquote
 import orjson
 
 from sandbox import jwt_segments
-from sandbox.audit_journal import current_pid
-from sandbox.extradition import order_id_of
+from sandbox.audit.journal import current_pid
+from sandbox.profiles.extradition import order_id_of
 
 #: Path prefix → API name. Anything else (admin, health, UI, OpenAPI documents) is not logged.
 APIS = (("/banks/", "bank"), ("/kar-ws/", "register"), ("/maskinporten/", "maskinporten"), ("/altinn/", "directory"))

@@ -25,7 +25,7 @@ from pathlib import Path
 from sandbox.client import (
     SERVICES, CaseRequest, ClientConfig, DsopClient, PeriodNeedsFacts, RetryPolicy, Transport, complete_period,
 )
-from sandbox.flow_report import report
+from sandbox.cli.flow_report import report
 
 FLOW_SERVICES = ("skatt", "politi", "konkurs", "oed", "verge", "fi-utlegg")
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -204,7 +204,7 @@ def run(args, out=None, err=None) -> int:
     server = None
     try:
         if args.scenario:
-            from sandbox.background import BackgroundServer
+            from sandbox.cli.background import BackgroundServer
 
             progress(f"starting an in-process sandbox for scenario {args.scenario}")
             server = BackgroundServer(args.scenario, seed=args.seed, today=args.today).start()
@@ -282,19 +282,19 @@ EPILOG = """examples:
 
 
 def add_arguments(p) -> None:
-    from sandbox.cli import _date
+    from sandbox.cli.args import iso_date
 
     p.add_argument("--party", required=True, metavar="ID",
                    help="the control object: identity number, organisation number or persona id (e.g. ola-joint)")
     p.add_argument("--service", required=True, choices=FLOW_SERVICES, help="the DSOP service the case runs under")
-    p.add_argument("--from", dest="from_date", type=_date, metavar="YYYY-MM-DD", help="fromDate (default: see above)")
-    p.add_argument("--to", dest="to_date", type=_date, metavar="YYYY-MM-DD", help="toDate (default: see above)")
+    p.add_argument("--from", dest="from_date", type=iso_date, metavar="YYYY-MM-DD", help="fromDate (default: see above)")
+    p.add_argument("--to", dest="to_date", type=iso_date, metavar="YYYY-MM-DD", help="toDate (default: see above)")
     where = p.add_argument_group("which sandbox")
     where.add_argument("--base-url", metavar="URL", help="a running sandbox (default http://127.0.0.1:8000)")
     where.add_argument("--scenario", metavar="FILE",
                        help="start an in-process sandbox for this scenario (file or shipped name) instead")
     where.add_argument("--seed", help="with --scenario: override its seed")
-    where.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="with --scenario: fix its date")
+    where.add_argument("--today", type=iso_date, metavar="YYYY-MM-DD", help="with --scenario: fix its date")
     where.add_argument("--admin-token", metavar="TOKEN", default=None,
                        help="the server's admin token, if it protects /sandbox/v1 (serve --admin-token); sent as "
                             "Sandbox-Admin-Token (default $DSOP_SANDBOX_ADMIN_TOKEN)")

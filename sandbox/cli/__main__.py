@@ -1,0 +1,5 @@
+"""`python -m sandbox.cli ...` is `dsop-sandbox ...`."""
+
+from sandbox.cli.main import main
+
+raise SystemExit(main())
