@@ -8,16 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 
 from sandbox import __version__
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a date: expected YYYY-MM-DD") from None
+from sandbox.cli_args import date_arg as _date
 
 
 def _non_negative(text: str) -> int:
@@ -27,12 +20,13 @@ def _non_negative(text: str) -> int:
 
 
 def _load(args):
+    from sandbox.clock import real_today
     from sandbox.scenario import ScenarioError, load_scenario
     from sandbox.scenario.catalog import resolve
     from sandbox.world import build_world
 
     try:
-        spec = load_scenario(resolve(args.scenario), today=args.today, seed=args.seed)
+        spec = load_scenario(resolve(args.scenario), today=args.today, seed=args.seed, real_today=real_today())
     except ScenarioError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

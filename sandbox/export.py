@@ -297,7 +297,7 @@ examples:
 
 
 def add_arguments(p) -> None:
-    from sandbox.cli import _date
+    from sandbox.cli_args import date_arg as _date
 
     p.add_argument("--scenario", default="default", metavar="FILE",
                    help="scenario YAML file, or a shipped scenario's name (default: default)")

@@ -282,7 +282,7 @@ EPILOG = """examples:
 
 
 def add_arguments(p) -> None:
-    from sandbox.cli import _date
+    from sandbox.cli_args import date_arg as _date
 
     p.add_argument("--party", required=True, metavar="ID",
                    help="the control object: identity number, organisation number or persona id (e.g. ola-joint)")
