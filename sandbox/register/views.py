@@ -75,8 +75,7 @@ def _grant(endpoint: str, mandate: str, **facts) -> None:
     """The service profile's step-1 rules (mandate for the consumer, endpoint, onlyPrimaryOwner, period)."""
     services = current_app.extensions["dsop"]
     profiles = service_profiles(services.world, services.settings.nav_v1)
-    g.grant = profiles.authorize_register(g.caller.consumer, endpoint, mandate=mandate,
-                                          raw_mandate=request.headers.get("Legal-Mandate"), **facts)
+    g.grant = profiles.authorize_register(g.caller.consumer, endpoint, mandate=mandate, **facts)
 
 
 @bp.get("/customerRelationships")
