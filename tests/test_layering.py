@@ -135,6 +135,7 @@ def test_find_cycle_finds_one_and_only_one():
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": set()}) is None
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"a"}}) == ["a", "a"]
+    assert tangle({"a": {"b"}, "b": {"a", "c"}, "c": {"d"}, "d": {"c"}}, "a") == ["a", "b"]
 
 
 def test_graph_builder_sees_lazy_and_relative_imports():
@@ -146,8 +147,27 @@ def test_graph_builder_sees_lazy_and_relative_imports():
 
 def test_no_import_cycle_among_sandbox_modules():
     eager, lazy, _ = import_graph()
-    cycle = find_cycle({m: eager[m] | lazy[m] for m in eager})
-    assert cycle is None, "import cycle (⇢ = an import inside a function): " + describe(cycle, eager)
+    graph = {m: eager[m] | lazy[m] for m in eager}
+    cycle = find_cycle(graph)
+    assert cycle is None, ("import cycle (⇢ = an import inside a function): " + describe(cycle, eager)
+                           + "\nevery module on a cycle with it: " + ", ".join(tangle(graph, cycle[0])))
+
+
+def tangle(graph: dict[str, set[str]], start: str) -> list[str]:
+    """The modules on some cycle through `start` (its strongly connected component), to show the whole knot."""
+    def reach(edges):
+        seen, todo = {start}, [start]
+        while todo:
+            for nxt in edges.get(todo.pop(), ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+    backward: dict[str, set[str]] = {}
+    for module, targets in graph.items():
+        for target in targets:
+            backward.setdefault(target, set()).add(module)
+    return sorted(reach(graph) & reach(backward))
 
 
 def test_no_module_level_import_cycle():

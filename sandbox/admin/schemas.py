@@ -47,8 +47,7 @@ class ClockChange(Schema):
 
     error_messages = {"type": ONE_CLOCK_CHANGE}  # not an object at all
     today = _Day("today must be a date YYYY-MM-DD, not {input!r}", null="today must be a date YYYY-MM-DD, not null")
-    advance = _Text("advance must be a text", null="advance must be an offset such as +1d, 3d, -2w, +1m or +1y6m, "
-                                                   "not null")
+    advance = _Text("advance must be an offset such as +1d, 3d, -2w, +1m or +1y6m, not null")  # only null fails here
     reset = _True("reset must be true")
 
     @validates_schema(pass_original=True, skip_on_field_errors=False)
