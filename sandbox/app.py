@@ -31,6 +31,9 @@ class Services:
 
 
 def build_services(settings: Settings, real_today: date | None = None) -> Services:
+    """The world and each service's rules. `real_today` (default: the wall clock's date, read here and only
+    here for a server) is used when neither the settings nor the scenario fix the date."""
+    from sandbox import clock
     from sandbox.bank.rules import BankRules
     from sandbox.maskinporten.tokens import Maskinporten
     from sandbox.register.rules import RegisterRules
@@ -39,7 +42,8 @@ def build_services(settings: Settings, real_today: date | None = None) -> Servic
     from sandbox.scenario.catalog import resolve
     from sandbox.world import build_world, world_digest
 
-    spec = load_scenario(resolve(settings.scenario), today=settings.today, seed=settings.seed, real_today=real_today)
+    spec = load_scenario(resolve(settings.scenario), today=settings.today, seed=settings.seed,
+                        real_today=real_today or clock.real_today())
     world = build_world(spec)
     state = StateStore(settings.state_dir)
     issuer = Maskinporten(world, settings.public_url, state, spec.data.get("maskinporten"))
@@ -72,7 +76,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from sandbox import clock, faults
     from sandbox.audit import log as audit_log
     from sandbox.admin import guard
+    from sandbox.admin.clock import bp as clock_bp
     from sandbox.admin.politi import bp as politi_bp
+    from sandbox.audit.views import bp as requests_bp
     from sandbox.admin.views import bp as admin_bp
     from sandbox.bank.views import bp as bank_bp
     from sandbox.directory.views import bp as directory_bp
@@ -87,7 +93,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # No HTML redirects: `//` in a path is not merged into `/`, it simply does not match a route.
     app.url_map.merge_slashes = False
     app.extensions["dsop"] = services
-    for bp in (maskinporten_bp, register_bp, directory_bp, bank_bp, admin_bp, openapi_bp, politi_bp, ui_bp):
+    # Every blueprint is registered here; the install() functions below only add hooks.
+    for bp in (maskinporten_bp, register_bp, directory_bp, bank_bp, admin_bp, openapi_bp, politi_bp, ui_bp,
+               clock_bp, requests_bp):
         app.register_blueprint(bp)
     # Cross-cutting hooks, in this order: admin token, the request's "today", the request log, injected faults.
     guard.install(app, services)

@@ -161,6 +161,7 @@ class SandboxClock:
 
 def install(app, services) -> SandboxClock:
     """Attach a shared clock to the world and pin "today" once per request (before any other hook runs).
+    Only hooks: its routes (sandbox/admin/clock.py) are registered by create_app with every other blueprint.
 
     The clock starts at the world's build date: a value left in the state directory by an earlier run is
     cleared, so `--today` (or the scenario's `today`) is what a fresh server answers with."""
@@ -188,7 +189,4 @@ def install(app, services) -> SandboxClock:
             except ValueError:  # a token from another context (should not happen): drop the pin
                 _pinned.set(None)
 
-    from sandbox.admin.clock import bp
-
-    app.register_blueprint(bp)
     return clock

@@ -210,11 +210,13 @@ def dsop_world(request, _dsop_scenario_choice):
     c = _dsop_scenario_choice
     key = (c.scenario, c.seed, c.today)
     if key not in worlds:
+        from sandbox.clock import real_today
         from sandbox.scenario import load_scenario
         from sandbox.scenario.catalog import resolve
         from sandbox.world import build_world
 
-        worlds[key] = build_world(load_scenario(resolve(c.scenario), today=c.today, seed=c.seed))
+        worlds[key] = build_world(load_scenario(resolve(c.scenario), today=c.today, seed=c.seed,
+                                                real_today=real_today()))
     return worlds[key]
 
 

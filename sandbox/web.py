@@ -7,7 +7,9 @@ from functools import lru_cache
 
 from flask import Response, request
 
+from sandbox.bank.errors import for_status
 from sandbox.dsop.wire import body_bytes
+from sandbox.register.errors import HttpError
 
 #: Path prefixes of the two DSOP APIs, each with its own error body (DESIGN D4) and GET only (D3).
 BANK_PREFIX, REGISTER_PREFIX = "/banks/", "/kar-ws/"
@@ -30,12 +32,8 @@ def error_body(path: str, status: int, message: str, today) -> dict:
     the status, spec/protocol.md §3.7.3), the register's `{"errorCode", "errorMessage", "timestamp"}` (ERR-<status>
     for HTTP-level errors), else the sandbox's own `{"error", "message"}`."""
     if path.startswith(BANK_PREFIX):
-        from sandbox.bank.errors import for_status
-
         return for_status(status, message).body()
     if path.startswith(REGISTER_PREFIX):
-        from sandbox.register.errors import HttpError
-
         return HttpError(status, message).body(today)
     return {"error": status, "message": message}
 

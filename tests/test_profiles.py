@@ -11,6 +11,8 @@ a bankruptcy ruled on a 29 February.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, timedelta
 from urllib.parse import quote, unquote
 
@@ -18,6 +20,7 @@ import pytest
 
 from sandbox.profiles import extradition
 from sandbox.bank.rules import BankRules
+from sandbox.dsop import params as dsop_params
 from sandbox.profiles import (
     BY_SERVICE, ENDPOINTS, PROFILES, EndpointNotInService, HeaderRuleViolated, MandateNotForConsumer, NotInGrant,
     OrderRefused, PeriodOutsideWindow, PreconditionFailed, ServiceProfiles, UnknownMandate,
@@ -698,3 +701,34 @@ def test_windows_follow_the_sandbox_clock():
     with pytest.raises(PeriodOutsideWindow, match="2025-07-01"):
         profiles.authorize(None, "accounts", mandate=cat.FI_UTLEGG, window=today, party_identifier=pid(moved, "ola"),
                            only_primary=True)
+
+
+# =====================================================================================================
+#  One mandate, one grant, whatever its encoding (issue 14)
+# =====================================================================================================
+def _encodings(text: str) -> list[str]:
+    """Equivalent Legal-Mandate headers for one mandate: upper- and lower-case percent escapes, decomposed
+    letters (NFD), extra spaces, and `~`/`(` escaped although encodeURIComponent leaves them."""
+    upper = quote(text, safe="-_.!~*'()")
+    return [upper, re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), upper),
+            quote(unicodedata.normalize("NFD", text), safe="-_.!~*'()"), quote(f"  {text.replace(' ', '   ')} ", safe=""),
+            upper.replace("(", "%28")]
+
+
+@pytest.mark.parametrize("mandate", [cat.SKATT_A, cat.KONKURS, cat.OED, cat.VERGE_STEP2])
+def test_equivalent_encodings_of_a_mandate_parse_to_one_canonical_text(mandate):
+    parsed = {dsop_params.legal_mandate({"legal-mandate": raw}) for raw in _encodings(mandate)}
+    assert parsed == {mandate}
+
+
+def test_equivalent_encodings_of_a_mandate_share_one_cached_grant(world):
+    profiles = ServiceProfiles(world, nav_v1=True)  # a fresh cache
+    kwargs = request(world, "verge")
+    encodings = _encodings(cat.VERGE_STEP2)  # "Vergemålsloven": å has a decomposed form
+    assert len(set(encodings)) == len(encodings)
+    grants = [profiles.authorize(None, "accounts", **{**kwargs, "mandate": dsop_params.legal_mandate(
+        {"legal-mandate": raw})}) for raw in encodings]
+    assert len({id(g) for g in grants}) == 1, "every encoding must hit the grant the first one cached"
+    assert len(profiles._granted) == 1
+    other = profiles.authorize(None, "accounts", **{**kwargs, "mandate": cat.VERGE_STEP2_ALIAS})  # another text
+    assert other is not grants[0] and len(profiles._granted) == 2

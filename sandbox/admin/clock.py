@@ -6,11 +6,12 @@ The date is shared by every gunicorn worker (sandbox/clock.py). Moving it change
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, current_app, request
 
+from sandbox.clock import ClockError
 from sandbox.web import json_response
+
+from .schemas import CLOCK_CHANGE, InputError, load
 
 bp = Blueprint("admin_clock", __name__, url_prefix="/sandbox/v1")
 
@@ -28,27 +29,18 @@ def show_clock():
 @bp.post("/clock")
 def change_clock():
     """Set (`{"today": "2025-07-01"}`), advance (`{"advance": "+1d"}`) or reset (`{"reset": true}`) the date."""
-    from sandbox.clock import ClockError
-
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict) or len([k for k in ("today", "advance", "reset") if k in body]) != 1 \
-            or set(body) - {"today", "advance", "reset"}:
-        return _bad('send a JSON object with exactly one of {"today": "YYYY-MM-DD"}, {"advance": "+1d"} '
-                    'or {"reset": true}')
+    try:
+        change = load(CLOCK_CHANGE, request.get_json(silent=True))
+    except InputError as exc:
+        return _bad(str(exc))
     clock = _clock()
     try:
-        if "today" in body:
-            try:
-                day = date.fromisoformat(str(body["today"]))
-            except ValueError:
-                return _bad(f"today must be a date YYYY-MM-DD, not {str(body['today'])[:40]!r}")
-            clock.set(day)
-        elif "advance" in body:
-            clock.advance(str(body["advance"]))
-        elif body["reset"] is True:
-            clock.reset()
+        if "today" in change:
+            clock.set(change["today"])
+        elif "advance" in change:
+            clock.advance(change["advance"])
         else:
-            return _bad('reset must be true')
+            clock.reset()
     except ClockError as exc:
         return _bad(str(exc))
     return json_response(clock.describe())

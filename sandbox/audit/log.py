@@ -306,15 +306,13 @@ def status_range(text: str) -> tuple[int, int]:
 
 # ---- building a row ------------------------------------------------------------------------------
 def install(app, services):
-    """Log every API request (unless the server runs with --no-audit) and serve the admin log routes."""
+    """Log every API request (unless the server runs with --no-audit). Only hooks: the admin log routes
+    (sandbox/audit/views.py, which answer 404 when the log is off) are registered by create_app."""
     from flask import g, request
-
-    from sandbox.audit.views import bp
 
     store = getattr(services, "state", None)
     audit = AuditLog(store, services.settings.audit_keep) if services.settings.audit and store is not None else None
     app.extensions["sandbox.audit"] = audit
-    app.register_blueprint(bp)
     if audit is None:
         return None
     world = services.world

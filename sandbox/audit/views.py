@@ -22,6 +22,8 @@ from flask import Blueprint, current_app, request
 
 from sandbox.web import json_response
 
+from sandbox.admin.schemas import CASE_QUERY, REQUESTS_QUERY, InputError, load
+
 bp = Blueprint("admin_requests", __name__, url_prefix="/sandbox/v1")
 
 _CAMEL = {
@@ -55,13 +57,11 @@ def wire(row: dict) -> dict:
     return {_CAMEL.get(k, k): v for k, v in row.items()}
 
 
-def _int(name: str, default: int | None, low: int, high: int) -> int | None:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    if not raw.isdigit() or not low <= int(raw) <= high:
-        raise _Refused(400, f"{name} must be a whole number from {low} to {high}")
-    return int(raw)
+def _query(schema) -> dict:
+    try:
+        return load(schema, request.args)
+    except InputError as exc:
+        raise _Refused(400, str(exc)) from None
 
 
 def _bank_org(value: str | None) -> str | None:
@@ -84,15 +84,15 @@ def _consumer_org(value: str | None) -> str | None:
 def list_requests():
     """The request log, newest first, filtered and paginated."""
     audit = _log()
-    limit = _int("limit", 50, 1, 500)
+    query = _query(REQUESTS_QUERY)
+    limit = query["limit"]
     filters = {"case": request.args.get("case") or request.args.get("accountInfoRequestId"),
                "correlation_id": request.args.get("correlationId"),
                "consumer": _consumer_org(request.args.get("consumer")),
                "bank": _bank_org(request.args.get("bank")),
                "api": request.args.get("api"), "endpoint": request.args.get("endpoint")}
     try:
-        rows = audit.query(limit=limit + 1, before=_int("before", None, 1, 2**62),
-                           status=request.args.get("status"), **filters)
+        rows = audit.query(limit=limit + 1, before=query["before"], status=request.args.get("status"), **filters)
     except ValueError as exc:
         raise _Refused(400, str(exc)) from None
     links = [{"rel": "self", "href": request.full_path.rstrip("?")}]
@@ -122,8 +122,9 @@ def clear_requests():
 def show_case(case_id: str):
     """Every request of one case (AccountInfoRequestID) across the register and the banks, in order."""
     audit = _log()
-    limit = _int("limit", 1000, 1, 10000)
-    rows = audit.case(case_id, limit=limit + 1, after=_int("after", None, 0, 2**62))
+    query = _query(CASE_QUERY)
+    limit = query["limit"]
+    rows = audit.case(case_id, limit=limit + 1, after=query["after"])
     links = [{"rel": "self", "href": request.full_path.rstrip("?")}]
     if len(rows) > limit:
         rows = rows[:limit]

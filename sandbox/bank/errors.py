@@ -6,6 +6,8 @@ The views never build error bodies themselves: the blueprint's handler turns any
 
 from __future__ import annotations
 
+from .schemas import ERROR_SCHEMA
+
 
 class BankError(Exception):
     status = 500
@@ -18,8 +20,6 @@ class BankError(Exception):
 
     def body(self) -> dict:
         """Dumped through the schema that documents it in /openapi/bank.json (DESIGN §5)."""
-        from .schemas import ERROR_SCHEMA  # here: schemas → params → errors
-
         return ERROR_SCHEMA.dump({"code": self.code, "message": self.message})
 
 

@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from sandbox.dsop import params as p
+from sandbox.dsop.enums import ADDITIONAL_REFERENCE_TYPES
 from sandbox.world import Period
 
 from .errors import BadRequest
-
-ADDITIONAL_REFERENCE_TYPES = ("pol1", "srf")
 
 
 @dataclass(frozen=True)

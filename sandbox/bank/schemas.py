@@ -19,10 +19,8 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from sandbox.dsop import codes
-from sandbox.dsop.enums import (ACCOUNT_STATUSES, ACCOUNT_TYPES_V20, ACCOUNT_TYPES_V21, CARD_STATUSES, CARD_TYPES,
-                                IDENTIFIER_TYPES, PERMISSIONS, TRANSACTION_STATUSES)
-
-from .params import ADDITIONAL_REFERENCE_TYPES
+from sandbox.dsop.enums import (ACCOUNT_STATUSES, ACCOUNT_TYPES_V20, ACCOUNT_TYPES_V21, ADDITIONAL_REFERENCE_TYPES,
+                                CARD_STATUSES, CARD_TYPES, IDENTIFIER_TYPES, PERMISSIONS, TRANSACTION_STATUSES)
 
 COUNTRY = r"^[A-Z]{2}$"
 CURRENCY = r"^[A-Z]{3}$"

@@ -90,8 +90,7 @@ def _grant(req, endpoint: str, party: str | None = None, only_primary: bool | No
     services = _services()
     profiles = service_profiles(services.world, services.settings.nav_v1)
     g.grant = profiles.authorize(
-        g.caller.consumer, endpoint, mandate=req.legal_mandate, window=req.window,
-        raw_mandate=request.headers.get("Legal-Mandate"), requester_id=req.requester_id,
+        g.caller.consumer, endpoint, mandate=req.legal_mandate, window=req.window, requester_id=req.requester_id,
         reference_type=req.additional_reference_id_type, reference_id=req.additional_reference_id,
         party_identifier=party, only_primary=only_primary)
     return g.grant

@@ -14,12 +14,13 @@ from sandbox.cli.args import iso_date, non_negative, token_ttl
 
 
 def _load(args):
+    from sandbox.clock import real_today
     from sandbox.scenario import ScenarioError, load_scenario
     from sandbox.scenario.catalog import resolve
     from sandbox.world import build_world
 
     try:
-        spec = load_scenario(resolve(args.scenario), today=args.today, seed=args.seed)
+        spec = load_scenario(resolve(args.scenario), today=args.today, seed=args.seed, real_today=real_today())
     except ScenarioError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)

@@ -22,6 +22,9 @@ CARD_STATUSES = ("active", "blocked")
 IDENTIFIER_TYPES = ("countryIdentificationCode", "nationalIdentityNumber")
 OWNERSHIP_TYPES = ("primaryOwner", "notPrimaryOwner", "unknown")
 TRANSACTION_STATUSES = ("booked", "pending", "info")
+# AdditionalReferenceIDType header values (spec/protocol.md §3.2): read by the bank's parameter parser and
+# documented by its schemas, so kept here, below both (bank.schemas importing bank.params closed an import cycle).
+ADDITIONAL_REFERENCE_TYPES = ("pol1", "srf")
 
 # Account types that can receive payments or hold available funds: these make a customer a "primary owner"
 # in the register's sense (spec/data-model.md R-21) and can be credited through NICS.

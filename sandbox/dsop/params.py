@@ -8,6 +8,7 @@ whose keys are lower-cased, because HTTP header names are case-insensitive (DESI
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from functools import lru_cache
 from urllib.parse import unquote
@@ -56,8 +57,17 @@ def uuid_header(headers, name: str) -> str:
 
 
 def legal_mandate(headers, name: str = "Legal-Mandate") -> str:
-    """The decoded legal basis: percent-decoded as UTF-8 (R-69); `+` is not a space."""
+    """The legal basis as compared: percent-decoded as UTF-8 (R-69; `+` is not a space), in canonical form.
+
+    Normalised here, once, where the header is read: equivalent encodings of one mandate (`%C2%A7` or `%c2%a7`,
+    composed or decomposed letters, extra spaces) give the same string, so everything downstream (the service
+    profile's grant cache, extradition orders) sees one value."""
     return _decoded_mandate(header(headers, name), name)
+
+
+def canonical_mandate(text: str) -> str:
+    """A decoded mandate's canonical form: Unicode NFC, runs of whitespace as one space, trimmed (protocol.md §3.4)."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 @lru_cache(maxsize=1024)
@@ -77,7 +87,7 @@ def _decoded_mandate(raw: str, name: str) -> str:
         raise ParamError(name, f"header {name} is not percent-encoded UTF-8") from None
     if not _printable(text):
         raise ParamError(name, f"header {name} decodes to control characters")
-    return " ".join(text.split())
+    return canonical_mandate(text)
 
 
 def party_identifier(value: str | None, name: str) -> str:

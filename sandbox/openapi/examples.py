@@ -137,8 +137,8 @@ class _Case:
     def grant(self, endpoint: str, **facts):
         try:
             return self.profiles.authorize(
-                None, endpoint, mandate=self.profile.canonical, window=self.window,
-                raw_mandate=encoded(self.profile.canonical), requester_id=REQUESTER_ID, **facts)
+                None, endpoint, mandate=self.profile.canonical, window=self.window, requester_id=REQUESTER_ID,
+                **facts)
         except ProfileError:
             return None
 

@@ -34,8 +34,9 @@ from functools import lru_cache
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet, RSAKey
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
 
-from sandbox import ids, jwt_segments
+from sandbox import ids, json_input, jwt_segments
 from sandbox.keys import load_rsa_key, public_jwk, shipped
 from sandbox.profiles.catalog import POLITI_CRIMINAL, POLITI_MISSING_PERSON
 from sandbox.profiles.errors import MalformedOrder, OrderRefused
@@ -64,8 +65,7 @@ HISTORY_YEARS = 10
 DEFAULT_DISTRICT = ("56", "Økokrim")
 DEFAULT_APPROVER = ("PA-56-0001", "PIA PÅTALESEN", "Politiadvokat")
 
-_TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_TIMESTAMP, _UUID = json_input.TIMESTAMP, json_input.UUID
 _COMPACT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 
@@ -172,60 +172,67 @@ def order_claims(today: date, *, party_id: str, mandate: str, from_date: date, t
     return {"extraditionOrderID": ids.deterministic_uuid(random.Random(f"extradition-order:{seed}")), **claims}
 
 
+class _NumericDate(json_input.Checked):
+    """`exp`: a NumericDate (whole seconds, not a boolean) or YYYY-MM-DDThh:mm:ssZ."""
+
+    def parse(self, value):
+        if isinstance(value, str) and json_input.TIMESTAMP.match(value):
+            moment = json_input.parse_timestamp(value)
+            return int(moment.timestamp()) if moment is not None else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+class _PartyID(json_input.Checked):
+    def parse(self, value):
+        return value if isinstance(value, str) and ids.identifier_kind(value) is not None else None
+
+
+def _flag(name: str, default: bool) -> json_input.Boolean:
+    return json_input.Boolean(f"{name} must be true or false", data_key=name, load_default=default)
+
+
+class OrderInput(Schema):
+    """The admin endpoint's / CLI's JSON input of an order (fields: sandbox/admin/politi.py). Unknown keys are
+    ignored. `mandate` is only typed here: which texts are accepted is order_claims' rule (checked last)."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    party_id = _PartyID("partyID must be an 11-digit person/D-number or a 9-digit organisation number",
+                        data_key="partyID", required=True)
+    mandate = json_input.Text("mandate must be a string", load_default="criminal")
+    from_date = json_input.IsoDate("fromDate must be a date YYYY-MM-DD", data_key="fromDate", required=True)
+    to_date = json_input.IsoDate("toDate must be a date YYYY-MM-DD", data_key="toDate", required=True)
+    only_primary_owner = _flag("onlyPrimaryOwner", False)
+    account_list = _flag("accountList", True)
+    account_details = _flag("accountDetails", True)
+    transactions = _flag("transactions", True)
+    cards = _flag("cards", True)
+    roles = _flag("roles", True)
+    approved_at = json_input.Timestamp("approvalTimestamp must be YYYY-MM-DDThh:mm:ssZ", data_key="approvalTimestamp",
+                                       calendar="approvalTimestamp is not a calendar date-time", load_default=None)
+    exp = _NumericDate("exp must be a NumericDate (seconds since 1970) or YYYY-MM-DDThh:mm:ssZ", load_default=None)
+    case_id = json_input.Uuid("caseID must be a UUID", data_key="caseID", load_default=None)
+    district_id = fields.Raw(data_key="districtID", load_default=DEFAULT_DISTRICT[0], allow_none=True)
+    district_label = fields.Raw(data_key="districtLabel", load_default=DEFAULT_DISTRICT[1], allow_none=True)
+
+    @post_load
+    def _district(self, data: dict, **kwargs) -> dict:
+        data["district"] = (str(data.pop("district_id")), str(data.pop("district_label")))  # any JSON value, as text
+        return data
+
+
+ORDER_INPUT = OrderInput()
+
+
 def claims_from_json(body, today: date) -> dict:
-    """The admin endpoint's / CLI's JSON input → order claims (see sandbox/admin/politi.py for the fields)."""
-    if not isinstance(body, dict):
-        raise OrderInputError("body", "send a JSON object")
-    party = body.get("partyID")
-    if not isinstance(party, str) or ids.identifier_kind(party) is None:
-        raise OrderInputError("partyID", "partyID must be an 11-digit person/D-number or a 9-digit organisation number")
-    mandate = body.get("mandate", "criminal")
-    if not isinstance(mandate, str):
-        raise OrderInputError("mandate", "mandate must be a string")
-    dates = {}
-    for name in ("fromDate", "toDate"):
-        value = body.get(name)
-        try:
-            dates[name] = date.fromisoformat(value) if isinstance(value, str) and len(value) == 10 else None
-        except ValueError:
-            dates[name] = None
-        if dates[name] is None:
-            raise OrderInputError(name, f"{name} must be a date YYYY-MM-DD")
-    flags = {}
-    for name, default in (("onlyPrimaryOwner", False), ("accountList", True), *((f, True) for f in ENDPOINT_FLAGS)):
-        value = body.get(name, default)
-        if not isinstance(value, bool):
-            raise OrderInputError(name, f"{name} must be true or false")
-        flags[name] = value
-    approved_at = None
-    if body.get("approvalTimestamp") is not None:
-        value = body["approvalTimestamp"]
-        if not isinstance(value, str) or not _TIMESTAMP.match(value):
-            raise OrderInputError("approvalTimestamp", "approvalTimestamp must be YYYY-MM-DDThh:mm:ssZ")
-        approved_at = _parse_stamp(value)
-        if approved_at is None:
-            raise OrderInputError("approvalTimestamp", "approvalTimestamp is not a calendar date-time")
-    exp = body.get("exp")
-    if isinstance(exp, str) and _TIMESTAMP.match(exp) and _parse_stamp(exp) is not None:
-        exp = int(_parse_stamp(exp).timestamp())
-    elif exp is not None and (isinstance(exp, bool) or not isinstance(exp, int)):
-        raise OrderInputError("exp", "exp must be a NumericDate (seconds since 1970) or YYYY-MM-DDThh:mm:ssZ")
-    case_id = body.get("caseID")
-    if case_id is not None and (not isinstance(case_id, str) or not _UUID.match(case_id)):
-        raise OrderInputError("caseID", "caseID must be a UUID")
-    district = (str(body.get("districtID", DEFAULT_DISTRICT[0])), str(body.get("districtLabel", DEFAULT_DISTRICT[1])))
-    return order_claims(today, party_id=party, mandate=mandate, from_date=dates["fromDate"], to_date=dates["toDate"],
-                        only_primary_owner=flags["onlyPrimaryOwner"], account_list=flags["accountList"],
-                        account_details=flags["accountDetails"], transactions=flags["transactions"],
-                        cards=flags["cards"], roles=flags["roles"], case_id=case_id, approved_at=approved_at,
-                        exp=exp, district=district)
-
-
-def _parse_stamp(value: str) -> datetime | None:
+    """The admin endpoint's / CLI's JSON input → order claims; the first problem → OrderInputError(field)."""
     try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
-    except ValueError:
-        return None
+        inputs = ORDER_INPUT.load(body)
+    except ValidationError as exc:
+        name, message = json_input.first_error(exc, ORDER_INPUT, whole="body")
+        raise OrderInputError(name, "send a JSON object" if name == "body" else message) from None
+    return order_claims(today, **inputs)
 
 
 # ---- the police key: sign and verify ------------------------------------------------------------------------
@@ -329,7 +336,7 @@ def _content(claims: dict, today: date) -> ExtraditionOrder:
     district_ids = (text("districtID", district), text("districtLabel", district))
     approver = tuple(text(n, approval) for n in ("approvedByID", "approvedByName", "approvedByRole"))
     stamp = text("approvalTimestamp", approval)
-    approved_at = _parse_stamp(stamp) if _TIMESTAMP.match(stamp) else None
+    approved_at = json_input.parse_timestamp(stamp) if _TIMESTAMP.match(stamp) else None
     if approved_at is None:
         raise _refuse("approval.approvalTimestamp must be YYYY-MM-DDThh:mm:ssZ")
     exp = claims.get("exp")

@@ -18,12 +18,12 @@ catalog are informative. Vergekontroll needs a guardianship whose guardian holds
 from __future__ import annotations
 
 import dataclasses
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
 from sandbox import ids
+from sandbox.dsop.params import canonical_mandate as normalize
 from sandbox.profiles import extradition
 from sandbox.world.model import REPRESENTASJON_DAGLIGBANK
 from sandbox.world.period import Period
@@ -36,11 +36,6 @@ from .errors import (
 )
 
 
-def normalize(mandate: str) -> str:
-    """A decoded mandate as compared: Unicode NFC, runs of whitespace as one space, trimmed (protocol.md §3.4)."""
-    return " ".join(unicodedata.normalize("NFC", mandate).split())
-
-
 @dataclass(frozen=True)
 class Grant:
     """What one request may do under its service: the profile, the consumer and the effective constraints."""
@@ -51,7 +46,6 @@ class Grant:
     mandate: str  # decoded and normalised, as sent (maybe an alias)
     window: Period | None
     today: date
-    raw_mandate: str | None = None  # as sent, still percent-encoded (for the log)
     requester_id: str | None = None
     reference_type: str | None = None
     reference_id: str | None = None
@@ -229,7 +223,7 @@ class ServiceProfiles:
                                         f"({consumer.org_number}) is not entitled to", "Legal-Mandate")
         return profile, consumer
 
-    def authorize(self, consumer, endpoint: str, *, mandate: str, window: Period, raw_mandate: str | None = None,
+    def authorize(self, consumer, endpoint: str, *, mandate: str, window: Period,
                   requester_id: str | None = None, reference_type: str | None = None,
                   reference_id: str | None = None, party_identifier: str | None = None,
                   only_primary: bool | None = None) -> Grant:
@@ -238,21 +232,22 @@ class ServiceProfiles:
 
         A pure function of its arguments and today (the extradition order too is judged at the sandbox's today),
         so a grant is kept per (arguments, today) and the same Grant object comes back for the same request
-        (which also keeps its bind() answers). Refusals raise every time (they are not kept)."""
+        (which also keeps its bind() answers). Refusals raise every time (they are not kept). `mandate` is the
+        decoded, canonical text (sandbox.dsop.params.legal_mandate): the key holds nothing of its encoding, so
+        equivalent encodings of one mandate share a grant."""
         today = self.world.today
-        key = (consumer, endpoint, mandate, window, raw_mandate, requester_id, reference_type, reference_id,
+        key = (consumer, endpoint, mandate, window, requester_id, reference_type, reference_id,
                party_identifier, only_primary, today)
         grant = self._granted.get(key)
         if grant is None:
             if len(self._granted) >= 4096:
                 self._granted.clear()
             grant = self._granted[key] = self._authorize(
-                consumer, endpoint, mandate=mandate, window=window, raw_mandate=raw_mandate,
-                requester_id=requester_id, reference_type=reference_type, reference_id=reference_id,
+                consumer, endpoint, mandate=mandate, window=window, requester_id=requester_id, reference_type=reference_type, reference_id=reference_id,
                 party_identifier=party_identifier, only_primary=only_primary, today=today)
         return grant
 
-    def _authorize(self, consumer, endpoint: str, *, mandate: str, window: Period, raw_mandate: str | None,
+    def _authorize(self, consumer, endpoint: str, *, mandate: str, window: Period,
                    requester_id: str | None, reference_type: str | None, reference_id: str | None,
                    party_identifier: str | None, only_primary: bool | None, today: date) -> Grant:
         profile, consumer = self.identify(consumer, mandate)
@@ -267,12 +262,11 @@ class ServiceProfiles:
             order = self.police.verify(reference_id, today)
             order.covers(endpoint=endpoint, mandate=normalize(mandate), window=window, only_primary=only_primary,
                          party_identifier=party_identifier)
-        return Grant(profile, consumer, endpoint, normalize(mandate), window, today, raw_mandate,
+        return Grant(profile, consumer, endpoint, normalize(mandate), window, today,
                      requester_id, reference_type, reference_id, order)
 
     def authorize_register(self, consumer, endpoint: str, *, mandate: str, window: Period | None = None,
-                           customer: str | None = None, only_primary: bool | None = None,
-                           raw_mandate: str | None = None) -> Grant:
+                           customer: str | None = None, only_primary: bool | None = None) -> Grant:
         """A register call: mandate and consumer, endpoint, onlyPrimaryOwner for true-only services, and the
         period window with the subject facts the sandbox knows (no subject preconditions: those are the banks')."""
         profile, consumer = self.identify(consumer, mandate, step="register")
@@ -284,7 +278,7 @@ class ServiceProfiles:
         if window is not None:
             party = self.world.party_by_identifier.get(customer) if customer else None
             windows.check(window, windows.limits(profile.service, self.world.today, party=party))
-        return Grant(profile, consumer, endpoint, normalize(mandate), window, self.world.today, raw_mandate)
+        return Grant(profile, consumer, endpoint, normalize(mandate), window, self.world.today)
 
 
 def _headers(profile: Profile, requester_id, reference_type, reference_id, only_primary) -> None:

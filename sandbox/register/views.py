@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, request
 
-from sandbox.dsop import params as p
 from sandbox.maskinporten.errors import AccessDenied, AuthenticationFailed
 from sandbox.maskinporten.tokens import ANONYMOUS, SCOPE_ACCOUNT_PROVIDER, SCOPE_RELATIONS
 from sandbox.profiles import ProfileError, service_profiles
 from sandbox.web import json_response, request_headers
 
-from .errors import (
-    Forbidden, InvalidAccountNumber, InvalidCustomer, InvalidHeader, InvalidPeriod, RegisterError, Unauthorized,
-)
+from .errors import Forbidden, InvalidHeader, InvalidPeriod, RegisterError, Unauthorized
+from .params import parse_provider, parse_relationships
 
 bp = Blueprint("register", __name__, url_prefix="/kar-ws/api/v2/customers")
 
@@ -61,22 +59,11 @@ def profile_error(exc: ProfileError):
     return register_error(PROFILE_ERRORS[exc.outcome](exc.message))
 
 
-def _common(headers: dict) -> str:
-    """The mandatory headers' formats; → the decoded Legal-Mandate."""
-    try:
-        p.uuid_header(headers, "CorrelationID")
-        p.uuid_header(headers, "AccountInfoRequestID")
-        return p.legal_mandate(headers)
-    except p.ParamError as exc:
-        raise InvalidHeader(str(exc)) from None
-
-
 def _grant(endpoint: str, mandate: str, **facts) -> None:
     """The service profile's step-1 rules (mandate for the consumer, endpoint, onlyPrimaryOwner, period)."""
     services = current_app.extensions["dsop"]
     profiles = service_profiles(services.world, services.settings.nav_v1)
-    g.grant = profiles.authorize_register(g.caller.consumer, endpoint, mandate=mandate,
-                                          raw_mandate=request.headers.get("Legal-Mandate"), **facts)
+    g.grant = profiles.authorize_register(g.caller.consumer, endpoint, mandate=mandate, **facts)
 
 
 @bp.get("/customerRelationships")
@@ -84,25 +71,10 @@ def customer_relationships():
     """Which banks the customer has or had a relation with in the period."""
     services = current_app.extensions["dsop"]
     _authenticate(SCOPE_RELATIONS)
-    headers = request_headers()
-    try:
-        customer = p.party_identifier(p.header(headers, "CustomerID", required=False), "CustomerID")
-    except p.ParamError as exc:
-        raise InvalidCustomer(str(exc)) from None
-    mandate = _common(headers)
-    try:
-        p.single(request.args, ("fromDate", "toDate"), kind="period")
-        window = p.period(request.args, services.world.today, lenient=services.settings.lenient)
-    except p.ParamError as exc:
-        raise InvalidPeriod(str(exc)) from None
-    raw = request.args.get("onlyPrimaryOwner", headers.get("onlyprimaryowner"))
-    try:
-        p.single(request.args, ("onlyPrimaryOwner",))
-        only_primary = None if raw is None else p.boolean(raw, "onlyPrimaryOwner")
-    except p.ParamError as exc:
-        raise InvalidHeader(str(exc)) from None
-    _grant("customerRelationships", mandate, window=window, customer=customer, only_primary=only_primary)
-    return json_response(services.register.customer_relationships(customer, window, only_primary))
+    req = parse_relationships(request_headers(), request.args, services.world.today, lenient=services.settings.lenient)
+    _grant("customerRelationships", req.legal_mandate, window=req.window, customer=req.customer,
+           only_primary=req.only_primary)
+    return json_response(services.register.customer_relationships(req.customer, req.window, req.only_primary))
 
 
 @bp.get("/accountServicingProvider")
@@ -110,9 +82,6 @@ def account_servicing_provider():
     """Which bank services an account number."""
     services = current_app.extensions["dsop"]
     _authenticate(SCOPE_ACCOUNT_PROVIDER)
-    headers = request_headers()
-    number = headers.get("accountid", "").strip()
-    if not (number.isascii() and number.isdigit() and 11 <= len(number) <= 20):
-        raise InvalidAccountNumber("AccountID must be an account number of 11 digits")
-    _grant("accountServicingProvider", _common(headers))
-    return json_response(services.register.account_servicing_provider(number))
+    req = parse_provider(request_headers())
+    _grant("accountServicingProvider", req.legal_mandate)
+    return json_response(services.register.account_servicing_provider(req.account_number))

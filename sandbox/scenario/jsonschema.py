@@ -1,12 +1,16 @@
 """The scenario format as JSON Schema (draft 2020-12), generated from the marshmallow schemas in schema.py.
 
 `dsop-sandbox validate --schema` prints it; editors (e.g. the YAML language server) use it for completion and
-early warnings. It is generated, never written by hand, so it cannot drift from what the loader accepts:
-a walk over `ScenarioSchema` turns every Nested schema into an object with `properties`,
-`additionalProperties: false` and `required`, every List into an array, and the validators into `enum`,
-`pattern`, `minLength`/`maxLength`, `minItems`/`maxItems`, `uniqueItems` (fields.Unique) and
-`minimum`/`maximum`. Property names are the file's keys (a field's `data_key`, e.g. `from`), descriptions come
-from `metadata["description"]`.
+early warnings. It is generated, never written by hand, so it cannot drift from what the loader accepts.
+
+Fields are converted by apispec's marshmallow converter (the one the OpenAPI documents use), set to OpenAPI
+3.1, whose Schema Object is JSON Schema 2020-12: types, `enum`, `pattern`, `minLength`/`maxLength`,
+`minItems`/`maxItems`, `minimum`/`maximum`, `description` from `metadata["description"]`, List → array,
+Nested → a `$ref` into `$defs`. Added here: the scenario's own fields (dates relative to today, months, money,
+identifiers, seed, ranges), fields.Unique → `uniqueItems`, exclusive range bounds, and defaults (a callable
+`load_default` such as `list` is shown by its value). The objects themselves are walked here: property names are
+the file's keys (a field's `data_key`, e.g. `from`), `required` in declaration order, `additionalProperties:
+false` (every scenario schema refuses unknown keys), the @pre_load shorthands and the @validates_schema rules.
 
 What JSON Schema cannot say is left to the loader: checksums of identifiers, the order of dates, references
 between entities, and dates relative to today being resolved. YAML turns an unquoted `2024-03-01` into a
@@ -16,7 +20,9 @@ strings first (editors' YAML language servers do).
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from apispec.ext.marshmallow.field_converter import DEFAULT_FIELD_MAPPING, FieldConverterMixin
+from marshmallow import Schema, fields, missing, validate
+from packaging.version import Version
 
 from . import schema as S
 from .fields import DateField, Identifier, Money, MonthField, Range, Seed, Unique
@@ -100,9 +106,63 @@ def _schema_rules(schema_cls) -> dict:
     return {}
 
 
+class _Converter(FieldConverterMixin):
+    """apispec's field → JSON Schema conversion (OpenAPI 3.1 = JSON Schema 2020-12), taught the scenario's fields.
+    Nested schemas become `$ref`s into the walker's `$defs` instead of an OpenAPI document's components."""
+
+    def __init__(self, walker: "_Walker"):
+        self.openapi_version = Version("3.1.0")
+        self.walker = walker
+        # The scenario's own fields get their whole description from scenario_field (below), no generic type.
+        self.field_mapping = {**DEFAULT_FIELD_MAPPING, **dict.fromkeys(_OWN_FIELDS, (None, None))}
+        self.init_attribute_functions()
+        for extra in (_scenario_field, _unique, _exclusive_bounds):
+            self.add_attribute_function(extra)
+
+    def resolve_nested_schema(self, schema) -> dict:  # called by apispec's nested2properties
+        ref = self.walker.ref(type(schema))
+        return {"type": "array", "items": ref} if getattr(schema, "many", False) else ref
+
+    def field2default(self, field: fields.Field, **kwargs) -> dict:
+        default = _default(field)
+        return {} if default is _NO_DEFAULT else {"default": default}
+
+
+def _scenario_field(self, field: fields.Field, ret: dict, **kwargs) -> dict:
+    """The scenario's own fields; a metadata description goes first, then what the field accepts."""
+    own = _own_field(field)
+    if own is None:
+        return {}
+    described = field.metadata.get("description")
+    if described and own.get("description"):
+        own["description"] = f"{described}; {own['description']}"
+    elif described:
+        own["description"] = described
+    return own
+
+
+def _unique(self, field: fields.Field, **kwargs) -> dict:
+    return {"uniqueItems": True} if any(isinstance(v, Unique) for v in field.validators) else {}
+
+
+def _exclusive_bounds(self, field: fields.Field, ret: dict, **kwargs) -> dict:
+    """apispec writes every Range bound as inclusive; an exclusive one becomes exclusiveMinimum/-Maximum."""
+    out = {}
+    for validator in field.validators:
+        if isinstance(validator, validate.Range):
+            if validator.min is not None and not validator.min_inclusive and ret.get("minimum") == validator.min:
+                del ret["minimum"]
+                out["exclusiveMinimum"] = validator.min
+            if validator.max is not None and not validator.max_inclusive and ret.get("maximum") == validator.max:
+                del ret["maximum"]
+                out["exclusiveMaximum"] = validator.max
+    return out
+
+
 class _Walker:
     def __init__(self):
         self.defs: dict[str, dict] = {}
+        self.converter = _Converter(self)
 
     # ---- schemas --------------------------------------------------------------------------------
     def ref(self, schema_cls) -> dict:
@@ -143,88 +203,45 @@ class _Walker:
             return {"anyOf": [out, short]}
         return out
 
-    # ---- fields ---------------------------------------------------------------------------------
     def field(self, field: fields.Field) -> dict:
-        out = self.field_type(field)
-        for validator in field.validators:
-            self.apply(validator, out)
-        description = field.metadata.get("description")
-        if description:
-            out["description"] = f"{description}; {out['description']}" if out.get("description") else description
-        default = _default(field)
-        if default is not _NO_DEFAULT:
-            out["default"] = default
-        return out
+        return self.converter.field2property(field)
 
-    def field_type(self, field: fields.Field) -> dict:
-        if isinstance(field, Identifier):
-            length, what = _IDENTIFIER_DIGITS.get(field.checker_name, (None, "digits"))
-            pattern = rf"^[0-9]{{{length}}}$" if length else r"^[0-9]+$"
-            return {"type": "string", "pattern": pattern,
-                    "description": f"{what}; quote it in YAML (an unquoted number loses leading zeros)"}
-        if isinstance(field, DateField):
-            if field.absolute_only:
-                return {"type": "string", "pattern": ABSOLUTE_DATE_PATTERN,
-                        "description": "an absolute date YYYY-MM-DD. " + _YAML_DATES}
-            return {"type": "string", "pattern": DATE_PATTERN,
-                    "description": "YYYY-MM-DD, 'today', or an offset from today such as -3y, -90d, -2w, +1m, "
-                                   "-1y6m. " + _YAML_DATES}
-        if isinstance(field, MonthField):
-            return {"type": "string", "pattern": MONTH_PATTERN,
-                    "description": "a month YYYY-MM, or any date expression whose month is taken (-2y, +3y). "
-                                   + _YAML_DATES}
-        if isinstance(field, Money):
-            return _money(field)
-        if isinstance(field, Seed):
-            return {"description": "the seed of the random world: an integer or a non-empty string",
-                    "anyOf": [{"type": "integer"}, {"type": "string", "pattern": r"\S"}]}
-        if isinstance(field, Range):
-            bounds = {"minimum": field.minimum}
-            if field.maximum is not None:
-                bounds["maximum"] = field.maximum
-            return {"description": "[min, max] (inclusive), or one whole number for both",
-                    "anyOf": [{"type": "integer", **bounds},
-                              {"type": "array", "prefixItems": [{"type": "integer", **bounds}] * 2,
-                               "items": False, "minItems": 2, "maxItems": 2}]}
-        if isinstance(field, fields.Nested):
-            item = self.ref(_nested_class(field))
-            return {"type": "array", "items": item} if field.many else item
-        if isinstance(field, fields.List):
-            return {"type": "array", "items": self.field(field.inner)}
-        if isinstance(field, fields.Boolean):
-            return {"type": "boolean"}
-        if isinstance(field, fields.Integer):
-            return {"type": "integer"}
-        if isinstance(field, fields.Number):
-            return {"type": "number"}
-        if isinstance(field, fields.String):
-            return {"type": "string"}
-        return {}
 
-    @staticmethod
-    def apply(validator, out: dict) -> None:
-        """Merge one marshmallow validator into the JSON Schema of its field."""
-        is_array = out.get("type") == "array"
-        if isinstance(validator, validate.OneOf):
-            out["enum"] = list(validator.choices)
-        elif isinstance(validator, validate.Regexp):
-            out["pattern"] = validator.regex.pattern
-        elif isinstance(validator, validate.Length):
-            lo, hi = ("minItems", "maxItems") if is_array else ("minLength", "maxLength")
-            if validator.equal is not None:
-                out[lo] = out[hi] = validator.equal
-            else:
-                if validator.min is not None:
-                    out[lo] = validator.min
-                if validator.max is not None:
-                    out[hi] = validator.max
-        elif isinstance(validator, Unique):
-            out["uniqueItems"] = True
-        elif isinstance(validator, validate.Range):
-            if validator.min is not None:
-                out["minimum" if validator.min_inclusive else "exclusiveMinimum"] = validator.min
-            if validator.max is not None:
-                out["maximum" if validator.max_inclusive else "exclusiveMaximum"] = validator.max
+_OWN_FIELDS = (Identifier, DateField, MonthField, Money, Seed, Range)
+
+
+def _own_field(field: fields.Field) -> dict | None:
+    """What the scenario's own fields accept, as JSON Schema (None for marshmallow's fields)."""
+    if isinstance(field, Identifier):
+        length, what = _IDENTIFIER_DIGITS.get(field.checker_name, (None, "digits"))
+        pattern = rf"^[0-9]{{{length}}}$" if length else r"^[0-9]+$"
+        return {"type": "string", "pattern": pattern,
+                "description": f"{what}; quote it in YAML (an unquoted number loses leading zeros)"}
+    if isinstance(field, DateField):
+        if field.absolute_only:
+            return {"type": "string", "pattern": ABSOLUTE_DATE_PATTERN,
+                    "description": "an absolute date YYYY-MM-DD. " + _YAML_DATES}
+        return {"type": "string", "pattern": DATE_PATTERN,
+                "description": "YYYY-MM-DD, 'today', or an offset from today such as -3y, -90d, -2w, +1m, "
+                               "-1y6m. " + _YAML_DATES}
+    if isinstance(field, MonthField):
+        return {"type": "string", "pattern": MONTH_PATTERN,
+                "description": "a month YYYY-MM, or any date expression whose month is taken (-2y, +3y). "
+                               + _YAML_DATES}
+    if isinstance(field, Money):
+        return _money(field)
+    if isinstance(field, Seed):
+        return {"description": "the seed of the random world: an integer or a non-empty string",
+                "anyOf": [{"type": "integer"}, {"type": "string", "pattern": r"\S"}]}
+    if isinstance(field, Range):
+        bounds = {"minimum": field.minimum}
+        if field.maximum is not None:
+            bounds["maximum"] = field.maximum
+        return {"description": "[min, max] (inclusive), or one whole number for both",
+                "anyOf": [{"type": "integer", **bounds},
+                          {"type": "array", "prefixItems": [{"type": "integer", **bounds}] * 2,
+                           "items": False, "minItems": 2, "maxItems": 2}]}
+    return None
 
 
 _NO_DEFAULT = object()
@@ -243,8 +260,6 @@ def _nested_class(field: fields.Field):
 
 
 def _default(field: fields.Field):
-    from marshmallow.utils import missing
-
     value = field.load_default
     if value is missing:
         return _NO_DEFAULT

@@ -12,8 +12,6 @@ from pathlib import Path
 
 from marshmallow import ValidationError
 
-from sandbox import clock
-
 from .checks import check
 from .dates import DateExpr
 from .errors import Problem, ScenarioError
@@ -87,6 +85,10 @@ def load_scenario_text(text: str, source: str = "<scenario>", *, today: date | N
                        base_dir: Path | None = None) -> ScenarioSpec:
     """Validate scenario text. `today`/`seed` override the file; `real_today` is used when neither gives one.
 
+    `real_today` comes from the caller (the CLI and create_app pass `sandbox.clock.real_today()`): the scenario
+    layer never reads the wall clock and imports nothing of the server (DESIGN §2, issue 14). A scenario that
+    fixes no date, loaded without `today` or `real_today`, is a problem like any other.
+
     Key files named in the scenario are resolved against `base_dir` (the scenario's folder; default cwd)."""
     import hashlib
 
@@ -104,7 +106,10 @@ def load_scenario_text(text: str, source: str = "<scenario>", *, today: date | N
             problems.append(Problem(source, line_for(lines, path), dotted(path), _message(msg)))
         raise ScenarioError(problems) from None
     file_today = data["today"].absolute if data.get("today") else None
-    resolved_today = today or file_today or real_today or clock.real_today()
+    resolved_today = today or file_today or real_today
+    if resolved_today is None:
+        raise ScenarioError([Problem(source, None, "today",
+                                     "the scenario fixes no date and none was given (--today, or the real date)")])
     for path, msg in check(data, resolved_today):
         problems.append(Problem(source, line_for(lines, path), dotted(path), msg))
     for path, msg in _key_files(data, base_dir or Path.cwd()):

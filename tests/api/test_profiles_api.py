@@ -7,6 +7,8 @@ Bank_v2.yaml.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from pathlib import Path
 from urllib.parse import quote
 
@@ -380,3 +382,24 @@ def test_register_step1_rules(default_app, world):
     assert code(_register(default_app, world, cat.SKATT_A, None, None, "accountServicingProvider", **number)) == (403, "ERR-001")
     assert _register(default_app, world, cat.POLITI_MISSING_PERSON, None, None, "accountServicingProvider",
                      **number).status_code == 200
+
+
+def test_two_encodings_of_one_mandate_share_the_cached_grant(make_app, contract):
+    """Issue 14: the grant cache is keyed on the decoded, canonical mandate, not on the header as sent, so a
+    consumer writing `%c2%a7` instead of `%C2%A7` (or decomposed letters) reuses the grant of the first call."""
+    from sandbox.profiles import service_profiles
+
+    app = make_app(scenario="default")
+    services = app.extensions["dsop"]
+    profiles = service_profiles(services.world, services.settings.nav_v1)  # maybe shared: count this case's keys
+    profiles._granted.clear()
+    upper = enc(cat.VERGE_STEP2)  # "Vergemålsloven": å decomposes to a + U+030A
+    lower = re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), upper)
+    decomposed = enc(unicodedata.normalize("NFD", cat.VERGE_STEP2))
+    assert len({upper, lower, decomposed}) == 3
+    bodies = []
+    for mandate in (upper, lower, decomposed):
+        api = api_for(app, contract, "verge", **{"Legal-Mandate": mandate})
+        bodies.append(api.ok(_accounts(api, "verge")))
+        assert len(profiles._granted) == 1, f"{mandate} missed the cached grant"
+    assert bodies[0] == bodies[1] == bodies[2]

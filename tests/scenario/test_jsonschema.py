@@ -326,3 +326,46 @@ def test_guardian_tasks_default_is_published(schema):
     tasks = _object_def(schema, "GuardianshipSchema")["properties"]["tasks"]
     assert tasks["default"] == ["representasjonDagligbank"] and tasks["uniqueItems"] is True
     assert "vergeTjenesteoppgave" in tasks["description"]
+
+
+def test_fields_are_converted_by_apispec_with_the_scenarios_additions():
+    """sandbox/scenario/jsonschema.py converts fields through apispec's marshmallow converter (OpenAPI 3.1 = JSON
+    Schema 2020-12): marshmallow's fields and validators as apispec writes them, plus what apispec does not know
+    (the scenario's own fields, Unique, exclusive bounds, a callable default) and $defs for nested schemas."""
+    from marshmallow import RAISE, Schema, validate
+
+    from sandbox.scenario.fields import DateField, Unique
+    from sandbox.scenario.jsonschema import _Walker
+
+    class Inner(Schema):
+        """An inner object."""
+
+        class Meta:
+            unknown = RAISE
+
+        n = fields.Integer(required=True, validate=validate.Range(min=1, max=9))
+
+    class Probe(Schema):
+        class Meta:
+            unknown = RAISE
+
+        share = fields.Float(validate=validate.Range(min=0, max=1, min_inclusive=False))
+        tags = fields.List(fields.String(validate=validate.Length(min=1, max=5)), load_default=list,
+                           validate=Unique())
+        kind = fields.String(validate=validate.OneOf(["x", "y"]), load_default="x", metadata={"description": "a kind"})
+        items = fields.Nested(Inner, many=True, data_key="inner")
+        when = DateField(absolute_only=True, metadata={"description": "the day"})
+
+    walker = _Walker()
+    node = walker.object(Probe)
+    props = node["properties"]
+    assert props["share"] == {"type": "number", "maximum": 1, "exclusiveMinimum": 0}
+    assert props["tags"] == {"type": "array", "default": [], "uniqueItems": True,
+                             "items": {"type": "string", "minLength": 1, "maxLength": 5}}
+    assert props["kind"] == {"type": "string", "default": "x", "enum": ["x", "y"], "description": "a kind"}
+    assert props["inner"] == {"type": "array", "items": {"$ref": "#/$defs/Inner"}}
+    assert props["when"]["description"].startswith("the day; an absolute date YYYY-MM-DD")
+    assert props["when"]["type"] == "string" and "format" not in props["when"]
+    assert walker.defs["Inner"] == {"type": "object", "description": "An inner object.",
+                                    "properties": {"n": {"type": "integer", "minimum": 1, "maximum": 9}},
+                                    "additionalProperties": False, "required": ["n"]}

@@ -677,6 +677,14 @@ def test_which_today_wins(load):
     assert load(HEAD, today=None, real_today=date(2030, 1, 1)).today == date(2030, 1, 1)  # then the real one
 
 
+def test_no_date_from_anywhere_is_a_problem_not_the_wall_clock(load):
+    """The loader reads no clock (issue 14): the caller passes the real date; without one, a problem."""
+    with pytest.raises(ScenarioError) as info:
+        load(HEAD, today=None, real_today=None)
+    assert [(p.path, p.message) for p in info.value.problems] == [
+        ("today", "the scenario fixes no date and none was given (--today, or the real date)")]
+
+
 def test_checks_use_the_resolved_today(problems, load, line_of):
     text = HEAD + "    death_date: 2025-01-01\n"
     load(text, today=date(2025, 6, 30))
