@@ -381,3 +381,32 @@ def test_serve_flags_reach_the_settings():
     assert settings.maskinporten_aliases == ("https://test.maskinporten.no/", "https://maskinporten.no/")
     assert settings.token_shortcut == "on"
     assert settings_from_args(build_parser().parse_args(["serve"])).token_shortcut is None
+
+
+# ----------------------------------------------------------------------------------------------------------
+#  The docs' Python recipe works as printed
+# ----------------------------------------------------------------------------------------------------------
+def test_the_docs_python_recipe_gets_a_token_the_bank_accepts(tmp_path, monkeypatch):
+    """docs/maskinporten.md, "Python": run as printed against the default scenario, `requests.post` answered by
+    the app (the recipe's URLs are the default public URL's)."""
+    import sys
+    import types
+
+    from sandbox.app import create_app
+    from sandbox.config import Settings
+
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "docs" / "maskinporten.md").read_text(encoding="utf-8")
+    recipe = text.split("### Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    app = create_app(Settings(scenario="default", state_dir=str(tmp_path / "state")))
+    base = app.extensions["dsop"].settings.public_url
+    fake = types.ModuleType("requests")
+    fake.post = lambda url, data: types.SimpleNamespace(json=app.test_client().post(url.removeprefix(base),
+                                                                                     data=data).get_json)
+    monkeypatch.setitem(sys.modules, "requests", fake)
+    monkeypatch.chdir(root)
+    scope: dict = {}
+    exec(compile(recipe, "docs/maskinporten.md", "exec"), scope)
+    claims = claims_of(app, scope["token"])[1]
+    assert claims["aud"] == f"{base}/banks/320907063/v2" and claims["consumer"]["ID"] == f"0192:{SKATT_ORG}"
+    assert "x5c" in jwt_segments.header(scope["assertion"])
