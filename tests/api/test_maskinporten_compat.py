@@ -410,3 +410,41 @@ def test_the_docs_python_recipe_gets_a_token_the_bank_accepts(tmp_path, monkeypa
     claims = claims_of(app, scope["token"])[1]
     assert claims["aud"] == f"{base}/banks/320907063/v2" and claims["consumer"]["ID"] == f"0192:{SKATT_ORG}"
     assert "x5c" in jwt_segments.header(scope["assertion"])
+
+
+# ----------------------------------------------------------------------------------------------------------
+#  The scenario format: consumers[].keys and maskinporten.audience_aliases
+# ----------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("change,where,words", [
+    pytest.param(("keys/third.pem}", "keys/second.pem}"), None, None, id="two-kids-one-file-is-fine"),
+    pytest.param(("kid: skatt-2026", "kid: skatt-2025"), "consumers[0].keys", "kid 'skatt-2025' is listed twice",
+                 id="kid-twice"),
+    pytest.param(("keys/third.pem}", "keys/missing.pem}"), "consumers[0].keys[1].key", "no such key file",
+                 id="missing-key-file"),
+    pytest.param(("{kid: skatt-2025, ", "{"), "consumers[0].keys[0].kid", "required", id="kid-missing"),
+    pytest.param(('["https://test.maskinporten.no/"]', '["test.maskinporten.no"]'), "maskinporten.audience_aliases[0]",
+                 "expected an http(s) URL", id="alias-not-a-url"),
+])
+def test_scenario_keys_and_aliases_are_validated(files, change, where, words):
+    from sandbox.scenario import ScenarioError, load_scenario_text
+
+    text = KEYED.replace(*change)
+    assert text != KEYED
+    if where is None:
+        spec = load_scenario_text(text, base_dir=files["keyed"].parent)
+        assert [k["kid"] for k in spec.data["consumers"][0]["keys"]] == ["skatt-2025", "skatt-2026"]
+        return
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario_text(text, base_dir=files["keyed"].parent)
+    problems = [str(p) for p in caught.value.problems]
+    assert any(where in p and words in p for p in problems), problems
+
+
+def test_shipped_scenarios_stay_valid_and_declare_no_extra_keys():
+    from sandbox.scenario import load_scenario
+    from sandbox.scenario.catalog import resolve, shipped
+
+    for name, _, _ in shipped():
+        spec = load_scenario(resolve(name))
+        assert all(c["keys"] == [] for c in spec.data["consumers"])
+        assert spec.data["maskinporten"]["audience_aliases"] == []
