@@ -448,3 +448,23 @@ def test_shipped_scenarios_stay_valid_and_declare_no_extra_keys():
         spec = load_scenario(resolve(name))
         assert all(c["keys"] == [] for c in spec.data["consumers"])
         assert spec.data["maskinporten"]["audience_aliases"] == []
+
+
+def test_serve_banner_says_whether_the_shortcut_is_on_and_lists_the_aliases(files, tmp_path, monkeypatch, capsys):
+    import gc
+
+    from flask import Flask
+
+    from sandbox.cli import build_parser
+    from sandbox.serve import serve
+
+    monkeypatch.setattr(Flask, "run", lambda self, **kw: None)  # --dev would serve here; the banner is printed first
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # keep the test process's collector as it was
+    for extra, said in ((["--admin-token", "s3cret"], "shortcut grant off"), ([], "shortcut grant on")):
+        args = build_parser().parse_args(["serve", "--scenario", str(files["default"]), "--dev", "--state-dir",
+                                          str(tmp_path / "state"), "--maskinporten-alias",
+                                          "https://test.maskinporten.no/", *extra])
+        assert serve(args) == 0
+        banner = [line for line in capsys.readouterr().out.splitlines() if line.startswith("maskinporten")]
+        assert len(banner) == 1 and said in banner[0], banner
+        assert "assertion aud aliases https://test.maskinporten.no/" in banner[0] and "/token, /jwk" in banner[0]
