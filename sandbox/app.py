@@ -35,7 +35,7 @@ def build_services(settings: Settings, real_today: date | None = None) -> Servic
     here for a server) is used when neither the settings nor the scenario fix the date."""
     from sandbox import clock
     from sandbox.bank.rules import BankRules
-    from sandbox.maskinporten.tokens import Maskinporten
+    from sandbox.maskinporten.tokens import Maskinporten, shortcut_enabled
     from sandbox.register.rules import RegisterRules
     from sandbox.state import StateStore
     from sandbox.scenario import load_scenario
@@ -46,7 +46,9 @@ def build_services(settings: Settings, real_today: date | None = None) -> Servic
                         real_today=real_today or clock.real_today())
     world = build_world(spec)
     state = StateStore(settings.state_dir)
-    issuer = Maskinporten(world, settings.public_url, state, spec.data.get("maskinporten"))
+    issuer = Maskinporten(world, settings.public_url, state, spec.data.get("maskinporten"),
+                          aliases=settings.maskinporten_aliases,
+                          shortcut=shortcut_enabled(settings.token_shortcut, settings.admin_token))
     bank = BankRules(world, settings.page_size, settings.body_cache_mb * 2**20)
     return Services(settings, world, world_digest(world), bank, RegisterRules(world), maskinporten=issuer, state=state)
 
@@ -82,7 +84,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from sandbox.admin.views import bp as admin_bp
     from sandbox.bank.views import bp as bank_bp
     from sandbox.directory.views import bp as directory_bp
-    from sandbox.maskinporten.views import bp as maskinporten_bp
+    from sandbox.maskinporten.views import bp as maskinporten_bp, root_bp as maskinporten_root_bp
     from sandbox.openapi.views import bp as openapi_bp
     from sandbox.register.views import bp as register_bp
     from sandbox.ui.views import bp as ui_bp
@@ -94,8 +96,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.url_map.merge_slashes = False
     app.extensions["dsop"] = services
     # Every blueprint is registered here; the install() functions below only add hooks.
-    for bp in (maskinporten_bp, register_bp, directory_bp, bank_bp, admin_bp, openapi_bp, politi_bp, ui_bp,
-               clock_bp, requests_bp):
+    for bp in (maskinporten_bp, maskinporten_root_bp, register_bp, directory_bp, bank_bp, admin_bp, openapi_bp,
+               politi_bp, ui_bp, clock_bp, requests_bp):
         app.register_blueprint(bp)
     # Cross-cutting hooks, in this order: admin token, the request's "today", the request log, injected faults.
     guard.install(app, services)
@@ -119,7 +121,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         """Liveness and identity: scenario, world digest, sandbox date, auth."""
         return json_response({"status": "ok", "scenario": services.world.name, "digest": services.digest,
                               "today": services.world.today.isoformat(), "auth": settings.auth,
-                              "audit": settings.audit})
+                              "audit": settings.audit, "token_shortcut": services.maskinporten.shortcut})
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
