@@ -23,7 +23,7 @@ def settings_from_args(args) -> Settings:
                     admin_token=getattr(args, "admin_token", None) or os.environ.get("DSOP_SANDBOX_ADMIN_TOKEN") or None,
                     allow_fault_headers=getattr(args, "allow_fault_headers", False),
                     nav_v1=getattr(args, "nav_v1", False), audit_keep=getattr(args, "audit_keep", 500_000),
-                    body_cache_mb=getattr(args, "body_cache_mb", 64))
+                    body_cache_mb=getattr(args, "body_cache_mb", 64), profile=getattr(args, "profile", None))
 
 
 def serve(args) -> int:
