@@ -35,3 +35,5 @@ class Settings:
     admin_token: str | None = None  # when set, /sandbox/v1/* needs it (sandbox/admin/guard.py)
     allow_fault_headers: bool = False  # honour Sandbox-Fault / Sandbox-Delay request headers (sandbox/faults.py)
     profile: str | None = None  # strict|production for the register and every bank (D22); None: the scenario's
+    maskinporten_aliases: tuple[str, ...] = ()  # more accepted client-assertion `aud` values (--maskinporten-alias)
+    token_shortcut: str | None = None  # "on"/"off" (--token-shortcut); None: on unless admin_token is set
