@@ -58,3 +58,14 @@ def test_every_register_deviation_has_its_source():
     assert keys == {"bare-token", "aud-unspecified", "mandate-prosjekt-oed"}
     for d in deviations.REGISTER:
         assert d.api == "register" and ".cs" in d.source and d.accepts and d.strict
+
+
+def test_a_token_from_the_token_endpoint_without_resource_works_at_a_production_register(plugin):
+    """End to end with the sandbox's own Maskinporten: no `resource` → aud "unspecified" (as real Maskinporten),
+    sent bare as the plugin does."""
+    r = plugin.client.post("/maskinporten/token", data={
+        "grant_type": "client_credentials", "client_id": plugin.consumer.client_id, "scope": "bits:kundeforhold"})
+    assert r.status_code == 200, r.json
+    token = r.json["access_token"]
+    assert plugin.kar(authorization=token).status_code == 200
+    assert plugin.kar(authorization=f"Bearer {token}").status_code == 200
