@@ -208,6 +208,7 @@ def test_slow_pages_over_http(tmp_path):
     started = time.perf_counter()
     audience = plugin.issuer.bank_audience(plugin.world.banks["wild"].org_number)
     second = plugin.client.get(plugin.bank_url("wild") + nxt, headers={
-        "Authorization": f"Bearer {plugin.token('bits:kontoinformasjon', audience)}", "AccountInfoRequestID": str(uuid.uuid4()), "CorrelationID": str(uuid.uuid4()), "Legal-Mandate": "OED",
+        "Authorization": f"Bearer {plugin.token('bits:kontoinformasjon', audience)}",
+        "AccountInfoRequestID": str(uuid.uuid4()), "CorrelationID": str(uuid.uuid4()), "Legal-Mandate": "OED",
         "Accept": "application/json"})
     assert second.status_code == 200 and time.perf_counter() - started >= 0.3
