@@ -78,10 +78,12 @@ class Maskinporten:
         self.keyset = KeySet([self.key])
         self.ttl = int(config.get("token_ttl", 120))
         self.shortcut = bool(config.get("token_shortcut", True)) and shortcut is not False
+        self.shortcut_off = ("this scenario turned the sandbox shortcut off" if not config.get("token_shortcut", True)
+                             else "this server runs with the sandbox shortcut off (serve --token-shortcut off, or "
+                                  "--admin-token without --token-shortcut on)")
         self.aliases = tuple(dict.fromkeys([*config.get("audience_aliases", ()), *aliases]))
         self.assertion_audiences = accepted_audiences(self.issuer, self.aliases)
-        declared = {c["id"]: c.get("keys") or [] for c in getattr(getattr(world, "spec", None), "data", {})
-                    .get("consumers", [])}
+        declared = {c["id"]: c.get("keys") or [] for c in world.spec.data.get("consumers", [])}  # consumers[].keys
         self.client_keys = {c.client_id: registered_keys(c, declared.get(c.id)) for c in world.consumers.values()}
         self.store = store
         self.by_client_id = {c.client_id: c for c in world.consumers.values()}
@@ -166,8 +168,7 @@ class Maskinporten:
 
     def _shortcut(self, form: dict, now: int, reached_at: str | None = None) -> dict:
         if not self.shortcut:
-            raise TokenRequestError("unsupported_grant_type",
-                                    "this scenario turned the sandbox shortcut off: use the jwt-bearer grant")
+            raise TokenRequestError("unsupported_grant_type", f"{self.shortcut_off}: use the jwt-bearer grant")
         client_id = form.get("client_id") or ""
         consumer = self.by_client_id.get(client_id) or self.by_org.get(client_id)
         if consumer is None:
