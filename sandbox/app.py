@@ -28,6 +28,7 @@ class Services:
     register: object
     maskinporten: object = None
     state: object = None
+    compat: object = None  # sandbox.compat.Compat: the register's and each bank's profile (D22)
 
 
 def build_services(settings: Settings, real_today: date | None = None) -> Services:
@@ -35,6 +36,7 @@ def build_services(settings: Settings, real_today: date | None = None) -> Servic
     here for a server) is used when neither the settings nor the scenario fix the date."""
     from sandbox import clock
     from sandbox.bank.rules import BankRules
+    from sandbox.compat import Compat
     from sandbox.maskinporten.tokens import Maskinporten, shortcut_enabled
     from sandbox.register.rules import RegisterRules
     from sandbox.state import StateStore
@@ -50,7 +52,8 @@ def build_services(settings: Settings, real_today: date | None = None) -> Servic
                           aliases=settings.maskinporten_aliases,
                           shortcut=shortcut_enabled(settings.token_shortcut, settings.admin_token))
     bank = BankRules(world, settings.page_size, settings.body_cache_mb * 2**20)
-    return Services(settings, world, world_digest(world), bank, RegisterRules(world), maskinporten=issuer, state=state)
+    return Services(settings, world, world_digest(world), bank, RegisterRules(world), maskinporten=issuer, state=state,
+                    compat=Compat.from_world(world, settings.profile))
 
 
 def _error_for_path(status: int, message: str, today, headers: dict | None = None):
@@ -121,7 +124,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         """Liveness and identity: scenario, world digest, sandbox date, auth."""
         return json_response({"status": "ok", "scenario": services.world.name, "digest": services.digest,
                               "today": services.world.today.isoformat(), "auth": settings.auth,
-                              "audit": settings.audit, "token_shortcut": services.maskinporten.shortcut})
+                              "audit": settings.audit, "token_shortcut": services.maskinporten.shortcut,
+                              "profiles": services.compat.describe(services.world)})
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
