@@ -283,8 +283,10 @@ class DsopSandbox:
     def directory(self) -> dict[str, str]:
         """Bank org. number → the bank's base URL (= the audience of its tokens), from the API directory."""
         if self._directory is None:
-            body = self.get_json("/altinn/v1/directharvest/Kontrollinformasjon")
-            self._directory = {e["orgNo"]: e["url"] for e in body["endpoints"]}
+            from sandbox.directory.listing import v2_urls
+
+            body = self.get_json("/altinn/v1/directharvest/Kontrollinformasjon?envelope=false")
+            self._directory = v2_urls(body)  # the real format: a bare array, v2 entries only
         return self._directory
 
     def bank_url(self, org_number: str) -> str:
