@@ -20,6 +20,16 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date: expected YYYY-MM-DD") from None
 
 
+def _today(text: str):
+    """`--today`: YYYY-MM-DD, or `real` (the real date, followed while the server runs; sandbox/clock.py)."""
+    from sandbox.clock import parse_today
+
+    try:
+        return parse_today(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _non_negative(text: str) -> int:
     if not text.strip().isdigit():
         raise argparse.ArgumentTypeError(f"expected a whole number ≥ 0, got {text!r}")
@@ -184,7 +194,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--scenario", default="default", metavar="FILE",
                            help="scenario YAML file, or a shipped scenario's name (default: default)")
         p.add_argument("--seed", help="override the scenario's seed")
-        p.add_argument("--today", type=_date, metavar="YYYY-MM-DD", help="fix the sandbox's date (default: the scenario's, else the real date)")
+        p.add_argument("--today", type=_today, metavar="YYYY-MM-DD|real",
+                       help="fix the sandbox's date, or 'real': the real date, followed while the server runs "
+                            "(default: the scenario's, else real)")
 
     p = sub.add_parser("validate", help="check a scenario file and print the world's summary and digest",
                        description=cmd_validate.__doc__)
