@@ -28,10 +28,12 @@ class Services:
     register: object
     maskinporten: object = None
     state: object = None
+    compat: object = None  # sandbox.compat.Compat: the register's and each bank's profile (D22)
 
 
 def build_services(settings: Settings, real_today: date | None = None) -> Services:
     from sandbox.bank.rules import BankRules
+    from sandbox.compat import Compat
     from sandbox.maskinporten.tokens import Maskinporten, shortcut_enabled
     from sandbox.register.rules import RegisterRules
     from sandbox.state import StateStore
@@ -46,7 +48,8 @@ def build_services(settings: Settings, real_today: date | None = None) -> Servic
                           aliases=settings.maskinporten_aliases,
                           shortcut=shortcut_enabled(settings.token_shortcut, settings.admin_token))
     bank = BankRules(world, settings.page_size, settings.body_cache_mb * 2**20)
-    return Services(settings, world, world_digest(world), bank, RegisterRules(world), maskinporten=issuer, state=state)
+    return Services(settings, world, world_digest(world), bank, RegisterRules(world), maskinporten=issuer, state=state,
+                    compat=Compat.from_world(world, settings.profile))
 
 
 def _error_for_path(status: int, message: str, today, headers: dict | None = None):
@@ -112,7 +115,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         """Liveness and identity: scenario, world digest, sandbox date, auth."""
         return json_response({"status": "ok", "scenario": services.world.name, "digest": services.digest,
                               "today": services.world.today.isoformat(), "auth": settings.auth,
-                              "audit": settings.audit, "token_shortcut": services.maskinporten.shortcut})
+                              "audit": settings.audit, "token_shortcut": services.maskinporten.shortcut,
+                              "profiles": services.compat.describe(services.world)})
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

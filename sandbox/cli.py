@@ -256,6 +256,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-fault-headers", action="store_true",
                    help="honour the Sandbox-Fault (500, 429, 503, reset, empty) and Sandbox-Delay (ms) request "
                         "headers, for consumer test suites")
+    p.add_argument("--profile", choices=("strict", "production"), default=None,
+                   help="answer as this compatibility profile, register and every bank, whatever the scenario "
+                        "says: strict = the standard to the letter, production = also what real participants "
+                        "accept and answer (docs/compatibility.md; default: the scenario's, else strict)")
     p.add_argument("--token-shortcut", choices=("on", "off"), default=None,
                    help="the sandbox shortcut grant (client_credentials with only a client_id, no signed assertion); "
                         "default on, but off with --admin-token unless given as on; a scenario's "

@@ -196,8 +196,10 @@ def build_corpus(scenario: str = "default", *, parties: str = "all", seed: str |
 
     say = progress or (lambda message: None)
     with tempfile.TemporaryDirectory(prefix="dsop-sandbox-export-") as state:
+        # The corpus is the standard's answers (strict, DESIGN D22): a production bank's knobs (latency, left-out
+        # fields, ...) belong to a live server, not to golden fixtures (docs/compatibility.md).
         settings = Settings(scenario=scenario, seed=seed, today=today, public_url=PUBLIC_URL, audit=False,
-                            state_dir=state)
+                            state_dir=state, profile="strict")
         services = build_services(settings)
         app = create_app(settings, services)
         corpus = Corpus(period)

@@ -25,7 +25,7 @@ def settings_from_args(args) -> Settings:
                     nav_v1=getattr(args, "nav_v1", False), audit_keep=getattr(args, "audit_keep", 500_000),
                     body_cache_mb=getattr(args, "body_cache_mb", 64),
                     maskinporten_aliases=tuple(getattr(args, "maskinporten_alias", None) or ()),
-                    token_shortcut=getattr(args, "token_shortcut", None))
+                    token_shortcut=getattr(args, "token_shortcut", None), profile=getattr(args, "profile", None))
 
 
 def serve(args) -> int:

@@ -12,13 +12,21 @@ bp = Blueprint("admin", __name__, url_prefix="/sandbox/v1")
 
 @bp.get("/banks")
 def banks():
-    """Every bank with its org number, registration numbers, register (KAR/KFR) and base URL."""
+    """Every bank with its org number, registration numbers, register (KAR/KFR), base URL, behaviour profile
+    (strict|production, DESIGN D22) and, for a production bank with knobs, its deviations."""
     services = current_app.extensions["dsop"]
+    compat = services.compat
     urls = {e["orgNo"]: e["url"] for e in endpoints(services.world, services.settings.public_url)}
-    return json_response({"banks": [
+
+    def deviations(org: str) -> dict:
+        knobs = compat.bank_knobs(org)
+        return {"deviations": knobs.as_dict()} if knobs is not None else {}
+
+    return json_response({"register": {"profile": compat.register}, "banks": [
         {"id": b.id, "name": b.name, "orgNumber": b.org_number, "registrationNumbers": list(b.registration_numbers),
          "register": b.register, "baseUrl": urls[b.org_number],
-         "accounts": len(services.world.accounts_by_bank[b.id])} for b in services.world.banks.values()]})
+         "accounts": len(services.world.accounts_by_bank[b.id]), "profile": compat.bank(b.org_number),
+         **deviations(b.org_number)} for b in services.world.banks.values()]})
 
 
 def persona_rules(world) -> dict[str, list[str]]:

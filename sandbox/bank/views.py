@@ -93,7 +93,7 @@ def _grant(req, endpoint: str, party: str | None = None, only_primary: bool | No
         g.caller.consumer, endpoint, mandate=req.legal_mandate, window=req.window,
         raw_mandate=request.headers.get("Legal-Mandate"), requester_id=req.requester_id,
         reference_type=req.additional_reference_id_type, reference_id=req.additional_reference_id,
-        party_identifier=party, only_primary=only_primary)
+        party_identifier=party, only_primary=only_primary, aliases=services.compat.bank_mandates(request.view_args["orgnr"]))  # production: also "OED"
     return g.grant
 
 
@@ -108,12 +108,35 @@ def _recipient():
 
 
 def _ok(body: dict, req):
+    """The one wire step of every bank answer: a production bank's knobs (sandbox/compat/knobs.py), then JSON/JWE."""
+    knobs = _services().compat.bank_knobs(request.view_args["orgnr"])
+    if knobs is not None:
+        outcome = knobs.answer(request.view_args["orgnr"], _ENDPOINT[request.endpoint], req.correlation_id, body,
+                               _page())
+        body = outcome.body
+        if outcome.notes:
+            g.audit_fault = "; ".join(filter(None, (g.get("audit_fault"), "deviation: " + ", ".join(outcome.notes))))
     g.audit_body = body  # the request log reads count and responseDetails here, not from the bytes (sandbox/audit.py)
     headers = {"CorrelationID": req.correlation_id}
     if getattr(g, "encrypt", False):
         token = encrypt_for(_recipient(), body_bytes(body))
         return Response(token, mimetype="application/jose", headers=headers)
     return json_response(body, headers=headers)
+
+
+#: view → endpoint name (the scenario's and the knobs' names).
+_ENDPOINT = {"bank.list_accounts": "accounts", "bank.show_account": "details", "bank.list_transactions": "transactions",
+             "bank.list_cards": "cards", "bank.list_roles": "roles", "bank.list_owners": "owners"}
+
+
+def _page() -> int | None:
+    """The page number a `page` cursor names (None: page 1, or no cursor); a bad cursor was refused already."""
+    from .pagination import PageCursors
+
+    cursors = current_app.extensions.get("sandbox.page_cursors")
+    if cursors is None:
+        cursors = current_app.extensions["sandbox.page_cursors"] = PageCursors(_services().world.seed)
+    return cursors.peek(request.args.get("page"))
 
 
 @bp.errorhandler(BankError)

@@ -196,8 +196,12 @@ class ServiceProfiles:
         self.active = tuple(p for p in PROFILES if p.flag is None or self.flags.get(p.flag))
         self._granted: dict[tuple, Grant] = {}  # authorize's answers (see there)
 
-    def identify(self, consumer, mandate: str, *, step: str = "bank") -> tuple[Profile, object]:
-        """(consumer, decoded mandate) → (profile, consumer); 403 outcomes when unknown or not the consumer's."""
+    def identify(self, consumer, mandate: str, *, step: str = "bank",
+                 aliases: tuple[tuple[str, str], ...] = ()) -> tuple[Profile, object]:
+        """(consumer, decoded mandate) → (profile, consumer); 403 outcomes when unknown or not the consumer's.
+
+        `aliases`: extra (mandate text, service) pairs this participant accepts beyond the standard's texts — the
+        `production` compatibility profile's (sandbox/compat/deviations.py); none under `strict`."""
         text = normalize(mandate)
         on_bank = step == "bank"
 
@@ -205,6 +209,9 @@ class ServiceProfiles:
             return p.bank_mandates if bank else p.register_mandates
 
         profile = next((p for p in self.active if text in accepted(p, on_bank)), None)
+        if profile is None and aliases:
+            service = next((svc for alias, svc in aliases if normalize(alias) == text), None)
+            profile = next((p for p in self.active if p.service == service), None)
         if profile is None:
             inactive = next((p for p in PROFILES if p not in self.active and text in accepted(p, on_bank)), None)
             if inactive is not None:
@@ -231,7 +238,7 @@ class ServiceProfiles:
     def authorize(self, consumer, endpoint: str, *, mandate: str, window: Period, raw_mandate: str | None = None,
                   requester_id: str | None = None, reference_type: str | None = None,
                   reference_id: str | None = None, party_identifier: str | None = None,
-                  only_primary: bool | None = None) -> Grant:
+                  only_primary: bool | None = None, aliases: tuple[tuple[str, str], ...] = ()) -> Grant:
         """A bank call (spec/services.md §3 steps 5–8 as far as they need no subject). `party_identifier` and
         `only_primary` only for /accounts.
 
@@ -240,7 +247,7 @@ class ServiceProfiles:
         (which also keeps its bind() answers). Refusals raise every time (they are not kept)."""
         today = self.world.today
         key = (consumer, endpoint, mandate, window, raw_mandate, requester_id, reference_type, reference_id,
-               party_identifier, only_primary, today)
+               party_identifier, only_primary, today, aliases)
         grant = self._granted.get(key)
         if grant is None:
             if len(self._granted) >= 4096:
@@ -248,13 +255,14 @@ class ServiceProfiles:
             grant = self._granted[key] = self._authorize(
                 consumer, endpoint, mandate=mandate, window=window, raw_mandate=raw_mandate,
                 requester_id=requester_id, reference_type=reference_type, reference_id=reference_id,
-                party_identifier=party_identifier, only_primary=only_primary, today=today)
+                party_identifier=party_identifier, only_primary=only_primary, today=today, aliases=aliases)
         return grant
 
     def _authorize(self, consumer, endpoint: str, *, mandate: str, window: Period, raw_mandate: str | None,
                    requester_id: str | None, reference_type: str | None, reference_id: str | None,
-                   party_identifier: str | None, only_primary: bool | None, today: date) -> Grant:
-        profile, consumer = self.identify(consumer, mandate)
+                   party_identifier: str | None, only_primary: bool | None, today: date,
+                   aliases: tuple[tuple[str, str], ...] = ()) -> Grant:
+        profile, consumer = self.identify(consumer, mandate, aliases=aliases)
         if endpoint not in profile.endpoints:
             offered = ", ".join(e for e in ("accounts", "details", "transactions", "cards", "roles", "owners")
                                 if e in profile.endpoints)
@@ -271,10 +279,10 @@ class ServiceProfiles:
 
     def authorize_register(self, consumer, endpoint: str, *, mandate: str, window: Period | None = None,
                            customer: str | None = None, only_primary: bool | None = None,
-                           raw_mandate: str | None = None) -> Grant:
+                           raw_mandate: str | None = None, aliases: tuple[tuple[str, str], ...] = ()) -> Grant:
         """A register call: mandate and consumer, endpoint, onlyPrimaryOwner for true-only services, and the
         period window with the subject facts the sandbox knows (no subject preconditions: those are the banks')."""
-        profile, consumer = self.identify(consumer, mandate, step="register")
+        profile, consumer = self.identify(consumer, mandate, step="register", aliases=aliases)
         if endpoint not in profile.register_endpoints:
             raise EndpointNotInService(f"{endpoint} is not part of {profile.name} (only Politi-Utlevering may ask "
                                        "which bank services an account number)", endpoint)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, request
 
+from sandbox.compat import auth as compat_auth
 from sandbox.dsop import params as p
 from sandbox.maskinporten.errors import AccessDenied, AuthenticationFailed
 from sandbox.maskinporten.tokens import ANONYMOUS, SCOPE_ACCOUNT_PROVIDER, SCOPE_RELATIONS
@@ -47,7 +48,8 @@ def _authenticate(scope: str) -> None:
         g.caller = ANONYMOUS
         return
     issuer = services.maskinporten
-    g.caller = issuer.check(request.headers.get("Authorization"), issuer.register_audience(), scope)
+    g.caller = compat_auth.check(issuer, request.headers.get("Authorization"), issuer.register_audience(), scope,
+                                 services.compat.register_auth)  # production: also a bare token, aud "unspecified"
 
 
 #: sandbox/profiles/errors.py outcomes → register errors (spec/protocol.md §2.5 [INF]: mandate not valid for the
@@ -76,7 +78,8 @@ def _grant(endpoint: str, mandate: str, **facts) -> None:
     services = current_app.extensions["dsop"]
     profiles = service_profiles(services.world, services.settings.nav_v1)
     g.grant = profiles.authorize_register(g.caller.consumer, endpoint, mandate=mandate,
-                                          raw_mandate=request.headers.get("Legal-Mandate"), **facts)
+                                          raw_mandate=request.headers.get("Legal-Mandate"),
+                                          aliases=services.compat.register_mandates, **facts)
 
 
 @bp.get("/customerRelationships")

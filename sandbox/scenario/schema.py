@@ -14,6 +14,7 @@ from sandbox.dsop.enums import (
 )
 
 from .fields import SLUG, SLUG_MESSAGE, DateField, Identifier, Money, MonthField, Range, Seed, Unique
+from .compat_schema import DeviationsSchema, Profile, RegisterCompatSchema, check_bank
 from .fault_schema import FaultSchema
 
 ACTIVITY_PROFILES = ("household", "savings", "loan", "business", "credit_card", "none")
@@ -73,6 +74,12 @@ class BankSchema(_Strict):
     register = OneOf(("kar", "kfr"), load_default="kar")
     country = fields.String(load_default="NO", validate=validate.Regexp(r"^[A-Z]{2}$", error="expected a 2-letter country code"))
     about = Text(500)
+    profile = Profile()  # sandbox/compat (DESIGN D22); absent: strict
+    deviations = fields.Nested(DeviationsSchema)
+
+    @validates_schema
+    def deviations_need_production(self, data, **kwargs):
+        check_bank(data)
 
 
 class ClientKeySchema(_Strict):
@@ -391,3 +398,4 @@ class ScenarioSchema(_Strict):
     generate = fields.Nested(GenerateSchema)
     maskinporten = fields.Nested(MaskinportenSchema, load_default=lambda: MaskinportenSchema().load({}))
     faults = fields.List(fields.Nested(FaultSchema), load_default=list)  # sandbox/faults.py
+    register = fields.Nested(RegisterCompatSchema, metadata={"description": "the register's behaviour profile"})

@@ -1,0 +1,156 @@
+"""A production bank's deviation knobs (scenario `banks[].deviations`), decided and applied in one step after
+the rules, on the body the bank would send (DESIGN D22; the table with sources is deviations.KNOBS). Plain
+Python: the bank views call `Knobs.answer` from their one wire step (`_ok`), before JSON/JWE encoding.
+
+Deterministic like sandbox/faults.py: each knob draws from a keyed hash (blake2b keyed by the world's seed) over
+the knob, the bank, the endpoint and the request's CorrelationID, so the same request meets the same deviation
+on every worker and every run, and a retry with a new CorrelationID draws again. Latency reuses the fault
+distributions (sandbox.faults.Latency, schema sandbox/scenario/fault_schema.py).
+
+Bodies the rules hand over may be shared with the body cache (sandbox/bank/body_cache.py: never change them),
+so a knob that changes a body works on a fresh copy made from its JSON bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import struct
+import time
+from dataclasses import dataclass, field
+
+import orjson
+
+from sandbox.dsop.wire import body_bytes
+from sandbox.faults import Latency
+from sandbox.scenario.fault_schema import MAX_DELAY_MS
+
+DEFAULT_ERROR_TEXT = "Teknisk feil. Vennligst prøv igjen senere."
+PAGINATED = ("accounts", "transactions")
+
+#: What `omit_optional` leaves out, per endpoint: fields reference/Bank_v2.yaml does not require, never the
+#: identifiers, `servicer` or `balances` (the reference consumer dereferences those without a null check:
+#: leaving them out would not be a deviation it survives but one it cannot, see docs/compatibility.md).
+OPTIONAL = {
+    "accounts": ("accounts[].name", "accounts[].primaryOwner", "accounts[].currency"),
+    "details": ("account.name", "account.startDate", "account.primaryOwner", "account.balances[].registered",
+                "account.balances[].creditLineAmount", "account.balances[].creditLineCurrency"),
+    "transactions": ("transactions[].additionalInfo", "transactions[].merchant", "transactions[].valueDate",
+                     "transactions[].references", "transactions[].counterParties"),
+    "cards": ("paymentCards[].holderName", "paymentCards[].versionNumber"),
+    "roles": ("roles[].name", "roles[].startDate"),
+}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What the knobs made of one answer: the body (maybe changed), a delay, and notes for the request log."""
+
+    body: dict
+    delay_ms: float = 0
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Knobs:
+    seed: str
+    latency: Latency | None = None
+    omit_optional: float = 0
+    error_200: float = 0
+    error_text: str = DEFAULT_ERROR_TEXT
+    empty_links: float = 0
+    slow_from_page: int = 2
+    slow_delay_ms: float = 0
+    empty_details: float = 0
+    _key: bytes = field(default=b"", repr=False, compare=False)
+
+    @classmethod
+    def from_scenario(cls, seed, data: dict | None) -> Knobs | None:
+        """`banks[].deviations` (validated by sandbox/scenario/compat_schema.py) → Knobs; None when absent."""
+        if not data:
+            return None
+        lat = data.get("latency")
+        error = data.get("error_200") or {}
+        slow = data.get("slow_pages") or {}
+        return cls(str(seed), Latency(**lat) if lat else None, float(data.get("omit_optional", 0)),
+                   float(error.get("rate", 0)), error.get("message") or DEFAULT_ERROR_TEXT,
+                   float(data.get("empty_links", 0)), int(slow.get("from_page", 2)), float(slow.get("delay_ms", 0)),
+                   float(data.get("empty_details", 0)),
+                   hashlib.sha256(f"dsop-sandbox-compat:{seed}".encode()).digest())
+
+    def as_dict(self) -> dict:
+        """The knobs as the admin API lists them (only those turned on)."""
+        out: dict = {}
+        if self.latency is not None:
+            out["latency"] = {k: v for k, v in vars(self.latency).items() if v or k == "distribution"}
+        for name in ("omit_optional", "empty_links", "empty_details"):
+            if getattr(self, name):
+                out[name] = getattr(self, name)
+        if self.error_200:
+            out["error_200"] = {"rate": self.error_200, "message": self.error_text}
+        if self.slow_delay_ms:
+            out["slow_pages"] = {"from_page": self.slow_from_page, "delay_ms": self.slow_delay_ms}
+        return out
+
+    def draw(self, *parts) -> float:
+        """A uniform number in [0, 1) from a keyed hash of `parts`: the same parts give the same number."""
+        digest = hashlib.blake2b("\x1f".join(map(str, parts)).encode(), key=self._key, digest_size=8).digest()
+        return struct.unpack(">Q", digest)[0] / 2.0**64
+
+    def decide(self, bank_org: str, endpoint: str, correlation_id: str, body: dict,
+               page: int | None = None) -> Outcome:
+        """The knobs' verdict on one answer; a pure function of its arguments (no sleeping here)."""
+        key = (bank_org, endpoint, correlation_id)
+        notes, delay = [], 0.0
+        if self.latency is not None:
+            ms = self.latency.sample(self.draw("latency", *key))
+            delay += ms
+            notes.append(f"latency {ms:.0f} ms")
+        if self.slow_delay_ms and endpoint in PAGINATED and (page or 1) >= self.slow_from_page:
+            delay += self.slow_delay_ms
+            notes.append(f"slow page {page or 1}: {self.slow_delay_ms:.0f} ms")
+        delay = min(delay, MAX_DELAY_MS)
+        if self.error_200 and self.draw("error_200", *key) < self.error_200:
+            notes.append("200 with an error text")
+            return Outcome({"code": "ACC-100", "message": self.error_text}, delay, tuple(notes))
+        if endpoint == "details" and self.empty_details and self.draw("empty_details", *key) < self.empty_details:
+            notes.append("empty details")
+            return Outcome({"responseDetails": {"status": "complete"}}, delay, tuple(notes))
+        omit = bool(self.omit_optional) and endpoint in OPTIONAL and self.draw("omit", *key) < self.omit_optional
+        links = body.get("links")
+        empty = (bool(self.empty_links) and endpoint in PAGINATED and isinstance(links, list)
+                 and not any(link.get("rel") == "next" for link in links)
+                 and self.draw("empty_links", *key) < self.empty_links)
+        if omit or empty:
+            body = orjson.loads(body_bytes(body))  # a copy: the rules' body may be the body cache's
+            if omit:
+                for path in OPTIONAL[endpoint]:
+                    _drop(body, path.split("."))
+                notes.append("optional fields left out")
+            if empty:
+                body["links"] = []
+                notes.append("links []")
+        return Outcome(body, delay, tuple(notes))
+
+    def answer(self, bank_org: str, endpoint: str, correlation_id: str, body: dict,
+               page: int | None = None) -> Outcome:
+        """decide(), then wait out the delay: what the bank's wire step calls."""
+        outcome = self.decide(bank_org, endpoint, correlation_id, body, page)
+        if outcome.delay_ms > 0:
+            time.sleep(outcome.delay_ms / 1000)
+        return outcome
+
+
+def _drop(node, parts: list[str]) -> None:
+    """Remove a dotted path from a body; `name[]` walks a list."""
+    if not isinstance(node, dict):
+        return
+    head, rest = parts[0], parts[1:]
+    many = head.endswith("[]")
+    name = head[:-2] if many else head
+    if name not in node:
+        return
+    if not rest:
+        del node[name]
+        return
+    for item in (node[name] if many and isinstance(node[name], list) else [node[name]]):
+        _drop(item, rest)

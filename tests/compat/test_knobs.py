@@ -1,0 +1,165 @@
+"""A production bank's deviation knobs (scenario `banks[].deviations`, sandbox/compat/knobs.py): each decided
+per request from a keyed hash of its CorrelationID (same request, same fate, on every worker), applied after
+the rules, and — except `error_200`, which is the point of it — leaving bodies that validate against
+Bank_v2.yaml."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import orjson
+import pytest
+
+from api.support import BANK_OPENAPI, BankContract, load_yaml
+from sandbox.compat.deviations import KNOBS
+from sandbox.compat.knobs import DEFAULT_ERROR_TEXT, OPTIONAL, Knobs
+from sandbox.dsop.wire import Rendered
+
+from .conftest import OED_MANDATE
+
+ACCOUNTS = {"responseDetails": {"status": "complete"},
+            "accounts": [{"accountIdentifier": "99700574667", "accountReference": "r1", "name": "Brukskonto",
+                          "currency": "NOK", "primaryOwner": {"name": "A"},
+                          "servicer": {"name": "AVVIK TESTBANK"}}],
+            "links": [{"rel": "self", "href": "/accounts?OnlyPrimaryOwner=true"}]}
+
+
+def knobs(**data) -> Knobs:
+    return Knobs.from_scenario("22", data)
+
+
+@pytest.fixture(scope="module")
+def contract():
+    return BankContract(load_yaml(BANK_OPENAPI))
+
+
+def ids(n: int) -> list[str]:
+    return [str(uuid.UUID(int=i + 1)) for i in range(n)]
+
+
+# ---- decisions --------------------------------------------------------------------------------------
+def test_the_same_request_meets_the_same_fate_and_rates_hold():
+    k = knobs(omit_optional=0.3, error_200={"rate": 0.1}, latency={"distribution": "lognormal", "median_ms": 2000,
+                                                                    "sigma": 0.8, "max_ms": 45000})
+    first = [k.decide("237872274", "accounts", c, ACCOUNTS) for c in ids(2000)]
+    again = [Knobs.from_scenario("22", {"omit_optional": 0.3, "error_200": {"rate": 0.1},
+                                        "latency": {"distribution": "lognormal", "median_ms": 2000, "sigma": 0.8,
+                                                    "max_ms": 45000}}).decide("237872274", "accounts", c, ACCOUNTS)
+             for c in ids(2000)]
+    assert first == again
+    errors = sum("code" in o.body for o in first)
+    omitted = sum("optional fields left out" in o.notes for o in first)
+    assert 150 <= errors <= 250 and 420 <= omitted <= 660, (errors, omitted)
+    delays = sorted(o.delay_ms for o in first)
+    assert 1500 <= delays[1000] <= 2600 and delays[-1] <= 45000 and delays[1900] > 5000  # seconds, a long tail
+    other_seed = Knobs.from_scenario("23", {"error_200": {"rate": 0.1}})
+    assert [("code" in other_seed.decide("o", "accounts", c, ACCOUNTS).body) for c in ids(200)] != \
+        [("code" in o.body) for o in first[:200]]
+
+
+def test_latency_reuses_the_fault_distributions():
+    assert knobs(latency={"distribution": "fixed", "ms": 1500}).decide("o", "details", "c", {}).delay_ms == 1500
+    spread = [knobs(latency={"distribution": "uniform", "min_ms": 1000, "max_ms": 3000}).decide(
+        "o", "details", c, {}).delay_ms for c in ids(300)]
+    assert min(spread) >= 1000 and max(spread) <= 3000 and max(spread) - min(spread) > 1500
+
+
+def test_slow_pages_delay_from_the_named_page_on_and_only_paginated_lists():
+    k = knobs(slow_pages={"from_page": 2, "delay_ms": 4000})
+    assert k.decide("o", "transactions", "c", {}, page=None).delay_ms == 0
+    assert k.decide("o", "transactions", "c", {}, page=2).delay_ms == 4000
+    assert k.decide("o", "accounts", "c", {}, page=7).delay_ms == 4000
+    assert k.decide("o", "details", "c", {}, page=3).delay_ms == 0
+
+
+def test_error_200_answers_an_error_text():
+    out = knobs(error_200={"rate": 1}).decide("o", "accounts", "c", ACCOUNTS)
+    assert out.body == {"code": "ACC-100", "message": DEFAULT_ERROR_TEXT}
+    assert knobs(error_200={"rate": 1, "message": "Feil"}).decide("o", "roles", "c", {}).body["message"] == "Feil"
+
+
+def test_empty_details_only_on_details():
+    k = knobs(empty_details=1)
+    assert k.decide("o", "details", "c", {"account": {}}).body == {"responseDetails": {"status": "complete"}}
+    assert k.decide("o", "accounts", "c", ACCOUNTS).body is ACCOUNTS
+
+
+def test_empty_links_never_drops_a_next_link():
+    k = knobs(empty_links=1)
+    assert k.decide("o", "accounts", "c", ACCOUNTS).body["links"] == []
+    paged = {**ACCOUNTS, "links": [{"rel": "self", "href": "/a"}, {"rel": "next", "href": "/a?page=x"}]}
+    assert k.decide("o", "accounts", "c", paged).body["links"] == paged["links"]
+
+
+def test_omitting_works_on_a_copy_of_a_shared_body():
+    shared = Rendered(orjson.loads(orjson.dumps(ACCOUNTS)))
+    shared.json = orjson.dumps(ACCOUNTS)
+    out = knobs(omit_optional=1).decide("o", "accounts", "c", shared).body
+    assert "name" not in out["accounts"][0] and "primaryOwner" not in out["accounts"][0]
+    assert out["accounts"][0]["servicer"] == {"name": "AVVIK TESTBANK"}  # never left out
+    assert shared["accounts"][0]["name"] == "Brukskonto"  # the cache's body is untouched
+
+
+def test_no_knob_turned_on_changes_nothing():
+    out = knobs(latency={"distribution": "fixed", "ms": 0}).decide("o", "accounts", "c", ACCOUNTS)
+    assert out.body is ACCOUNTS and out.delay_ms == 0
+
+
+def test_every_knob_is_in_the_table_with_a_source():
+    from sandbox.scenario.compat_schema import DeviationsSchema
+
+    assert {k.key for k in KNOBS} == set(DeviationsSchema().fields)
+    assert all(k.source and k.does for k in KNOBS)
+
+
+# ---- over HTTP: the wire step -----------------------------------------------------------------------
+def test_a_knob_bank_answers_valid_bodies_with_fields_left_out(plugin, contract):
+    r = plugin.accounts("wild")
+    assert r.status_code == 200
+    contract.check("/accounts", r)
+    (entry,) = r.json["accounts"]
+    assert r.json["links"] == [] and "currency" not in entry and "primaryOwner" not in entry
+    ref = entry["accountReference"]
+    details = plugin.bank("wild", f"/accounts/{ref}")
+    contract.check(f"/accounts/{ref}", details)
+    assert details.json == {"responseDetails": {"status": "complete"}}
+    tx = plugin.bank("wild", f"/accounts/{ref}/transactions")
+    contract.check(f"/accounts/{ref}/transactions", tx)
+    assert tx.json["transactions"] and all("merchant" not in t and "additionalInfo" not in t
+                                           for t in tx.json["transactions"])
+
+
+def test_a_production_bank_without_knobs_and_a_strict_bank_answer_the_standard(plugin):
+    for bank, mandate in (("prod", "OED"), ("std", OED_MANDATE)):
+        r = plugin.accounts(bank, mandate=mandate)
+        assert r.json["links"] and {"currency", "primaryOwner"} <= set(r.json["accounts"][0]), bank
+
+
+def test_the_serve_flag_strict_turns_the_knobs_off(make_app):
+    from .conftest import Plugin
+
+    strict = Plugin(make_app(profile="strict"))
+    r = strict.accounts("wild", mandate=OED_MANDATE)
+    assert r.status_code == 200 and r.json["links"] and "primaryOwner" in r.json["accounts"][0]
+
+
+def test_latency_over_http_and_in_the_request_log(scenario_path, tmp_path):
+    from sandbox.app import create_app
+    from sandbox.config import Settings
+
+    from .conftest import SCENARIO, Plugin
+
+    path = tmp_path / "slow.yaml"
+    path.write_text(SCENARIO.replace("      empty_details: 1\n",
+                                     "      empty_details: 1\n      latency: {distribution: fixed, ms: 300}\n"))
+    app = create_app(Settings(scenario=str(path), state_dir=str(tmp_path / "state")))
+    plugin = Plugin(app)
+    started = time.perf_counter()
+    assert plugin.accounts("wild").status_code == 200
+    assert time.perf_counter() - started >= 0.3
+    started = time.perf_counter()
+    assert plugin.accounts("prod").status_code == 200
+    assert time.perf_counter() - started < 0.3
+    rows = app.test_client().get("/sandbox/v1/requests").json
+    assert "deviation: latency 300 ms" in orjson.dumps(rows).decode()
