@@ -9,7 +9,6 @@ at a bank ends that bank only (BankService catches per bank and marks it HasErro
 
 from __future__ import annotations
 
-import base64
 import calendar
 import datetime as dt
 import json
@@ -23,11 +22,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
-from joserfc import jwt
+from joserfc import jws
 from joserfc.jwk import RSAKey
 
 from sandbox.client.auth import decrypt, load_key
 from sandbox.keys import HERE as KEYS_DIR
+from sandbox.keys.certificates import certificate_path
+from sandbox.maskinporten.assertions import x5c_chain
 
 from . import models
 
@@ -44,23 +45,6 @@ def add_months(day: dt.date, months: int) -> dt.date:
     month0 = day.month - 1 + months
     year, month = day.year + month0 // 12, month0 % 12 + 1
     return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def certificate_for(key: RSAKey, org_number: str) -> str:
-    """A self-signed certificate for the consumer's key (base64 DER, as `x5c` carries it): a test stand-in for the
-    business certificate the plugin signs with (MaskinportenUtil.cs)."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.x509.oid import NameOID
-
-    private = serialization.load_pem_private_key(key.as_pem(private=True), password=None)
-    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "DIGDIR TEST"),
-                      x509.NameAttribute(NameOID.SERIAL_NUMBER, org_number)])
-    now = dt.datetime.now(dt.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(private.public_key())
-            .serial_number(int(org_number)).not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=30)).sign(private, hashes.SHA256()))
-    return base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode("ascii")
 
 
 @dataclass
@@ -88,8 +72,9 @@ class Replay:
 
 
 class _Player:
-    def __init__(self, base_url: str, ssn: str, today: dt.date, flow: dict, key: RSAKey):
+    def __init__(self, base_url: str, ssn: str, today: dt.date, flow: dict, key: RSAKey, certificate: Path):
         self.base, self.flow, self.key = base_url.rstrip("/"), flow, key
+        self.chain = x5c_chain(certificate)  # the business certificate the assertion's x5c carries
         period = flow["period"]
         meta = self.get_json(self.base + "/maskinporten/.well-known/oauth-authorization-server")
         consumer = flow["consumer"]
@@ -99,7 +84,6 @@ class _Player:
             "directory": self.base + "/altinn/v1/directharvest/Kontrollinformasjon",
             "ssn": ssn, "case": str(uuid.uuid4()), "correlation:case": str(uuid.uuid4()),
             "client_id": consumer["client_id"],
-            "certificate": certificate_for(key, consumer["org_number"]),
             "fromDate": add_months(today, -period["fromDate"]["months_before_today"]).isoformat(),
             "toDate": today.isoformat(),
         }
@@ -150,20 +134,23 @@ class _Player:
 
     # ---- steps ---------------------------------------------------------------------------------------------
     def assertion(self, step: dict, extra: dict) -> str:
-        now = int(time.time())
-        spec = step["assertion"]
-        header = self.fill(spec["header"], extra)
+        """The client assertion exactly as flow.yaml describes it: its header (MaskinportenUtil.cs: alg and x5c,
+        `typ` and `kid` removed — joserfc's jwt.encode would add `typ`, so the JWS is serialised directly) and its
+        claims (`{now}`, `{now+N}`, `{uuid}`, placeholders); a claim whose value is null is left out, as the
+        Altinn client leaves out an empty `resource`."""
+        spec, now = step["assertion"], int(time.time())
+        header = {k: (self.chain if k == "x5c" else self.fill(v, extra)) for k, v in spec["header"].items()}
         claims = {}
         for name, template in spec["claims"].items():
-            if template == "{now}":
-                claims[name] = now
-            elif template == "{now+10}":
-                claims[name] = now + 10
-            elif template == "{uuid}":
-                claims[name] = str(uuid.uuid4())
+            special = {"{now}": now, "{uuid}": str(uuid.uuid4())}
+            if template in special:
+                claims[name] = special[template]
+            elif isinstance(template, str) and template.startswith("{now+"):
+                claims[name] = now + int(template[5:-1])
             else:
                 claims[name] = self.fill(template, {**extra, "scope": step["scope"]})
-        return jwt.encode(header, claims, self.key)
+        payload = json.dumps(claims, separators=(",", ":")).encode()
+        return jws.serialize_compact(header, payload, self.key, algorithms=[header["alg"]])
 
     def run_step(self, step: dict, context: dict) -> Exchange:
         extra = self.items(context)
@@ -256,7 +243,8 @@ class _Player:
                 return
 
 
-def replay(base_url: str, ssn: str, today: dt.date, *, key: RSAKey | None = None) -> Replay:
+def replay(base_url: str, ssn: str, today: dt.date) -> Replay:
+    """Play flow.yaml as the consumer it names, with its shipped key and test certificate (sandbox/keys)."""
     flow = load_flow()
-    key = key or load_key(KEYS_DIR / f"consumer-{flow['consumer']['org_number']}.pem")
-    return _Player(base_url, ssn, today, flow, key).play()
+    key_file = KEYS_DIR / f"consumer-{flow['consumer']['org_number']}.pem"
+    return _Player(base_url, ssn, today, flow, load_key(key_file), certificate_path(key_file)).play()
