@@ -117,3 +117,16 @@ def test_two_servers_on_the_same_real_date_answer_byte_identical_bodies(tmp_path
     real["day"] = date(2027, 3, 1)  # another real date builds another world
     other = make_app(tmp_path, FOLLOWING, "other")
     assert other.extensions["dsop"].digest not in digests
+
+
+def test_the_pytest_plugin_takes_real_as_its_today(real, tmp_path):
+    """`dsop_sandbox_today = real` (ini) or `@pytest.mark.dsop_scenario(..., today="real")`: the same option."""
+    from sandbox.pytest_plugin import _day
+    from sandbox.world import build_world
+
+    assert _day("real") == REAL and _day("2025-06-30") == date(2025, 6, 30) and _day("") is None
+    path = tmp_path / "following.yaml"
+    path.write_text(FOLLOWING)
+    from sandbox.scenario import load_scenario
+
+    assert build_world(load_scenario(path, today=_day("real"))).today == REAL_DAY
