@@ -130,3 +130,12 @@ def test_the_pytest_plugin_takes_real_as_its_today(real, tmp_path):
     from sandbox.scenario import load_scenario
 
     assert build_world(load_scenario(path, today=_day("real"))).today == REAL_DAY
+
+
+def test_the_json_schema_of_the_format_accepts_real_as_today():
+    import re
+
+    from sandbox.scenario.jsonschema import scenario_json_schema
+
+    pattern = re.compile(scenario_json_schema()["properties"]["today"]["pattern"])
+    assert pattern.match("real") and pattern.match("2025-06-30") and not pattern.match("-3d")
