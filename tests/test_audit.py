@@ -402,7 +402,8 @@ def test_a_failing_log_write_never_breaks_the_answer(scenario_path, tmp_path, ca
 
 # ---- the admin token -------------------------------------------------------------------------------------
 def test_admin_token_protects_every_admin_route_and_refuses_dsop_tokens(scenario_path, tmp_path):
-    app = make_app(scenario_path, tmp_path, admin_token="workshop-secret")
+    # issue 14: --admin-token turns the shortcut grant off unless --token-shortcut on says otherwise
+    app = make_app(scenario_path, tmp_path, admin_token="workshop-secret", token_shortcut="on")
     consumer = Consumer(app, "0c4e5a2a-3333-4000-8000-00000000ca5e")
     client = consumer.client
     dsop = consumer.token(f"{consumer.public}/kar-ws/api/v2", "bits:kundeforhold")

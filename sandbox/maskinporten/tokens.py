@@ -83,8 +83,7 @@ class Maskinporten:
                                   "--admin-token without --token-shortcut on)")
         self.aliases = tuple(dict.fromkeys([*config.get("audience_aliases", ()), *aliases]))
         self.assertion_audiences = accepted_audiences(self.issuer, self.aliases)
-        declared = {c["id"]: c.get("keys") or [] for c in getattr(getattr(world, "spec", None), "data", {})
-                    .get("consumers", [])}
+        declared = {c["id"]: c.get("keys") or [] for c in world.spec.data.get("consumers", [])}  # consumers[].keys
         self.client_keys = {c.client_id: registered_keys(c, declared.get(c.id)) for c in world.consumers.values()}
         self.store = store
         self.by_client_id = {c.client_id: c for c in world.consumers.values()}

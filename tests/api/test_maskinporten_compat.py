@@ -381,3 +381,90 @@ def test_serve_flags_reach_the_settings():
     assert settings.maskinporten_aliases == ("https://test.maskinporten.no/", "https://maskinporten.no/")
     assert settings.token_shortcut == "on"
     assert settings_from_args(build_parser().parse_args(["serve"])).token_shortcut is None
+
+
+# ----------------------------------------------------------------------------------------------------------
+#  The docs' Python recipe works as printed
+# ----------------------------------------------------------------------------------------------------------
+def test_the_docs_python_recipe_gets_a_token_the_bank_accepts(tmp_path, monkeypatch):
+    """docs/maskinporten.md, "Python": run as printed against the default scenario, `requests.post` answered by
+    the app (the recipe's URLs are the default public URL's)."""
+    import sys
+    import types
+
+    from sandbox.app import create_app
+    from sandbox.config import Settings
+
+    root = Path(__file__).resolve().parents[2]
+    text = (root / "docs" / "maskinporten.md").read_text(encoding="utf-8")
+    recipe = text.split("### Python", 1)[1].split("```python\n", 1)[1].split("```", 1)[0]
+    app = create_app(Settings(scenario="default", state_dir=str(tmp_path / "state")))
+    base = app.extensions["dsop"].settings.public_url
+    fake = types.ModuleType("requests")
+    fake.post = lambda url, data: types.SimpleNamespace(json=app.test_client().post(url.removeprefix(base),
+                                                                                     data=data).get_json)
+    monkeypatch.setitem(sys.modules, "requests", fake)
+    monkeypatch.chdir(root)
+    scope: dict = {}
+    exec(compile(recipe, "docs/maskinporten.md", "exec"), scope)
+    claims = claims_of(app, scope["token"])[1]
+    assert claims["aud"] == f"{base}/banks/320907063/v2" and claims["consumer"]["ID"] == f"0192:{SKATT_ORG}"
+    assert "x5c" in jwt_segments.header(scope["assertion"])
+
+
+# ----------------------------------------------------------------------------------------------------------
+#  The scenario format: consumers[].keys and maskinporten.audience_aliases
+# ----------------------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("change,where,words", [
+    pytest.param(("keys/third.pem}", "keys/second.pem}"), None, None, id="two-kids-one-file-is-fine"),
+    pytest.param(("kid: skatt-2026", "kid: skatt-2025"), "consumers[0].keys", "kid 'skatt-2025' is listed twice",
+                 id="kid-twice"),
+    pytest.param(("keys/third.pem}", "keys/missing.pem}"), "consumers[0].keys[1].key", "no such key file",
+                 id="missing-key-file"),
+    pytest.param(("{kid: skatt-2025, ", "{"), "consumers[0].keys[0].kid", "required", id="kid-missing"),
+    pytest.param(('["https://test.maskinporten.no/"]', '["test.maskinporten.no"]'), "maskinporten.audience_aliases[0]",
+                 "expected an http(s) URL", id="alias-not-a-url"),
+])
+def test_scenario_keys_and_aliases_are_validated(files, change, where, words):
+    from sandbox.scenario import ScenarioError, load_scenario_text
+
+    text = KEYED.replace(*change)
+    assert text != KEYED
+    if where is None:
+        spec = load_scenario_text(text, base_dir=files["keyed"].parent)
+        assert [k["kid"] for k in spec.data["consumers"][0]["keys"]] == ["skatt-2025", "skatt-2026"]
+        return
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario_text(text, base_dir=files["keyed"].parent)
+    problems = [str(p) for p in caught.value.problems]
+    assert any(where in p and words in p for p in problems), problems
+
+
+def test_shipped_scenarios_stay_valid_and_declare_no_extra_keys():
+    from sandbox.scenario import load_scenario
+    from sandbox.scenario.catalog import resolve, shipped
+
+    for name, _, _ in shipped():
+        spec = load_scenario(resolve(name))
+        assert all(c["keys"] == [] for c in spec.data["consumers"])
+        assert spec.data["maskinporten"]["audience_aliases"] == []
+
+
+def test_serve_banner_says_whether_the_shortcut_is_on_and_lists_the_aliases(files, tmp_path, monkeypatch, capsys):
+    import gc
+
+    from flask import Flask
+
+    from sandbox.cli import build_parser
+    from sandbox.serve import serve
+
+    monkeypatch.setattr(Flask, "run", lambda self, **kw: None)  # --dev would serve here; the banner is printed first
+    monkeypatch.setattr(gc, "freeze", lambda: None)  # keep the test process's collector as it was
+    for extra, said in ((["--admin-token", "s3cret"], "shortcut grant off"), ([], "shortcut grant on")):
+        args = build_parser().parse_args(["serve", "--scenario", str(files["default"]), "--dev", "--state-dir",
+                                          str(tmp_path / "state"), "--maskinporten-alias",
+                                          "https://test.maskinporten.no/", *extra])
+        assert serve(args) == 0
+        banner = [line for line in capsys.readouterr().out.splitlines() if line.startswith("maskinporten")]
+        assert len(banner) == 1 and said in banner[0], banner
+        assert "assertion aud aliases https://test.maskinporten.no/" in banner[0] and "/token, /jwk" in banner[0]
