@@ -32,9 +32,10 @@ def _not_ready(environ, start_response):  # pragma: no cover - replaced before s
 class BackgroundServer:
     def __init__(self, scenario: str = "default", *, seed: str | None = None, today: date | None = None,
                  auth: bool = True, audit: bool = True, lenient: bool = False, allow_fault_headers: bool = False,
-                 host: str = "127.0.0.1"):
+                 host: str = "127.0.0.1", profile: str | None = None):
         self.scenario, self.seed, self.today, self.host = scenario, seed, today, host
-        self.options = {"auth": auth, "audit": audit, "lenient": lenient, "allow_fault_headers": allow_fault_headers}
+        self.options = {"auth": auth, "audit": audit, "lenient": lenient, "allow_fault_headers": allow_fault_headers,
+                        "profile": profile}  # profile: strict|production for all (docs/compatibility.md)
         self.services = None
         self.base_url: str | None = None
         self.app = None

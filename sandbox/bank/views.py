@@ -93,7 +93,8 @@ def _grant(req, endpoint: str, party: str | None = None, only_primary: bool | No
         g.caller.consumer, endpoint, mandate=req.legal_mandate, window=req.window,
         raw_mandate=request.headers.get("Legal-Mandate"), requester_id=req.requester_id,
         reference_type=req.additional_reference_id_type, reference_id=req.additional_reference_id,
-        party_identifier=party, only_primary=only_primary, aliases=services.compat.bank_mandates(request.view_args["orgnr"]))  # production: also "OED"
+        party_identifier=party, only_primary=only_primary,
+        aliases=services.compat.bank_mandates(request.view_args["orgnr"]))  # production: also "OED" (sandbox/compat)
     return g.grant
 
 

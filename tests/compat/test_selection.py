@@ -49,7 +49,8 @@ def test_scenario_per_bank_and_register_and_the_flag_wins(load):
 
 @pytest.mark.parametrize("snippet, needle, path, words", [
     ("    profile: lenient\n", "profile: lenient", "banks[1].profile", "expected one of"),
-    ("    profile: production\n    deviations: {typo: 1}\n", "deviations: {typo", "banks[1].deviations.typo", "unknown key"),
+    ("    profile: production\n    deviations: {typo: 1}\n", "deviations: {typo", "banks[1].deviations.typo",
+     "unknown key"),
     ("    deviations: {empty_links: 1}\n", "deviations: {empty_links", "banks[1].deviations", "profile: production"),
     ("    profile: production\n    deviations: {omit_optional: 2}\n", "omit_optional: 2",
      "banks[1].deviations.omit_optional", "share"),
