@@ -42,7 +42,7 @@ def v2_urls(body) -> dict[str, str]:
         raise ValueError(f"the directory answered {type(body).__name__}, not the JSON array of entries it lists")
     urls = {}
     for entry in body:
-        if not isinstance(entry, dict) or not isinstance(entry.get("orgNo"), str) or not isinstance(entry.get("url"), str):
+        if not (isinstance(entry, dict) and isinstance(entry.get("orgNo"), str) and isinstance(entry.get("url"), str)):
             raise ValueError(f"not a directory entry (orgNo, name, url, version, env): {entry!r}")
         if str(entry.get("version", "")).upper() == "V2":
             urls[entry["orgNo"]] = entry["url"]

@@ -220,7 +220,8 @@ Balance = Model("Balance", dn("creditLineIncluded", "bool"), dn("amount", "decim
                 dn("creditLineAmount", "decimal"), dn("creditLineCurrency", "string"), dn("currency", "string"))
 Account = Model("Account", dn("status", AccountStatus), dn("servicer", FinancialInstitution),
                 P("accountIdentifier", "string", ALWAYS), P("accountReference", "string", ALWAYS),
-                dn("type", AccountType), dn("currency", "string"), dn("primaryOwner", AccountRole), dn("name", "string"))
+                dn("type", AccountType), dn("currency", "string"), dn("primaryOwner", AccountRole),
+                dn("name", "string"))
 Accounts = Model("Accounts", P("responseDetails", ResponseDetails, ALWAYS), dn("accounts", listof(Account)),
                  dn("links", listof(Link)))
 AccountDetail = Model("AccountDetail", dn("status", AccountStatus), dn("servicer", FinancialInstitution),
