@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from joserfc import jwt
 from joserfc.jwk import RSAKey
@@ -29,7 +28,7 @@ from sandbox.maskinporten.errors import AccessDenied, AuthenticationFailed
 from sandbox.maskinporten.tokens import JWT_BEARER, SCOPE_BANK, SCOPE_RELATIONS, shortcut_enabled
 from sandbox.maskinporten.x5c import org_numbers
 
-from .test_auth import bearer, stranger_key
+from .test_auth import bearer
 from .test_maskinporten import (ALPHA, SCENARIO, app_for, bank_call, bearer_grant, claims_of, granted, post_token,
                                 refused, write_private_key)
 

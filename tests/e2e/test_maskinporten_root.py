@@ -45,7 +45,8 @@ def test_a_fixed_host_client_gets_tokens_at_the_root_with_an_aliased_audience():
         health = get_json(base + "/health")
         assert health["token_shortcut"] is False, "--admin-token turns the shortcut off"
         meta = get_json(base + "/.well-known/oauth-authorization-server")
-        assert meta["jwks_uri"] == base + "/maskinporten/jwk" and "client_credentials" not in meta["grant_types_supported"]
+        assert meta["jwks_uri"] == base + "/maskinporten/jwk"
+        assert "client_credentials" not in meta["grant_types_supported"]
         assert get_json(base + "/jwk")["keys"] == get_json(meta["jwks_uri"])["keys"]
 
         resource = f"{base}/banks/{BANK}/v2"
