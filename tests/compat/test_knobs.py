@@ -163,3 +163,52 @@ def test_latency_over_http_and_in_the_request_log(scenario_path, tmp_path):
     assert time.perf_counter() - started < 0.3
     rows = app.test_client().get("/sandbox/v1/requests").json
     assert "deviation: latency 300 ms" in orjson.dumps(rows).decode()
+
+
+def test_error_200_and_slow_pages_over_http_and_jwe_carries_the_deviated_body(tmp_path):
+    """error_200 answers 200 with the error text (also encrypted: the knobs act before JSON/JWE), and a slow page
+    only slows the pages from `from_page` on."""
+    from sandbox.app import create_app
+    from sandbox.client.auth import decrypt
+    from sandbox.config import Settings
+    from sandbox.keys import load_rsa_key
+
+    from .conftest import SCENARIO, Plugin
+
+    path = tmp_path / "err.yaml"
+    path.write_text(SCENARIO.replace("      empty_details: 1\n", "      empty_details: 1\n      error_200: {rate: 1, "
+                                     "message: Teknisk feil}\n"))
+    app = create_app(Settings(scenario=str(path), state_dir=str(tmp_path / "state"), audit=False))
+    plugin = Plugin(app)
+    r = plugin.accounts("wild")
+    assert (r.status_code, r.json) == (200, {"code": "ACC-100", "message": "Teknisk feil"})
+    jose = plugin.accounts("wild", Accept="application/jose")
+    assert jose.status_code == 200 and jose.mimetype == "application/jose"
+    key = load_rsa_key(plugin.consumer.key_path)
+    assert orjson.loads(decrypt(jose.data, key)) == {"code": "ACC-100", "message": "Teknisk feil"}
+    assert plugin.accounts("prod").json["responseDetails"] == {"status": "complete"}  # other banks unaffected
+
+
+
+def test_slow_pages_over_http(tmp_path):
+    from sandbox.app import create_app
+    from sandbox.config import Settings
+
+    from .conftest import SCENARIO, Plugin
+
+    path = tmp_path / "slow.yaml"
+    path.write_text(SCENARIO.replace("      omit_optional: 1\n", "      slow_pages: {from_page: 2, delay_ms: 300}\n"))
+    app = create_app(Settings(scenario=str(path), state_dir=str(tmp_path / "state"), audit=False, page_size=5))
+    plugin = Plugin(app)
+    ref = plugin.accounts("wild").json["accounts"][0]["accountReference"]
+    started = time.perf_counter()
+    first = plugin.bank("wild", f"/accounts/{ref}/transactions")
+    assert time.perf_counter() - started < 0.3
+    nxt = next(link["href"] for link in first.json["links"] if link["rel"] == "next")
+    started = time.perf_counter()
+    audience = plugin.issuer.bank_audience(plugin.world.banks["wild"].org_number)
+    second = plugin.client.get(plugin.bank_url("wild") + nxt, headers={
+        "Authorization": f"Bearer {plugin.token('bits:kontoinformasjon', audience)}",
+        "AccountInfoRequestID": str(uuid.uuid4()), "CorrelationID": str(uuid.uuid4()), "Legal-Mandate": "OED",
+        "Accept": "application/json"})
+    assert second.status_code == 200 and time.perf_counter() - started >= 0.3
