@@ -20,11 +20,6 @@ bp = Blueprint("directory", __name__)
 FORMATS = ("array", "object")
 
 
-def endpoints(world, public_url: str) -> list[dict]:
-    """Every bank's directory entry (kept under this name for the admin API and the UI)."""
-    return entries(world, public_url)
-
-
 @bp.get("/altinn/v1/directharvest/Kontrollinformasjon")
 @bp.get("/altinn/v1/directharvest/Kontrollinformasjon/")
 def kontrollinformasjon():
@@ -36,5 +31,5 @@ def kontrollinformasjon():
         raise BadRequest("only envelope=false is served: the sandbox does not simulate data.altinn.no's evidence "
                          "envelope (the answer is the bare array real consumers ask for)")
     services = current_app.extensions["dsop"]
-    items = endpoints(services.world, services.settings.public_url)
+    items = entries(services.world, services.settings.public_url)
     return json_response(legacy_object(items) if shape == "object" else items)
