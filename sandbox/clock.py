@@ -10,6 +10,16 @@ Two layers:
   rebuilt, only what depends on "today" moves: `activeAccount`, account status, balances "now", pending
   items, which days are booked, the period windows (`toDate` may not pass today). Token times stay real.
 
+`today: real` (scenario) or `--today real` (serve): the world is built for the real date, and the clock
+*follows* the real date while the server runs — it moves by as many days as the real date has moved since the
+server started, so a consumer whose default period ends on the real date (OED: toDate = today) is never refused
+after midnight. What happens when the real date changes: the history (relative scenario dates such as `-30d`,
+generated people) stays the one built for the start date, exactly as after `POST /sandbox/v1/clock` with
+`advance`; a server started on the new date builds it for that date. Answers stay a pure function of
+(scenario, seed, start date, today): two servers started on the same real date answer byte-identical bodies.
+A date set through the admin API wins over following; `reset` goes back to following. Tests freeze the real
+date by injecting `real=` (a callable), never by sleeping.
+
 Every request reads the clock once and pins it (a context variable) for the whole request, so one response
 never mixes two dates and a date set through one worker is seen by the next request on any worker. Reading
 costs one stat() of a stamp file beside the store, which every change replaces (a version counter); the row
@@ -38,9 +48,23 @@ CREATE TABLE IF NOT EXISTS sandbox_clock (
 
 _pinned: ContextVar[date | None] = ContextVar("sandbox_today", default=None)
 
+#: `--today real` / `today: real`: the sandbox's date is the real date and follows it (see the module docstring).
+REAL = "real"
+
 
 def real_today() -> date:
     return date.today()
+
+
+def parse_today(text: str) -> date | str:
+    """`real` or YYYY-MM-DD (the `--today` option); ValueError otherwise."""
+    value = str(text).strip()
+    if value.lower() == REAL:
+        return REAL
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"'{text}' is not a date: expected YYYY-MM-DD or 'real'") from None
 
 
 class ClockError(ValueError):
@@ -50,10 +74,14 @@ class ClockError(ValueError):
 class SandboxClock:
     """Run-time "today", shared by all workers through the state store (None: this process only)."""
 
-    def __init__(self, base: date, store=None, ttl: float = 0.5):
+    def __init__(self, base: date, store=None, ttl: float = 0.5, *, real=None):
+        """`real`: a callable giving the real date; when given, the clock follows it (base + the days the real
+        date has moved since now). None: the clock stays at `base` until it is set."""
         self.base = base
         self.store = store
         self.ttl = ttl
+        self._real = real
+        self._real_at_start = real() if real is not None else None
         self._lock = threading.Lock()
         self._local_override: date | None = None
         self._cached: tuple[float, date] | None = None
@@ -80,7 +108,7 @@ class SandboxClock:
     def read(self) -> date:
         """The stored date as of now: a stat() of the stamp file, and a SELECT only if it changed."""
         if self.store is None:
-            value = self._local_override or self.base
+            value = self._local_override or self._unset()
         else:
             try:
                 st = os.stat(self._stamp)
@@ -92,10 +120,21 @@ class SandboxClock:
                 value = stored[1]
             else:
                 row = self.store.connection().execute("SELECT today FROM sandbox_clock WHERE id = 1").fetchone()
-                value = date.fromisoformat(row[0]) if row else self.base
+                value = date.fromisoformat(row[0]) if row else None
                 self._stored = (key, value) if key is not None else None
+            value = value or self._unset()
         self._cached = (time.monotonic(), value)
         return value
+
+    @property
+    def follows_real(self) -> bool:
+        return self._real is not None
+
+    def _unset(self) -> date:
+        """Today when nobody has set the clock: the start date, moved as the real date moved when following."""
+        if self._real is None:
+            return self.base
+        return self.base + (self._real() - self._real_at_start)
 
     def _touch(self) -> None:
         """Publish a change: replace the stamp file (new inode) after the row was committed."""
@@ -156,7 +195,8 @@ class SandboxClock:
     def describe(self) -> dict:
         today = self.read()
         return {"today": today.isoformat(), "startedWith": self.base.isoformat(),
-                "offsetDays": (today - self.base).days, "moved": today != self.base}
+                "offsetDays": (today - self.base).days, "moved": today != self.base,
+                "followsRealDate": self.follows_real}
 
 
 def install(app, services) -> SandboxClock:
@@ -169,7 +209,8 @@ def install(app, services) -> SandboxClock:
 
     world = services.world
     store = getattr(services, "state", None)
-    clock = SandboxClock(world.today, store)
+    follows = getattr(getattr(world, "spec", None), "follows_real", False)
+    clock = SandboxClock(world.today, store, real=(lambda: real_today()) if follows else None)
     clock.reset()
     attach = getattr(world, "attach_clock", None)
     if attach is not None:

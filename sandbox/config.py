@@ -22,7 +22,7 @@ def default_state_dir() -> str:
 class Settings:
     scenario: str = "default"  # a file path or a shipped scenario's name
     seed: str | None = None
-    today: date | None = None
+    today: date | str | None = None  # a date, or "real" (sandbox/clock.py: the real date, followed); None: the scenario's
     public_url: str = "http://127.0.0.1:8000"
     lenient: bool = False  # D8: default missing fromDate/toDate to today
     page_size: int = 1000  # D6

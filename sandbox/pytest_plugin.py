@@ -68,10 +68,15 @@ def _resolve(value: str, base: Path | None) -> str:
     return str(Path(value).resolve()) if Path(value).is_file() else value
 
 
-def _day(value) -> date | None:
+def _day(value) -> date | str | None:
+    """A `today` option: YYYY-MM-DD, or `real` (the real date, followed by a running server: sandbox/clock.py)."""
     if value in (None, ""):
         return None
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
+    if isinstance(value, date):
+        return value
+    from sandbox.clock import parse_today
+
+    return parse_today(str(value))
 
 
 class _Servers:
@@ -120,7 +125,7 @@ def pytest_addoption(parser):
     parser.addini("dsop_sandbox_scenario", "scenario served by the dsop_sandbox / dsop_world fixtures: a file "
                   "(relative to this ini file) or a shipped scenario's name (default: default)", default="default")
     parser.addini("dsop_sandbox_seed", "override the scenario's seed for dsop_sandbox / dsop_world", default="")
-    parser.addini("dsop_sandbox_today", "fix the sandbox's date (YYYY-MM-DD) for dsop_sandbox / dsop_world",
+    parser.addini("dsop_sandbox_today", "fix the sandbox's date (YYYY-MM-DD, or real) for dsop_sandbox / dsop_world",
                   default="")
     parser.addini("dsop_sandbox_auth", "check access tokens in the dsop_sandbox server (default true)", type="bool",
                   default=True)
@@ -285,8 +290,10 @@ class DsopSandbox:
     def directory(self) -> dict[str, str]:
         """Bank org. number → the bank's base URL (= the audience of its tokens), from the API directory."""
         if self._directory is None:
-            body = self.get_json("/altinn/v1/directharvest/Kontrollinformasjon")
-            self._directory = {e["orgNo"]: e["url"] for e in body["endpoints"]}
+            from sandbox.directory.listing import v2_urls
+
+            body = self.get_json("/altinn/v1/directharvest/Kontrollinformasjon?envelope=false")
+            self._directory = v2_urls(body)  # the real format: a bare array, v2 entries only
         return self._directory
 
     def bank_url(self, org_number: str) -> str:

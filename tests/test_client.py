@@ -17,6 +17,7 @@ from sandbox.client import (
     add_months, complete_period, default_period, encode_mandate, retry_after_seconds,
 )
 from sandbox.client import transport as transport_module
+from sandbox.client.walk import CallRefused
 
 CLIENT_DIR = Path(__file__).resolve().parent.parent / "sandbox" / "client"
 TODAY = date(2025, 6, 30)
@@ -521,3 +522,27 @@ def test_transactions_can_be_counted_without_being_kept(small):
     assert sum(len(a.transactions.items) for a in kept.accounts if a.transactions) == kept.summary()["transactions"] > 0
     with_items = json.loads(counted.to_json(transactions=True))
     assert not any("items" in a.get("transactions", {}) for b in with_items["banks"] for a in b["accounts"])
+
+
+# ---- the directory, read as real consumers read it (DESIGN D23) ---------------------------------------------
+class _Directory(Transport):
+    """Answers every request with one directory body (no server: only the client's reading is tested)."""
+
+    def __init__(self, body):
+        super().__init__()
+        self.body = json.dumps(body).encode()
+
+    def request(self, method, url, headers=None, data=None, *, retry=True):
+        return transport_module.Response(200, {"content-type": "application/json"}, self.body, url, 0.0)
+
+
+def test_the_client_keeps_the_v2_entries_of_the_bare_array_and_refuses_another_shape():
+    entries = [{"orgNo": "111111111", "name": "A", "url": "https://a.test/v2", "version": "V2", "env": "test"},
+               {"orgNo": "222222222", "name": "B", "url": "https://b.test/v1", "version": "v1", "env": "test"},
+               {"orgNo": "333333333", "name": "C", "url": "https://c.test/v2", "version": "v2", "env": "test"}]
+    config = ClientConfig.shipped("http://sandbox.test", "skatt")
+    assert config.directory.endswith("/altinn/v1/directharvest/Kontrollinformasjon?envelope=false")
+    client = DsopClient(config, transport=_Directory(entries))
+    assert sorted(client.directory()) == ["111111111", "333333333"]  # a v1 endpoint cannot be used (OnlyPrimaryOwner)
+    with pytest.raises(CallRefused, match="JSON array"):
+        DsopClient(config, transport=_Directory({"endpoints": entries, "total": 3})).directory()

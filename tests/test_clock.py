@@ -142,7 +142,8 @@ def test_two_clocks_on_one_store_agree_at_once_inside_a_request(tmp_path):
 # ---- the admin API -----------------------------------------------------------------------------------------
 def test_clock_endpoint_sets_advances_resets_and_health_follows(client):
     assert client.get("/sandbox/v1/clock").json == {"today": "2025-06-30", "startedWith": "2025-06-30",
-                                                    "offsetDays": 0, "moved": False}
+                                                    "offsetDays": 0, "moved": False,
+                                                    "followsRealDate": False}
     assert set_clock(client, advance="+2d")["today"] == "2025-07-02"
     assert client.get("/health").json["today"] == "2025-07-02"
     assert set_clock(client, today="2025-01-15")["offsetDays"] == -166

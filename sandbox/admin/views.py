@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, request
 
-from sandbox.directory.views import endpoints
+from sandbox.directory.listing import entries
 from sandbox.web import json_response
 
 bp = Blueprint("admin", __name__, url_prefix="/sandbox/v1")
@@ -16,7 +16,7 @@ def banks():
     (strict|production, DESIGN D22) and, for a production bank with knobs, its deviations."""
     services = current_app.extensions["dsop"]
     compat = services.compat
-    urls = {e["orgNo"]: e["url"] for e in endpoints(services.world, services.settings.public_url)}
+    urls = {e["orgNo"]: e["url"] for e in entries(services.world, services.settings.public_url)}
 
     def deviations(org: str) -> dict:
         knobs = compat.bank_knobs(org)

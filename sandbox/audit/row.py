@@ -201,6 +201,8 @@ def build_row(request, response, g, started: float, today) -> dict:
             body = None
     if isinstance(body, dict):
         _from_body(row, body)
+    elif isinstance(body, list) and row["status"] < 400:  # the directory's bare array (DESIGN D23)
+        row["result_count"] = len(body)
     if request.environ.get("sandbox.drop"):
         row["status"] = 0  # the connection was dropped: the client got no response at all
     row.update(g.get("audit") or {})

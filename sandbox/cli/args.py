@@ -27,3 +27,13 @@ def token_ttl(text: str) -> int:
     if not text.isdigit() or not 1 <= int(text) <= 86400:
         raise argparse.ArgumentTypeError("expected seconds between 1 and 86400")
     return int(text)
+
+
+def sandbox_today(text: str):
+    """`--today`: YYYY-MM-DD, or `real` (the real date, followed while the server runs; sandbox/clock.py)."""
+    from sandbox.clock import parse_today
+
+    try:
+        return parse_today(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None

@@ -38,6 +38,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from sandbox.client.services import SERVICES
+from sandbox.directory.listing import v2_urls
 
 SERVICE = SERVICES["skatt"]
 NAMESPACE = uuid.UUID("6f0a3c52-4d1e-5b7a-9c3e-2a1d5e8f7b60")  # uuid5 namespace of the corpus' ids
@@ -141,8 +142,9 @@ class _Exporter:
 
     # ---- the corpus -----------------------------------------------------------------------------------
     def run(self, parties) -> None:
-        directory = self.call("directory.json", f"{self.public}/altinn/v1/directharvest/Kontrollinformasjon", {})
-        urls = {e["orgNo"]: e["url"].rstrip("/") for e in directory["endpoints"]}
+        directory = self.call("directory.json",
+                              f"{self.public}/altinn/v1/directharvest/Kontrollinformasjon?envelope=false", {})
+        urls = {org: url.rstrip("/") for org, url in v2_urls(directory).items()}
         for n, party in enumerate(parties, start=1):
             self.say(f"[{n}/{len(parties)}] {party.id} ({party.identifier})")
             self.party(party, urls)

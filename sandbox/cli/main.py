@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from sandbox import __version__
-from sandbox.cli.args import iso_date, non_negative, token_ttl
+from sandbox.cli.args import iso_date, non_negative, sandbox_today, token_ttl
 
 
 def _load(args):
@@ -167,7 +167,9 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--scenario", default="default", metavar="FILE",
                            help="scenario YAML file, or a shipped scenario's name (default: default)")
         p.add_argument("--seed", help="override the scenario's seed")
-        p.add_argument("--today", type=iso_date, metavar="YYYY-MM-DD", help="fix the sandbox's date (default: the scenario's, else the real date)")
+        p.add_argument("--today", type=sandbox_today, metavar="YYYY-MM-DD|real",
+                       help="fix the sandbox's date, or 'real': the real date, followed while the server runs "
+                            "(default: the scenario's, else real)")
 
     p = sub.add_parser("validate", help="check a scenario file and print the world's summary and digest",
                        description=cmd_validate.__doc__)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable
 
 from .auth import Maskinporten, load_key
-from .result import CaseResult
+from .result import CaseResult, Refusal
 from .services import Service
 from .services import service as find_service
 from .transport import Response, RetryPolicy, Transport
@@ -48,7 +48,7 @@ class ClientConfig:
     key_file: str | Path  # its RSA private key (PEM)
     accept: str = "application/jose"  # or application/json (test environments only)
     register_url: str | None = None  # default {base}/kar-ws/api/v2
-    directory_url: str | None = None  # default {base}/altinn/v1/directharvest/Kontrollinformasjon
+    directory_url: str | None = None  # default {base}/altinn/v1/directharvest/Kontrollinformasjon?envelope=false
     timeout: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
@@ -65,7 +65,8 @@ class ClientConfig:
 
     @property
     def directory(self) -> str:
-        return self.directory_url or self.base_url.rstrip("/") + "/altinn/v1/directharvest/Kontrollinformasjon"
+        return self.directory_url or \
+            self.base_url.rstrip("/") + "/altinn/v1/directharvest/Kontrollinformasjon?envelope=false"
 
 
 @dataclass
@@ -102,12 +103,20 @@ class DsopClient:
 
     # ---- single calls ---------------------------------------------------------------------------------
     def directory(self) -> dict[str, dict]:
-        """orgNo → {"name", "url", "version"} from the API directory (cached)."""
+        """orgNo → its entry {"orgNo", "name", "url", "version", "env"} from the API directory (cached).
+
+        Read as real consumers read the real directory: a bare JSON array, only the `v2` entries (`version`
+        compared case-insensitively; a `v1` endpoint has no OnlyPrimaryOwner, so a case may not use it)."""
         if self._directory is None:
             r = self.transport.request("GET", self.config.directory, {"Accept": "application/json"})
             if r.status != 200:
                 raise CallRefused(_refusal("directory", r))
-            self._directory = {e["orgNo"]: e for e in r.json().get("endpoints", [])}
+            body = r.json()
+            if not isinstance(body, list):
+                raise CallRefused(Refusal("directory", r.status, None,
+                                          "the directory did not answer the JSON array of entries it lists"))
+            self._directory = {e["orgNo"]: e for e in body
+                               if isinstance(e, dict) and str(e.get("version", "")).upper() == "V2"}
         return self._directory
 
     def token(self, scope: str, audience: str) -> str:

@@ -100,7 +100,7 @@ class _Walk:
             started = time.perf_counter()
             if listed is None:
                 bank.status = "not-in-directory"
-                bank.message = "the bank is not in the API directory: ask it by digital letter (Altinn)"
+                bank.message = "the bank is not in the API directory as a v2 endpoint: ask it by digital letter (Altinn)"
                 say(f"{bank.name} ({org}): not in the API directory")
                 continue
             try:

@@ -207,7 +207,7 @@ class _Walker:
         return self.converter.field2property(field)
 
 
-_OWN_FIELDS = (Identifier, DateField, MonthField, Money, Seed, Range)
+_OWN_FIELDS = (Identifier, S.TodayField, DateField, MonthField, Money, Seed, Range)
 
 
 def _own_field(field: fields.Field) -> dict | None:
@@ -217,6 +217,9 @@ def _own_field(field: fields.Field) -> dict | None:
         pattern = rf"^[0-9]{{{length}}}$" if length else r"^[0-9]+$"
         return {"type": "string", "pattern": pattern,
                 "description": f"{what}; quote it in YAML (an unquoted number loses leading zeros)"}
+    if isinstance(field, S.TodayField):
+        return {"type": "string", "pattern": rf"^\s*({_ABSOLUTE_DATE}|real)\s*$",
+                "description": "an absolute date YYYY-MM-DD, or 'real'. " + _YAML_DATES}
     if isinstance(field, DateField):
         if field.absolute_only:
             return {"type": "string", "pattern": ABSOLUTE_DATE_PATTERN,

@@ -15,7 +15,7 @@ from marshmallow import ValidationError
 from .checks import check
 from .dates import DateExpr
 from .errors import Problem, ScenarioError
-from .schema import ScenarioSchema
+from .schema import TODAY_REAL, ScenarioSchema
 from .yamlsource import YamlSyntaxError, dotted, line_for, read_yaml
 
 
@@ -29,6 +29,7 @@ class ScenarioSpec:
     today: date
     seed: str
     text_sha256: str = ""
+    follows_real: bool = False  # `today: real` / `--today real` / no today: the running clock follows the real date
 
     def date(self, expr: DateExpr | None) -> date | None:
         return expr.resolve(self.today) if expr is not None else None
@@ -82,10 +83,11 @@ def _key_files(data: dict, base_dir: Path):
         holder[key] = str(resolved)
 
 
-def load_scenario_text(text: str, source: str = "<scenario>", *, today: date | None = None,
+def load_scenario_text(text: str, source: str = "<scenario>", *, today: date | str | None = None,
                        seed: str | None = None, real_today: date | None = None,
                        base_dir: Path | None = None) -> ScenarioSpec:
-    """Validate scenario text. `today`/`seed` override the file; `real_today` is used when neither gives one.
+    """Validate scenario text. `today` (a date or "real") and `seed` override the file; `real_today` is the real
+    date (default: the clock's) used for "real" or when neither gives one.
 
     `real_today` comes from the caller (the CLI and create_app pass `sandbox.clock.real_today()`): the scenario
     layer never reads the wall clock and imports nothing of the server (DESIGN §2, issue 14). A scenario that
@@ -107,11 +109,15 @@ def load_scenario_text(text: str, source: str = "<scenario>", *, today: date | N
         for path, msg in _flatten(exc.messages):
             problems.append(Problem(source, line_for(lines, path), dotted(path), _message(msg)))
         raise ScenarioError(problems) from None
-    file_today = data["today"].absolute if data.get("today") else None
-    resolved_today = today or file_today or real_today
+    # `today` (a date, or "real") wins over the file's; "real" or none at all: the real date (from the caller),
+    # followed at run time.
+    file_today = data.get("today")
+    chosen = today if today is not None else (file_today.absolute if isinstance(file_today, DateExpr) else file_today)
+    follows_real = chosen is None or chosen == TODAY_REAL
+    resolved_today = real_today if follows_real else chosen
     if resolved_today is None:
         raise ScenarioError([Problem(source, None, "today",
-                                     "the scenario fixes no date and none was given (--today, or the real date)")])
+                                     "the scenario fixes no date (no today, or today: real) and none was given (--today, or the real date)")])
     for path, msg in check(data, resolved_today):
         problems.append(Problem(source, line_for(lines, path), dotted(path), msg))
     for path, msg in _key_files(data, base_dir or Path.cwd()):
@@ -121,7 +127,7 @@ def load_scenario_text(text: str, source: str = "<scenario>", *, today: date | N
     return ScenarioSpec(
         name=data["name"], source=source, data=data, today=resolved_today,
         seed=str(seed) if seed is not None else data["seed"],
-        text_sha256=hashlib.sha256(text.encode()).hexdigest(),
+        text_sha256=hashlib.sha256(text.encode()).hexdigest(), follows_real=follows_real,
     )
 
 

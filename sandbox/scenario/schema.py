@@ -365,12 +365,29 @@ class MaskinportenSchema(_Strict):
                                  "https://test.maskinporten.no/ for a client library whose audience is fixed"})
 
 
+#: `today: real`: the sandbox's date is the real date, and follows it while the server runs (sandbox/clock.py).
+TODAY_REAL = "real"
+
+
+class TodayField(DateField):
+    """The scenario's `today`: an absolute date YYYY-MM-DD, or `real` (the real date, followed at run time)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(absolute_only=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and value.strip().lower() == TODAY_REAL:
+            return TODAY_REAL
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class ScenarioSchema(_Strict):
     version = fields.Integer(required=True, validate=validate.OneOf([1], error="this sandbox reads scenario format version 1"))
     name = Text(80, required=True)
     description = Text(2000)
     seed = Seed(load_default="0")
-    today = DateField(absolute_only=True, metadata={"description": "the sandbox's date; omitted = the real date"})
+    today = TodayField(metadata={"description": "the sandbox's date; 'real' (or omitted) = the real date, which "
+                                                "the running server follows"})
     banks = fields.List(fields.Nested(BankSchema), required=True, validate=validate.Length(min=1))
     consumers = fields.List(fields.Nested(ConsumerSchema), load_default=list)
     people = fields.List(fields.Nested(PersonSchema), load_default=list)

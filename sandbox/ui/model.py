@@ -19,7 +19,7 @@ from sandbox.profiles import extradition
 from sandbox.bank.errors import BadRequest, BankError, Forbidden, NotForThisParty
 from sandbox.client import SERVICES as CLIENT_SERVICES
 from sandbox.client import default_period
-from sandbox.directory.views import endpoints
+from sandbox.directory.listing import entries
 from sandbox.dsop import params as dsop_params
 from sandbox.dsop.enums import v20_account_type
 from sandbox.profiles import BY_SERVICE, ProfileError, service_profiles
@@ -114,7 +114,7 @@ def service_choices(world, nav_v1: bool = False) -> list[dict]:
 # ---- overview --------------------------------------------------------------------------------------------
 def overview(services) -> dict:
     world, settings = services.world, services.settings
-    urls = {e["orgNo"]: e["url"] for e in endpoints(world, settings.public_url)}
+    urls = {e["orgNo"]: e["url"] for e in entries(world, settings.public_url)}
     banks = [{"id": b.id, "name": b.name, "org": b.org_number, "registrationNumbers": b.registration_numbers,
               "register": b.register.upper(), "baseUrl": urls[b.org_number], "about": b.about,
               "accounts": len(world.accounts_by_bank[b.id])} for b in world.banks.values()]

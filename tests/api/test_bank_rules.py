@@ -809,20 +809,22 @@ def test_directory_lists_every_bank_with_absolute_urls_from_public_url(make_app,
     response = app.test_client().get(DIRECTORY)
     assert response.status_code == 200 and response.mimetype == "application/json"
     body = response.get_json()
-    assert body["total"] == len(body["endpoints"]) == len(world.banks)
-    by_org = {e["orgNo"]: e for e in body["endpoints"]}
+    # DESIGN D23: the real directory's format, a bare array of {orgNo, name, url, version, env}.
+    assert isinstance(body, list) and len(body) == len(world.banks)
+    assert all(sorted(e) == ["env", "name", "orgNo", "url", "version"] for e in body)
+    by_org = {e["orgNo"]: e for e in body}
     for bank in world.banks.values():
         entry = by_org[bank.org_number]
-        assert entry["name"] == bank.name
+        assert entry["name"] == bank.name and entry["version"] == "v2" and entry["env"] == "test"
         assert entry["url"] == f"https://sandbox.example.test:8443/dsop/banks/{bank.org_number}/v2"
         parts = urlsplit(entry["url"])
         assert parts.scheme == "https" and parts.netloc == "sandbox.example.test:8443"
 
 
 def test_directory_urls_lead_to_the_banks(api: BankApi, client, world):
-    body = client.get(DIRECTORY + "/").get_json()
-    assert {e["orgNo"] for e in body["endpoints"]} == {b.org_number for b in world.banks.values()}
-    for entry in body["endpoints"]:
+    body = client.get(DIRECTORY + "/?envelope=false").get_json()
+    assert {e["orgNo"] for e in body} == {b.org_number for b in world.banks.values()}
+    for entry in body:
         parts = urlsplit(entry["url"])
         assert parts.scheme in ("http", "https") and parts.netloc, entry["url"]
         bank_id = next(b.id for b in world.banks.values() if b.org_number == entry["orgNo"])

@@ -567,7 +567,7 @@ def test_scope_the_resources_api_does_not_accept_is_invalid_target(mp_app, mp, o
 def test_every_url_the_directory_publishes_and_the_register_are_accepted(mp_app, mp):
     """Exactly what the directory lists (one source: the audiences the APIs check), plus the register."""
     client = mp_app.test_client()
-    listed = [e["url"] for e in client.get("/altinn/v1/directharvest/Kontrollinformasjon").get_json()["endpoints"]]
+    listed = [e["url"] for e in client.get("/altinn/v1/directharvest/Kontrollinformasjon").get_json()]
     assert sorted(listed) == sorted(a for a in mp.audiences() if a != mp.register_audience())
     for url in listed:
         for response in grant_both_ways(mp_app, mp, SCOPE_BANK, url):

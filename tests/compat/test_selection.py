@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from sandbox.cli import build_parser
+from sandbox.cli.main import build_parser
 from sandbox.compat import Compat
-from sandbox.serve import settings_from_args
+from sandbox.cli.serve import settings_from_args
 from sandbox.world import build_world
 
 HEAD = """version: 1

@@ -14,6 +14,8 @@ import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
+from sandbox.directory.listing import v2_urls
+
 CASE_ID = "3f2b8c1e-0000-4000-8000-00000000cafe"
 # Skatt-Kontroll (spec/services.md §2.1, variant A), the service the walk runs as.
 MANDATE = ("Skatteforvaltningsloven%20%C2%A7%2010-2%20f%C3%B8rste%20ledd%2C%20jf.%20%C2%A7%2010-14%2C%20jf."
@@ -134,9 +136,9 @@ def walk(base: str, identifiers: list[str], period=("2015-07-01", "2025-06-30"),
         return status, body
 
     q = f"fromDate={period[0]}&toDate={period[1]}"
-    status, body = get(base + "/altinn/v1/directharvest/Kontrollinformasjon", {})
+    status, body = get(base + "/altinn/v1/directharvest/Kontrollinformasjon?envelope=false", {})
     out.append(("directory", status, body))
-    directory = {e["orgNo"]: e["url"] for e in json.loads(body)["endpoints"]}
+    directory = v2_urls(json.loads(body))
     for ident in identifiers:
         status, body = call(f"/kar-ws/api/v2/customers/customerRelationships?{q}&onlyPrimaryOwner=false", register,
                             CustomerID=ident)

@@ -41,10 +41,11 @@ def test_readme_case_walk_runs_with_auth_on(tmp_path):
                               text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     lines = [line for line in done.stdout.splitlines() if line.strip()]
-    bodies = [json.loads(line) for line in lines if line.startswith("{")]
-    jwes = [line for line in lines if not line.startswith("{")]
+    bodies = [json.loads(line) for line in lines if line.startswith(("{", "["))]  # the directory: a bare array
+    jwes = [line for line in lines if not line.startswith(("{", "["))]
     assert len(bodies) == 8, lines  # register, directory, accounts, details, transactions, cards, roles, owners
-    errors = [b for b in bodies if "code" in b or "errorCode" in b or "statusCode" in b]
+    assert isinstance(bodies[1], list) and all(e["version"] == "v2" for e in bodies[1])
+    errors = [b for b in bodies if isinstance(b, dict) and ("code" in b or "errorCode" in b or "statusCode" in b)]
     assert errors == []
     accounts = bodies[2]["accounts"]
     ref = re.search(r"^REF=(\S+)", script, re.M).group(1)

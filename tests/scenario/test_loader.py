@@ -682,7 +682,7 @@ def test_no_date_from_anywhere_is_a_problem_not_the_wall_clock(load):
     with pytest.raises(ScenarioError) as info:
         load(HEAD, today=None, real_today=None)
     assert [(p.path, p.message) for p in info.value.problems] == [
-        ("today", "the scenario fixes no date and none was given (--today, or the real date)")]
+        ("today", "the scenario fixes no date (no today, or today: real) and none was given (--today, or the real date)")]
 
 
 def test_checks_use_the_resolved_today(problems, load, line_of):
