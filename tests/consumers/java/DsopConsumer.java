@@ -39,11 +39,13 @@ public final class DsopConsumer {
     private BankSchema schema;
     private final Map<String, Long> count = new LinkedHashMap<>();
     private BigDecimal bookedBalances = BigDecimal.ZERO, bookedTransactions = BigDecimal.ZERO;
+    /** Partial answers, once per list and message (every page of a list repeats its message). */
+    private final Set<String> partial = new HashSet<>();
 
     private DsopConsumer(Map<String, String> opt) {
         this.opt = opt;
         for (String k : new String[] {"banks", "banksNotInDirectory", "accounts", "accountsNotDelivered", "accountPages",
-                "details", "transactions", "transactionPages", "cards", "roles", "partial"}) {
+                "details", "transactions", "transactionPages", "cards", "roles"}) {
             count.put(k, 0L);
         }
     }
@@ -112,6 +114,7 @@ public final class DsopConsumer {
             bank(org, (String) bank.get("bankName"), url);
         }
         Map<String, Object> summary = new LinkedHashMap<>(count);
+        summary.put("partial", partial.size());
         summary.put("bookedBalanceSum", bookedBalances.toPlainString());
         summary.put("bookedTransactionSum", bookedTransactions.toPlainString());
         summary.put("tokens", maskinporten.granted);
@@ -190,7 +193,7 @@ public final class DsopConsumer {
             String at = "/accounts/" + Http.encodeComponent(ref), label = name + " " + number;
             StringBuilder line = new StringBuilder(label + ":");
             if (endpoints.contains("details")) {
-                Map<String, Object> details = call(base, at + "?" + period, "/accounts/{accountReference}", token, label + " details", false);
+                Map<String, Object> details = call(base, at + "?" + period, "/accounts/{accountReference}", token, label + " details", 0, false);
                 Map<String, Object> acc = Check.object(details.get("account"), label + " details.account");
                 if (!ref.equals(acc.get("accountReference")) || !number.equals(acc.get("accountIdentifier"))) {
                     throw new Failure(label + " details: the answer is about " + acc.get("accountIdentifier") + " / " + acc.get("accountReference"));
@@ -226,7 +229,7 @@ public final class DsopConsumer {
             }
             for (String[] e : new String[][] {{"cards", "paymentCards"}, {"roles", "roles"}}) {
                 if (!endpoints.contains(e[0])) continue;
-                Map<String, Object> body = call(base, at + "/" + e[0] + "?" + period, "/accounts/{accountReference}/" + e[0], token, label + " " + e[0], false);
+                Map<String, Object> body = call(base, at + "/" + e[0] + "?" + period, "/accounts/{accountReference}/" + e[0], token, label + " " + e[0], 0, false);
                 int n = Check.list(body.getOrDefault(e[1], List.of()), label + " " + e[0]).size();
                 add(e[0], n);
                 line.append(", ").append(n).append(' ').append(e[0]);
@@ -242,7 +245,7 @@ public final class DsopConsumer {
         String next = first;
         while (next != null) {
             if (!seen.add(next) || out.size() >= MAX_PAGES) throw new Failure(what + ": the next links go round in circles at " + next);
-            Map<String, Object> page = call(base, next, template, token, what + " page " + (out.size() + 1), party);
+            Map<String, Object> page = call(base, next, template, token, what, out.size() + 1, party);
             out.add(page);
             next = null;
             for (Object l : Check.list(page.getOrDefault("links", List.of()), what + " links")) {
@@ -256,8 +259,11 @@ public final class DsopConsumer {
         return out;
     }
 
-    /** One bank call: encrypted answer, decrypted, parsed, checked against Bank_v2.yaml. `target`: path below base. */
-    private Map<String, Object> call(String base, String target, String template, String token, String what, boolean party) throws Exception {
+    /** One bank call: encrypted answer, decrypted, parsed, checked against Bank_v2.yaml. `target`: path below base;
+     *  `page`: its number in a paged list (0: not paged). */
+    private Map<String, Object> call(String base, String target, String template, String token, String list, int page,
+                                     boolean party) throws Exception {
+        String what = page == 0 ? list : list + " page " + page;
         Map<String, String> h = headers(token, "application/jose");
         if (party) h.put("PartyID", opt.get("party"));
         String url = target.matches("https?://.*") ? target : base + target;
@@ -267,9 +273,8 @@ public final class DsopConsumer {
         schema.check(template, body, what);
         Map<String, Object> answer = Check.object(body, what);
         Map<String, Object> details = Check.object(answer.get("responseDetails"), what + " responseDetails");
-        if ("partial".equals(details.get("status"))) {
-            add("partial", 1);
-            say("  " + what + ": partial: " + details.get("message"));
+        if ("partial".equals(details.get("status")) && partial.add(list + "\n" + details.get("message"))) {
+            say("  " + list + ": partial: " + details.get("message"));
         }
         return answer;
     }

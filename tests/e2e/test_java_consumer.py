@@ -1,0 +1,231 @@
+"""A Java consumer (tests/consumers/java: JDK 17 alone, compiled here with plain `javac`) runs whole DSOP cases against a
+real server and must report what the sandbox's own Python reference client (sandbox/client) gets for the same case.
+
+The Java program does what an agency's production client does (issue 13): a jwt-bearer client assertion (RS256, `kid`
+or an `x5c` certificate chain) signed with the consumer's shipped PEM key, the register, the directory (either shape:
+today's `{"endpoints": [...]}` or the real directory's bare array), every bank's accounts, details, transactions
+(every `next` link followed verbatim), cards and roles as `application/jose`, decrypted with javax.crypto, and every
+answer checked against constraints generated here from Bank_v2.yaml (tests/consumers/java/schema_resource.py).
+It prints `SUMMARY {json}` last; the counts and decimal sums in it are compared with the reference client's.
+
+Skipped, saying why, where no JDK (`javac`, `java`) is installed (Debian: `apt-get install default-jdk-headless`).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import threading
+from decimal import Decimal
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from sandbox.client import CaseRequest, ClientConfig, DsopClient, default_period, service
+from sandbox.client.case import SHIPPED_KEYS
+
+from .server import running_server
+
+ROOT = Path(__file__).resolve().parents[2]
+JAVA = ROOT / "tests" / "consumers" / "java"
+BANK_V2 = ROOT / "tests" / "api" / "reference" / "Bank_v2.yaml"  # the in-repo copy of the reference OpenAPI
+TODAY = date(2025, 6, 30)  # scenarios/default.yaml's today
+INGRID = "25848522867"  # ingrid-multibank: four banks (one known only through KFR), cards, a credit card
+ARNE = "11824623319"  # arne-deceased: died 2025-06-09, accounts at two banks (docs/personas.md)
+ARNE_DIED = date(2025, 6, 9)
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not (shutil.which("javac") and shutil.which("java")),
+                       reason="no JDK here (javac/java not on PATH): the Java consumer cannot be compiled; "
+                              "install one, e.g. apt-get install default-jdk-headless"),
+]
+
+
+@pytest.fixture(scope="module")
+def java(tmp_path_factory):
+    """(server base URL, compiled classes dir, bank-schema.tsv): javac runs while the server starts."""
+    work = tmp_path_factory.mktemp("java-consumer")
+    classes = work / "classes"
+    javac = subprocess.Popen(["javac", "-Xlint:all", "-Werror", "-d", str(classes), *sorted(map(str, JAVA.glob("*.java")))],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    schema = work / "bank-schema.tsv"
+    subprocess.run([sys.executable, str(JAVA / "schema_resource.py"), str(BANK_V2), str(schema)], check=True,
+                   capture_output=True)
+    with running_server(ROOT / "scenarios" / "default.yaml") as base:
+        out, _ = javac.communicate(timeout=120)
+        assert javac.returncode == 0, f"javac failed:\n{out}"
+        yield base, classes, schema
+
+
+def run_java(setup, party: str, service_key: str, *, schema: Path | None = None, key: Path | None = None,
+             directory: str | None = None, **options) -> subprocess.CompletedProcess:
+    base, classes, default_schema = setup
+    svc = service(service_key)
+    args = {"issuer": base + "/maskinporten/", "register": base + "/kar-ws/api/v2",
+            "directory": directory or base + "/altinn/v1/directharvest/Kontrollinformasjon",
+            "client-id": svc.consumer, "key": str(key or SHIPPED_KEYS / f"consumer-{svc.org_number}.pem"),
+            "schema": str(schema or default_schema), "party": party, "mandate": svc.bank_mandate, **options}
+    assert svc.register_mandate == svc.bank_mandate, "the Java consumer sends one Legal-Mandate for both steps"
+    if svc.requester_id:
+        args.setdefault("requester-id", "caseworker-java")
+    if svc.forced_primary_owner:
+        args.setdefault("only-primary-owner", "true")
+    args.setdefault("endpoints", ",".join(e for e in svc.endpoints if e != "owners"))  # Owners is v2.1: not in Bank_v2
+    command = ["java", "-cp", str(classes), "DsopConsumer"]
+    for name, value in args.items():
+        command += [f"--{name}", str(value)]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+
+def summary(done: subprocess.CompletedProcess) -> dict:
+    assert done.returncode == 0, f"the Java consumer failed (exit {done.returncode}):\n{done.stderr}\n{done.stdout[-2000:]}"
+    last = done.stdout.strip().splitlines()[-1]
+    assert last.startswith("SUMMARY "), done.stdout[-2000:]
+    return json.loads(last[len("SUMMARY "):])
+
+
+def reference(base: str, party: str, service_key: str, period: tuple[date, date], only_primary: bool) -> dict:
+    """The same case run by the sandbox's Python reference client, reduced to the Java program's numbers."""
+    case = DsopClient(ClientConfig.shipped(base, service_key)).run_case(CaseRequest(
+        party, service_key, *period, only_primary_owner=only_primary, requester_id="caseworker-python",
+        endpoints=("accounts", "details", "transactions", "cards", "roles")))
+    assert not case.all_refusals, case.all_refusals
+    accounts = case.accounts
+
+    def signed(item: dict) -> Decimal:
+        amount = Decimal(str(item["amount"]))
+        return amount if item["creditDebitIndicator"] == "credit" else -amount
+
+    booked = [a.balance("bookedBalance") for a in accounts]
+    return {
+        "banks": len(case.banks),
+        "banksNotInDirectory": sum(b.status == "not-in-directory" for b in case.banks),
+        "accounts": len(accounts),
+        "accountsNotDelivered": sum(not a.delivered for a in accounts),
+        "accountPages": sum(b.account_pages for b in case.banks),
+        "details": sum(a.details is not None for a in accounts),
+        "transactions": sum(a.transactions.count for a in accounts if a.transactions),
+        "transactionPages": sum(a.transactions.pages for a in accounts if a.transactions),
+        "cards": sum(len(a.cards) for a in accounts if a.cards),
+        "roles": sum(len(a.roles) for a in accounts if a.roles),
+        "partial": len(case.all_partials),
+        "bookedBalanceSum": sum((b.signed for b in booked if b is not None), Decimal(0)),
+        "bookedTransactionSum": sum((signed(t) for a in accounts if a.transactions for t in a.transactions.items
+                                     if t.get("status", "booked") not in ("pending", "info") and "amount" in t),
+                                    Decimal(0)),
+    }
+
+
+def same_numbers(java: dict, python: dict) -> None:
+    got = {k: Decimal(java[k]) if isinstance(python[k], Decimal) else java[k] for k in python}
+    assert got == python, {k: (got[k], python[k]) for k in python if got[k] != python[k]}
+
+
+def test_skatt_case_over_four_banks_and_ten_years_matches_the_reference_client(java):
+    """Skatt-Kontroll for Ingrid over the service's whole ten-year window: four banks (the KFR-only finance company
+    included), transaction lists of several pages, cards and roles; every body decrypted and schema-checked."""
+    period = default_period("skatt", TODAY)
+    done = run_java(java, INGRID, "skatt", **{"from": period[0], "to": period[1], "only-primary-owner": "false"})
+    got = summary(done)
+    same_numbers(got, reference(java[0], INGRID, "skatt", period, False))
+    assert got["banks"] == 4 and got["accounts"] == 4 and got["transactions"] > 3000, got
+    assert got["transactionPages"] > got["accounts"], "some transaction list spans several pages (next links)"
+    assert got["bookedBalanceSum"] == got["bookedTransactionSum"], "every account opened inside the window"
+    # every bank answer went through the JWE decryption and the Bank_v2.yaml checks
+    assert got["decrypted"] == got["accountPages"] + got["details"] + got["transactionPages"] + 2 * got["details"]
+    assert got["enumValuesChecked"] > got["transactions"] and got["datesChecked"] > 2 * got["transactions"]
+    assert got["tokens"] == 1 + got["banks"], "one token for the register, one per bank, each reused"
+    assert "(assertion names its key by kid)" in done.stdout
+
+
+def test_oed_case_for_a_deceased_matches_the_reference_client(java):
+    """Oppgjør etter dødsfall (Digdir) from three months before Arne's death: OnlyPrimaryOwner forced true,
+    accounts, details and transactions only."""
+    period = default_period("oed", TODAY, death_date=ARNE_DIED)
+    got = summary(run_java(java, ARNE, "oed", **{"from": period[0], "to": period[1]}))
+    same_numbers(got, reference(java[0], ARNE, "oed", period, True))
+    assert got["banks"] == 2 and got["accounts"] == 2 and got["transactions"] > 0, got
+    assert got["cards"] == got["roles"] == 0, "OED may not call cards or roles"
+
+
+class _Directory(BaseHTTPRequestHandler):
+    body = b""
+
+    def do_GET(self):  # noqa: N802
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(self.body)))
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_other_directory_shape_and_an_assertion_naming_no_key(java):
+    """The directory is being changed to the real directory's bare array `[{orgNo, name, url, version, env}]`; the
+    consumer reads both. A local server serves the shape the sandbox does NOT serve (same entries), and the
+    assertion names no key at all (the issuer finds it by the client id)."""
+    base = java[0]
+    with running_directory(base) as (url, shape):
+        period = default_period("skatt", TODAY)
+        done = run_java(java, INGRID, "skatt", directory=url, **{"key-hint": "none", "from": date(2025, 1, 1),
+                                                                 "to": period[1]})
+        got = summary(done)
+    assert f"directory: 4 bank(s) ({shape})" in done.stdout
+    same_numbers(got, reference(base, INGRID, "skatt", (date(2025, 1, 1), period[1]), False))
+
+
+class running_directory:
+    """A one-URL HTTP server answering the sandbox's directory entries in the shape the sandbox does not use."""
+
+    def __init__(self, base: str):
+        import urllib.request
+
+        with urllib.request.urlopen(base + "/altinn/v1/directharvest/Kontrollinformasjon", timeout=10) as r:
+            real = json.loads(r.read())
+        if isinstance(real, list):
+            self.body, self.shape = {"endpoints": real}, '{"endpoints": [...]}'
+        else:
+            self.body = [{**e, "version": "v2", "env": "test"} for e in real["endpoints"]]
+            self.shape = "bare array"
+
+    def __enter__(self):
+        handler = type("Handler", (_Directory,), {"body": json.dumps(self.body).encode()})
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return f"http://127.0.0.1:{self.server.server_address[1]}/directory", self.shape
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_an_answer_outside_the_bank_v2_enums_fails_the_case_with_a_clear_message(java, tmp_path):
+    """The enums come from the generated file, not from the Java code: take `salaryAccount` out of AccountType and
+    Arne's salary account is refused by name (the check can fail, and says where)."""
+    source = java[2].read_text(encoding="utf-8").splitlines()
+    enum = [i for i, line in enumerate(source) if line.startswith("enum\tAccountType\t")]
+    assert len(enum) == 1 and "\tsalaryAccount" in source[enum[0]]
+    source[enum[0]] = source[enum[0]].replace("\tsalaryAccount", "")
+    narrowed = tmp_path / "narrowed.tsv"
+    narrowed.write_text("\n".join(source) + "\n", encoding="utf-8")
+    period = default_period("oed", TODAY, death_date=ARNE_DIED)
+    done = run_java(java, ARNE, "oed", schema=narrowed, **{"from": period[0], "to": period[1]})
+    assert done.returncode == 1, done.stdout
+    assert "FAILED:" in done.stderr and "violation(s) of Bank_v2.yaml" in done.stderr, done.stderr
+    assert '"salaryAccount" is not one of AccountType' in done.stderr, done.stderr
+    assert "SUMMARY" not in done.stdout
+
+
+def test_an_assertion_signed_with_another_consumers_key_is_refused_and_reported(java):
+    """Skatteetaten's client id with Politiet's key: the token endpoint says invalid_grant, the program says so."""
+    done = run_java(java, INGRID, "skatt", key=SHIPPED_KEYS / "consumer-915429785.pem",
+                    **{"from": date(2025, 1, 1), "to": TODAY})
+    assert done.returncode == 1, done.stdout
+    assert "/maskinporten/token answered 400" in done.stderr and "invalid_grant" in done.stderr, done.stderr
