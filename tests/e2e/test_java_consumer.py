@@ -229,3 +229,49 @@ def test_an_assertion_signed_with_another_consumers_key_is_refused_and_reported(
                     **{"from": date(2025, 1, 1), "to": TODAY})
     assert done.returncode == 1, done.stdout
     assert "/maskinporten/token answered 400" in done.stderr and "invalid_grant" in done.stderr, done.stderr
+
+
+# ---- the JWE decryption against the sandbox's own encryption, byte for byte, and what it must refuse ---------------
+def java_decrypt(setup, key: Path, compact: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["java", "-cp", str(setup[1]), "Jwe", str(key)], input=compact.encode("ascii"),
+                          capture_output=True, timeout=30)
+
+
+def test_jwe_decryption_matches_the_sandbox_encryption_and_refuses_tampering(java):
+    """sandbox/maskinporten/jwe.py encrypts (RSA-OAEP-256 + A128CBC-HS256) ~300 kB of non-ASCII JSON; the Java code
+    gives the very bytes back, and refuses a flipped ciphertext or tag byte, a foreign kid, another enc and a key
+    that is not the recipient's."""
+    from types import SimpleNamespace
+
+    from joserfc import jwe
+    from joserfc.jwk import RSAKey
+
+    from sandbox.maskinporten.jwe import encrypt_for
+
+    key = SHIPPED_KEYS / "consumer-974761076.pem"
+    payload = json.dumps({"transactions": [{"n": i, "text": "Varekjøp – Ærlig Øl å/Å €"} for i in range(6000)]},
+                         ensure_ascii=False).encode("utf-8")
+    compact = encrypt_for(SimpleNamespace(key_path=key), payload)
+    done = java_decrypt(java, key, compact)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == payload
+
+    head, wrapped, iv, ciphertext, tag = compact.split(".")
+
+    def flip(segment: str, at: int) -> str:
+        return segment[:at] + ("A" if segment[at] != "A" else "B") + segment[at + 1:]
+
+    foreign = RSAKey.import_key((SHIPPED_KEYS / "consumer-915429785.pem").read_bytes())
+    ours = RSAKey.import_key(key.read_bytes())
+    for bad, why in [
+        (".".join([head, wrapped, iv, flip(ciphertext, len(ciphertext) // 2), tag]), "authentication tag does not match"),
+        (".".join([head, wrapped, iv, ciphertext, flip(tag, 3)]), "authentication tag does not match"),
+        (encrypt_for(SimpleNamespace(key_path=SHIPPED_KEYS / "consumer-915429785.pem"), payload), "is not our key's thumbprint"),
+        (jwe.encrypt_compact({"alg": "RSA-OAEP-256", "enc": "A256GCM", "kid": ours.thumbprint()}, payload, ours,
+                             algorithms=["RSA-OAEP-256", "A256GCM"]), "must be RSA-OAEP-256/A128CBC-HS256"),
+        (jwe.encrypt_compact({"alg": "RSA-OAEP-256", "enc": "A128CBC-HS256", "kid": ours.thumbprint()}, payload, foreign,
+                             algorithms=["RSA-OAEP-256", "A128CBC-HS256"]), "BadPaddingException"),
+    ]:
+        done = java_decrypt(java, key, bad)
+        assert done.returncode == 1 and done.stdout == b"", (why, done.stdout[:200])
+        assert b"FAILED:" in done.stderr and why.encode() in done.stderr, (why, done.stderr)

@@ -21,8 +21,9 @@ import java.util.UUID;
  *   5. a summary, its last line `SUMMARY {json}`; any refused call or broken answer stops the case, exit status 1.
  *
  * Configured only by options, each also readable from the environment as DSOP_<OPTION> (e.g. DSOP_CLIENT_ID):
- *   --issuer URL  --register URL  --directory URL  --client-id ID  --key PEM  [--cert PEM --key-hint x5c]
- *   [--key-hint kid|x5c|none]  --schema bank-schema.tsv  --party ID  --from YYYY-MM-DD  --to YYYY-MM-DD
+ *   --issuer URL  --register URL  --directory URL  --client-id ID  --key PEM (decrypts answers; signs assertions
+ *   unless a keystore does)  [--cert PEM | --keystore P12 --keystore-password PW [--keystore-alias A]]
+ *   [--key-hint kid|x5c|none] (default: x5c with a certificate, else kid)  --schema bank-schema.tsv  --party ID  --from YYYY-MM-DD  --to YYYY-MM-DD
  *   --mandate TEXT  [--only-primary-owner true|false]  [--requester-id ID]
  *   [--endpoints accounts,details,transactions,cards,roles]
  */
@@ -77,11 +78,12 @@ public final class DsopConsumer {
             out.put(args[i].substring(2), args[i + 1]);
         }
         for (String name : new String[] {"issuer", "register", "directory", "client-id", "key", "cert", "key-hint", "schema",
-                "party", "from", "to", "mandate", "only-primary-owner", "requester-id", "endpoints"}) {
+                "keystore", "keystore-password", "keystore-alias", "party", "from", "to", "mandate", "only-primary-owner",
+                "requester-id", "endpoints"}) {
             String env = System.getenv("DSOP_" + name.toUpperCase().replace('-', '_'));
             if (!out.containsKey(name) && env != null) out.put(name, env);
         }
-        out.putIfAbsent("key-hint", out.containsKey("cert") ? "x5c" : "kid");
+        out.putIfAbsent("key-hint", out.containsKey("cert") || out.containsKey("keystore") ? "x5c" : "kid");
         out.putIfAbsent("only-primary-owner", "false");
         out.putIfAbsent("endpoints", "accounts,details,transactions,cards,roles");
         for (String required : new String[] {"issuer", "register", "directory", "client-id", "key", "schema", "party", "from", "to", "mandate"}) {
@@ -93,6 +95,10 @@ public final class DsopConsumer {
     private void run() throws Exception {
         long started = System.nanoTime();
         Keys keys = Keys.load(Path.of(opt.get("key")), opt.containsKey("cert") ? Path.of(opt.get("cert")) : null);
+        if (opt.containsKey("keystore")) {
+            keys = Keys.withKeystore(keys, Path.of(opt.get("keystore")), opt.getOrDefault("keystore-password", "").toCharArray(),
+                    opt.get("keystore-alias"));
+        }
         jwe = new Jwe(keys);
         schema = BankSchema.load(Path.of(opt.get("schema")));
         maskinporten = new Maskinporten(http, opt.get("issuer"), opt.get("client-id"), keys,

@@ -24,6 +24,26 @@ final class Jwe {
     private final String kid;
     int decrypted;
 
+    /** Decrypt one saved answer: `java Jwe key.pem < answer.jose` prints its plaintext (exit 1 and why, if it cannot). */
+    public static void main(String[] args) throws Exception {
+        if (args.length != 1) {
+            System.err.println("usage: java Jwe consumer-key.pem < answer.jose");
+            System.exit(2);
+        }
+        String compact = new String(System.in.readAllBytes(), StandardCharsets.US_ASCII);
+        try {
+            System.out.write(new Jwe(Keys.load(java.nio.file.Path.of(args[0]), null)).decrypt(compact, "stdin")
+                    .getBytes(StandardCharsets.UTF_8));
+            System.out.flush();
+        } catch (Failure e) {
+            System.err.println("FAILED: " + e.getMessage());
+            System.exit(1);
+        } catch (java.security.GeneralSecurityException | IllegalArgumentException e) {
+            System.err.println("FAILED: " + e.getClass().getSimpleName() + ": " + e.getMessage());
+            System.exit(1);
+        }
+    }
+
     Jwe(Keys keys) throws Exception {
         this.keys = keys;
         this.kid = keys.thumbprint();

@@ -1,32 +1,73 @@
 import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.Key;
 import java.security.KeyFactory;
+import java.security.KeyStore;
 import java.security.MessageDigest;
+import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.RSAPrivateCrtKey;
+import java.security.interfaces.RSAPrivateKey;
+import java.security.interfaces.RSAPublicKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.List;
 
 /**
- * The consumer's key material, read with the JDK alone: its RSA private key (PKCS#8 PEM, "BEGIN PRIVATE KEY", as
- * the sandbox ships sandbox/keys/consumer-<orgno>.pem) and, optionally, its certificate chain (PEM) for an x5c
- * client assertion. PKCS#1 ("BEGIN RSA PRIVATE KEY") is refused with the openssl line that converts it, since the
- * JDK has no reader for it.
+ * The consumer's key material, read with the JDK alone.
+ *
+ * - The RSA private key registered for the consumer (PKCS#8 PEM, "BEGIN PRIVATE KEY", as the sandbox ships
+ *   sandbox/keys/consumer-<orgno>.pem): banks encrypt their answers to it, and it signs the client assertions unless
+ *   an enterprise certificate does. PKCS#1 ("BEGIN RSA PRIVATE KEY") is refused with the openssl line that converts
+ *   it, since the JDK has no reader for it.
+ * - Optionally a certificate chain for an x5c assertion: PEM certificates for that same key (--cert), or, as Java
+ *   clients usually hold a virksomhetssertifikat, a PKCS#12 keystore whose key entry (its own key and chain) then
+ *   signs the assertions (--keystore, --keystore-password, --keystore-alias).
  */
 final class Keys {
+    /** Decrypts the banks' JWE answers (the key registered for the consumer). */
     final RSAPrivateCrtKey privateKey;
+    /** Signs client assertions: privateKey, or the keystore entry's key. */
+    final RSAPrivateKey signingKey;
+    final BigInteger signingModulus, signingExponent;
     final List<X509Certificate> chain;
 
-    private Keys(RSAPrivateCrtKey privateKey, List<X509Certificate> chain) {
+    private Keys(RSAPrivateCrtKey privateKey, RSAPrivateKey signingKey, RSAPublicKey signingPublic, List<X509Certificate> chain) {
         this.privateKey = privateKey;
+        this.signingKey = signingKey;
+        this.signingModulus = signingPublic == null ? privateKey.getModulus() : signingPublic.getModulus();
+        this.signingExponent = signingPublic == null ? privateKey.getPublicExponent() : signingPublic.getPublicExponent();
         this.chain = chain;
+    }
+
+    /** The signing key and chain of a PKCS#12 keystore's key entry (the only one, or `alias`). */
+    static Keys withKeystore(Keys keys, Path keystore, char[] password, String alias) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(keystore)) {
+            store.load(in, password);
+        }
+        if (alias == null) {
+            List<String> entries = new ArrayList<>();
+            for (String a : Collections.list(store.aliases())) if (store.isKeyEntry(a)) entries.add(a);
+            if (entries.size() != 1) throw new IllegalArgumentException(keystore + " has key entries " + entries + ": name one with --keystore-alias");
+            alias = entries.get(0);
+        }
+        Key key = store.getKey(alias, password);
+        Certificate[] chain = store.getCertificateChain(alias);
+        if (!(key instanceof RSAPrivateKey) || chain == null || chain.length == 0) {
+            throw new IllegalArgumentException(keystore + ": entry '" + alias + "' is not an RSA key with a certificate chain");
+        }
+        List<X509Certificate> certs = new ArrayList<>();
+        for (Certificate c : chain) certs.add((X509Certificate) c);
+        return new Keys(keys.privateKey, (RSAPrivateKey) key, (RSAPublicKey) certs.get(0).getPublicKey(), certs);
     }
 
     static Keys load(Path keyFile, Path certFile) throws Exception {
@@ -47,12 +88,12 @@ final class Keys {
                 chain.add((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(cert)));
             }
             RSAPrivateCrtKey rsa = (RSAPrivateCrtKey) key;
-            BigInteger certModulus = ((java.security.interfaces.RSAPublicKey) chain.get(0).getPublicKey()).getModulus();
+            BigInteger certModulus = ((RSAPublicKey) chain.get(0).getPublicKey()).getModulus();
             if (!certModulus.equals(rsa.getModulus())) {
                 throw new IllegalArgumentException(certFile + ": the first certificate is not for the key " + keyFile);
             }
         }
-        return new Keys((RSAPrivateCrtKey) key, chain);
+        return new Keys((RSAPrivateCrtKey) key, (RSAPrivateCrtKey) key, null, chain);
     }
 
     private static List<byte[]> pemBody(String pem, String label, Path from) {
@@ -69,10 +110,18 @@ final class Keys {
         return out;
     }
 
-    /** RFC 7638 thumbprint of the public key: the `kid` the sandbox puts in JWE headers and we may put in the JWS. */
+    /** RFC 7638 thumbprint of the decryption key: the `kid` the banks put in their JWE headers. */
     String thumbprint() throws Exception {
-        String jwk = "{\"e\":\"" + b64u(unsigned(privateKey.getPublicExponent())) + "\",\"kty\":\"RSA\",\"n\":\""
-                + b64u(unsigned(privateKey.getModulus())) + "\"}";
+        return thumbprint(privateKey.getModulus(), privateKey.getPublicExponent());
+    }
+
+    /** RFC 7638 thumbprint of the signing key: the `kid` of a client assertion. */
+    String signingThumbprint() throws Exception {
+        return thumbprint(signingModulus, signingExponent);
+    }
+
+    private static String thumbprint(BigInteger n, BigInteger e) throws Exception {
+        String jwk = "{\"e\":\"" + b64u(unsigned(e)) + "\",\"kty\":\"RSA\",\"n\":\"" + b64u(unsigned(n)) + "\"}";
         return b64u(MessageDigest.getInstance("SHA-256").digest(jwk.getBytes(StandardCharsets.US_ASCII)));
     }
 

@@ -41,7 +41,7 @@ final class Maskinporten {
         if (grants == null || !grants.contains(JWT_BEARER)) {
             throw new Failure("the issuer " + issuer + " does not offer the jwt-bearer grant: " + grants);
         }
-        if (hint == KeyHint.X5C && keys.chain.isEmpty()) throw new Failure("an x5c assertion needs --cert");
+        if (hint == KeyHint.X5C && keys.chain.isEmpty()) throw new Failure("an x5c assertion needs --cert or --keystore");
     }
 
     String token(String scope, String resource) throws Exception {
@@ -63,7 +63,7 @@ final class Maskinporten {
     /** The client assertion: header.claims.signature, each base64url without padding (RFC 7515 compact form). */
     String assertion(String scope, String resource, long now) throws Exception {
         StringBuilder header = new StringBuilder("{\"alg\":\"RS256\"");
-        if (hint == KeyHint.KID) header.append(",\"kid\":").append(Json.quote(keys.thumbprint()));
+        if (hint == KeyHint.KID) header.append(",\"kid\":").append(Json.quote(keys.signingThumbprint()));
         if (hint == KeyHint.X5C) {
             header.append(",\"x5c\":[");
             List<String> chain = keys.x5c();
@@ -77,7 +77,7 @@ final class Maskinporten {
         String input = Keys.b64u(header.toString().getBytes(StandardCharsets.UTF_8)) + "."
                 + Keys.b64u(claims.getBytes(StandardCharsets.UTF_8));
         Signature rs256 = Signature.getInstance("SHA256withRSA");
-        rs256.initSign(keys.privateKey);
+        rs256.initSign(keys.signingKey);
         rs256.update(input.getBytes(StandardCharsets.US_ASCII));
         return input + "." + Keys.b64u(rs256.sign());
     }
