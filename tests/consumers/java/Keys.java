@@ -57,7 +57,9 @@ final class Keys {
         if (alias == null) {
             List<String> entries = new ArrayList<>();
             for (String a : Collections.list(store.aliases())) if (store.isKeyEntry(a)) entries.add(a);
-            if (entries.size() != 1) throw new IllegalArgumentException(keystore + " has key entries " + entries + ": name one with --keystore-alias");
+            if (entries.size() != 1) {
+                throw new IllegalArgumentException(keystore + " has key entries " + entries + ": name one with --keystore-alias");
+            }
             alias = entries.get(0);
         }
         Key key = store.getKey(alias, password);
