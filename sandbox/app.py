@@ -32,7 +32,7 @@ class Services:
 
 def build_services(settings: Settings, real_today: date | None = None) -> Services:
     from sandbox.bank.rules import BankRules
-    from sandbox.maskinporten.tokens import Maskinporten
+    from sandbox.maskinporten.tokens import Maskinporten, shortcut_enabled
     from sandbox.register.rules import RegisterRules
     from sandbox.state import StateStore
     from sandbox.scenario import load_scenario
@@ -42,7 +42,9 @@ def build_services(settings: Settings, real_today: date | None = None) -> Servic
     spec = load_scenario(resolve(settings.scenario), today=settings.today, seed=settings.seed, real_today=real_today)
     world = build_world(spec)
     state = StateStore(settings.state_dir)
-    issuer = Maskinporten(world, settings.public_url, state, spec.data.get("maskinporten"))
+    issuer = Maskinporten(world, settings.public_url, state, spec.data.get("maskinporten"),
+                          aliases=settings.maskinporten_aliases,
+                          shortcut=shortcut_enabled(settings.token_shortcut, settings.admin_token))
     bank = BankRules(world, settings.page_size, settings.body_cache_mb * 2**20)
     return Services(settings, world, world_digest(world), bank, RegisterRules(world), maskinporten=issuer, state=state)
 
@@ -75,7 +77,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from sandbox.admin.views import bp as admin_bp
     from sandbox.bank.views import bp as bank_bp
     from sandbox.directory.views import bp as directory_bp
-    from sandbox.maskinporten.views import bp as maskinporten_bp
+    from sandbox.maskinporten.views import bp as maskinporten_bp, root_bp as maskinporten_root_bp
     from sandbox.openapi.views import bp as openapi_bp
     from sandbox.register.views import bp as register_bp
     from sandbox.ui.views import bp as ui_bp
@@ -86,7 +88,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # No HTML redirects: `//` in a path is not merged into `/`, it simply does not match a route.
     app.url_map.merge_slashes = False
     app.extensions["dsop"] = services
-    for bp in (maskinporten_bp, register_bp, directory_bp, bank_bp, admin_bp, openapi_bp, politi_bp, ui_bp):
+    for bp in (maskinporten_bp, maskinporten_root_bp, register_bp, directory_bp, bank_bp, admin_bp, openapi_bp, politi_bp, ui_bp):
         app.register_blueprint(bp)
     # Cross-cutting hooks, in this order: admin token, the request's "today", the request log, injected faults.
     guard.install(app, services)
@@ -110,7 +112,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         """Liveness and identity: scenario, world digest, sandbox date, auth."""
         return json_response({"status": "ok", "scenario": services.world.name, "digest": services.digest,
                               "today": services.world.today.isoformat(), "auth": settings.auth,
-                              "audit": settings.audit})
+                              "audit": settings.audit, "token_shortcut": services.maskinporten.shortcut})
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

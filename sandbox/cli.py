@@ -244,6 +244,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--allow-fault-headers", action="store_true",
                    help="honour the Sandbox-Fault (500, 429, 503, reset, empty) and Sandbox-Delay (ms) request "
                         "headers, for consumer test suites")
+    p.add_argument("--token-shortcut", choices=("on", "off"), default=None,
+                   help="the sandbox shortcut grant (client_credentials with only a client_id, no signed assertion); "
+                        "default on, but off with --admin-token unless given as on; a scenario's "
+                        "maskinporten.token_shortcut: false turns it off either way")
+    p.add_argument("--maskinporten-alias", action="append", metavar="URL",
+                   help="also accept this aud in client assertions besides the sandbox's issuer, e.g. "
+                        "https://test.maskinporten.no/ for a client library with a fixed audience (repeatable)")
     p.add_argument("--dev", action="store_true", help="use Flask's development server instead of gunicorn")
     p.set_defaults(func=cmd_serve)
 

@@ -34,3 +34,5 @@ class Settings:
     audit_keep: int = 500_000  # rows the request log keeps, the oldest dropped first (~0.5 kB each); 0 = all
     admin_token: str | None = None  # when set, /sandbox/v1/* needs it (sandbox/admin/guard.py)
     allow_fault_headers: bool = False  # honour Sandbox-Fault / Sandbox-Delay request headers (sandbox/faults.py)
+    maskinporten_aliases: tuple[str, ...] = ()  # more accepted client-assertion `aud` values (--maskinporten-alias)
+    token_shortcut: str | None = None  # "on"/"off" (--token-shortcut); None: on unless admin_token is set

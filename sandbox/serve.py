@@ -23,7 +23,9 @@ def settings_from_args(args) -> Settings:
                     admin_token=getattr(args, "admin_token", None) or os.environ.get("DSOP_SANDBOX_ADMIN_TOKEN") or None,
                     allow_fault_headers=getattr(args, "allow_fault_headers", False),
                     nav_v1=getattr(args, "nav_v1", False), audit_keep=getattr(args, "audit_keep", 500_000),
-                    body_cache_mb=getattr(args, "body_cache_mb", 64))
+                    body_cache_mb=getattr(args, "body_cache_mb", 64),
+                    maskinporten_aliases=tuple(getattr(args, "maskinporten_alias", None) or ()),
+                    token_shortcut=getattr(args, "token_shortcut", None))
 
 
 def serve(args) -> int:
@@ -46,6 +48,10 @@ def serve(args) -> int:
     print(f"state         {services.state.path}  (request log {'on' if settings.audit else 'off'}, admin API "
           f"{'token-protected' if settings.admin_token else 'open'}"
           f"{', fault headers honoured' if settings.allow_fault_headers else ''})", flush=True)
+    issuer = services.maskinporten
+    print(f"maskinporten  {issuer.issuer}  (also /token, /jwk, /.well-known/oauth-authorization-server; shortcut "
+          f"grant {'on' if issuer.shortcut else 'off'}"
+          f"{', assertion aud aliases ' + ' '.join(issuer.aliases) if issuer.aliases else ''})", flush=True)
     app = create_app(settings, services)
     from sandbox.ui.runner import warm_up
 

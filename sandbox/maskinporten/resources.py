@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from .errors import TokenRequestError
 from .scopes import BANK_SCOPES, REGISTER_SCOPES
 
+#: The `aud` of a token asked for without `resource`, as real Maskinporten issues it.
+UNSPECIFIED = "unspecified"
 #: How many bank URLs an invalid_target description lists before it points to the directory instead.
 LISTED_BANKS = 5
 
@@ -29,11 +31,11 @@ class Audience:
 def resolve_resource(issuer, value, scopes: list[str], reached_at: str | None = None) -> list[str]:
     """RFC 8707 `resource` (a string or a list) → the token's audiences: each one of `audiences()` (a trailing
     `/` tolerated, the directory's spelling issued), and every scope accepted by one of them, every one of
-    them accepting one of the scopes. Anything else → 400 invalid_target naming it and listing what is."""
+    them accepting one of the scopes. Anything else → 400 invalid_target naming it and listing what is.
+    No resource → [UNSPECIFIED], as real Maskinporten answers (the strict APIs then refuse the token with 401
+    and say to ask with resource=)."""
     if value is None or value == "" or value == []:
-        raise TokenRequestError("invalid_target", "resource is required: the base URL of the API the token is for "
-                                                  "(every DSOP API refuses a token without aud). "
-                                + _accepted(issuer, reached_at))
+        return [UNSPECIFIED]
     values = value if isinstance(value, list) else [value]
     known = issuer.audiences()
     targets: list[Audience] = []

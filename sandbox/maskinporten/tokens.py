@@ -9,12 +9,13 @@ sandbox/keys/), so they survive restarts and are valid in every gunicorn worker.
 - a sandbox shortcut for quick starts, `client_credentials` with only `client_id` (no secret, no
   assertion), `scope` and `resource`, which a scenario can switch off (`maskinporten.token_shortcut: false`).
 
-Both grants require `resource` (RFC 8707) to be one of this sandbox's APIs — the register or a bank's base URL,
-exactly as `register_audience` / `bank_audience` build them from `--public-url` (the same methods the APIs check
-`aud` against, and the URLs the directory publishes; a trailing `/` is tolerated) — and every requested scope to be
-one that API accepts; anything else is `invalid_target`. Real Maskinporten issues a token without `aud` when
-`resource` is absent, but every DSOP API refuses such a token with 401, so the sandbox refuses the request instead
-and lists what it would accept (docs/maskinporten.md).
+A `resource` (RFC 8707) must be one of this sandbox's APIs — the register or a bank's base URL, exactly as
+`register_audience` / `bank_audience` build them from `--public-url` (the same methods the APIs check `aud`
+against, and the URLs the directory publishes; a trailing `/` is tolerated) — and every requested scope one that
+API accepts; anything else is `invalid_target`. Without `resource` the token's `aud` is `unspecified`, as real
+Maskinporten issues it (the plugin's KAR call asks so); the strict APIs refuse such a token with 401 saying to
+ask with resource= (docs/maskinporten.md). How a client assertion is verified (x5c, kid, aud aliases):
+client_auth.py.
 
 Token times are real time (the sandbox clock only moves the world's "today").
 """
@@ -34,17 +35,16 @@ from sandbox import jwt_segments
 from sandbox.config import bank_base_url
 from sandbox.keys import load_rsa_key, public_jwk, shipped
 
+from .client_auth import (ASSERTION_ALGORITHMS, LEEWAY, MAX_ASSERTION_LIFETIME, accepted_audiences,  # noqa: F401
+                          registered_keys, verified_claims)
 from .errors import AccessDenied, AuthenticationFailed, TokenRequestError
-from .resources import Audience, resolve_resource
+from .resources import UNSPECIFIED, Audience, resolve_resource
 from .scopes import (BANK_SCOPES, KNOWN_SCOPES, REGISTER_SCOPES, SCOPE_ACCOUNT_PROVIDER, SCOPE_BANK,  # noqa: F401
                      SCOPE_RELATIONS, allowed_scopes)
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 SHORTCUT = "client_credentials"
-ASSERTION_ALGORITHMS = ("RS256", "RS384", "RS512")
-MAX_ASSERTION_LIFETIME = 120  # Maskinporten refuses grants living longer than 120 s
 MAX_TTL = 86400
-LEEWAY = 10  # seconds of clock skew tolerated on exp / iat / nbf, of client assertions and of access tokens
 
 @dataclass(frozen=True)
 class Caller:
@@ -67,14 +67,25 @@ ANONYMOUS = Caller(None)
 class Maskinporten:
     """The issuer: metadata, JWKS, the token endpoint's grants, and the check every API runs."""
 
-    def __init__(self, world, public_url: str, store, config: dict | None = None):
+    def __init__(self, world, public_url: str, store, config: dict | None = None, *, aliases=(),
+                 shortcut: bool | None = None):
+        """`config`: the scenario's `maskinporten` section; `aliases`: more accepted assertion `aud` values (serve
+        --maskinporten-alias); `shortcut`: the serve switch (None: the scenario decides, see `shortcut_enabled`)."""
         config = config or {}
         self.world = world
         self.issuer = public_url.rstrip("/") + "/maskinporten/"
         self.key = load_rsa_key(config.get("signing_key") or shipped("maskinporten-signing"))
         self.keyset = KeySet([self.key])
         self.ttl = int(config.get("token_ttl", 120))
-        self.shortcut = bool(config.get("token_shortcut", True))
+        self.shortcut = bool(config.get("token_shortcut", True)) and shortcut is not False
+        self.shortcut_off = ("this scenario turned the sandbox shortcut off" if not config.get("token_shortcut", True)
+                             else "this server runs with the sandbox shortcut off (serve --token-shortcut off, or "
+                                  "--admin-token without --token-shortcut on)")
+        self.aliases = tuple(dict.fromkeys([*config.get("audience_aliases", ()), *aliases]))
+        self.assertion_audiences = accepted_audiences(self.issuer, self.aliases)
+        declared = {c["id"]: c.get("keys") or [] for c in getattr(getattr(world, "spec", None), "data", {})
+                    .get("consumers", [])}
+        self.client_keys = {c.client_id: registered_keys(c, declared.get(c.id)) for c in world.consumers.values()}
         self.store = store
         self.by_client_id = {c.client_id: c for c in world.consumers.values()}
         self.by_org: dict[str, object] = {}
@@ -88,7 +99,7 @@ class Maskinporten:
         return {
             "issuer": self.issuer,
             "token_endpoint": self.issuer + "token",
-            "jwks_uri": self.issuer + "jwks",
+            "jwks_uri": self.issuer + "jwk",
             "token_endpoint_auth_methods_supported": ["private_key_jwt"],
             "grant_types_supported": [JWT_BEARER] + ([SHORTCUT] if self.shortcut else []),
             "token_endpoint_auth_signing_alg_values_supported": list(ASSERTION_ALGORITHMS),
@@ -158,8 +169,7 @@ class Maskinporten:
 
     def _shortcut(self, form: dict, now: int, reached_at: str | None = None) -> dict:
         if not self.shortcut:
-            raise TokenRequestError("unsupported_grant_type",
-                                    "this scenario turned the sandbox shortcut off: use the jwt-bearer grant")
+            raise TokenRequestError("unsupported_grant_type", f"{self.shortcut_off}: use the jwt-bearer grant")
         client_id = form.get("client_id") or ""
         consumer = self.by_client_id.get(client_id) or self.by_org.get(client_id)
         if consumer is None:
@@ -173,33 +183,9 @@ class Maskinporten:
         if not assertion:
             raise TokenRequestError("invalid_request", "assertion is missing (a JWT signed with the client's key)")
         consumer = self._assertion_client(assertion)
-        try:
-            token = jwt.decode(assertion, load_rsa_key(consumer.key_path), algorithms=list(ASSERTION_ALGORITHMS))
-        except JoseError as exc:
-            raise TokenRequestError("invalid_grant", f"client assertion signature invalid: {exc.description or exc.error}") from None
-        claims = token.claims
-        if claims.get("aud") not in (self.issuer, self.issuer.rstrip("/")) and not (
-                isinstance(claims.get("aud"), list) and self.issuer in claims["aud"]):
-            raise TokenRequestError("invalid_grant", f"client assertion aud must be the issuer {self.issuer}")
-        exp, iat = claims.get("exp"), claims.get("iat")
-        if not _numeric(exp) or not _numeric(iat):
-            raise TokenRequestError("invalid_grant", "client assertion needs numeric iat and exp")
-        if exp <= now - LEEWAY:
-            raise TokenRequestError("invalid_grant", "client assertion has expired")
-        if iat > now + LEEWAY:
-            raise TokenRequestError("invalid_grant", "client assertion iat is in the future")
-        nbf = claims.get("nbf")
-        if nbf is not None and not _numeric(nbf):
-            raise TokenRequestError("invalid_grant", "client assertion nbf must be a NumericDate (seconds since 1970)")
-        if nbf is not None and nbf > now + LEEWAY:
-            raise TokenRequestError("invalid_grant",
-                                    f"client assertion is not valid yet: its nbf is {int(nbf - now)} s in the future "
-                                    f"(clock skew tolerated: {LEEWAY} s)")
-        if exp - iat > MAX_ASSERTION_LIFETIME:
-            raise TokenRequestError("invalid_grant", f"client assertion may live at most {MAX_ASSERTION_LIFETIME} s (exp - iat)")
-        jti = claims.get("jti")
-        if not isinstance(jti, str) or not jti:
-            raise TokenRequestError("invalid_grant", "client assertion needs a jti")
+        claims = verified_claims(assertion, consumer, self.client_keys[consumer.client_id],
+                                 self.assertion_audiences, now)
+        exp, jti = claims["exp"], claims["jti"]
         scopes = self._scopes(consumer, claims.get("scope") or form.get("scope"))
         resource = self._resource(claims.get("resource") or form.get("resource"), scopes, reached_at)
         if not self.store.claim_jti(f"{consumer.client_id}:{jti}", int(exp) + 1, now):
@@ -242,19 +228,27 @@ class Maskinporten:
         return int(value)
 
     # ---- checking --------------------------------------------------------------------------------
-    def check(self, authorization: str | None, audience: str, scope: str, *, now: int | None = None) -> Caller:
-        """The token check of one API call: 401 (AuthenticationFailed) or 403 (AccessDenied), else the Caller."""
+    def check(self, authorization: str | None, audience: str, scope: str, *, now: int | None = None,
+              accept_audiences: tuple[str, ...] = (), bare_token: bool = False) -> Caller:
+        """The token check of one API call: 401 (AuthenticationFailed) or 403 (AccessDenied), else the Caller.
+
+        Both keywords are off by default (the strict standard); a lenient profile may ask for them:
+        `accept_audiences` — more `aud` values accepted besides `audience` (e.g. ("unspecified",) for tokens
+        asked for without resource); `bare_token` — accept `Authorization: <jwt>` without the `Bearer` word."""
         now = int(time.time()) if now is None else now
         if not authorization:
             raise AuthenticationFailed("missing Authorization header: send 'Authorization: Bearer <access token>'",
                                        credentials_sent=False)
-        kind, _, token = authorization.strip().partition(" ")
-        if kind.lower() != "bearer" or not token.strip():
+        token = _bearer_token(authorization, bare_token)
+        if token is None:
             raise AuthenticationFailed("Authorization must be 'Bearer <access token>'")
-        token = token.strip()
         claims = self._verified_claims(token)
         exp = claims.get("exp")
-        if not _numeric(exp) or exp <= now - LEEWAY:
+        if exp is None:
+            raise AuthenticationFailed("access token has no exp")
+        if not _numeric(exp):
+            raise AuthenticationFailed("access token exp must be a NumericDate (seconds since 1970)")
+        if exp <= now - LEEWAY:
             raise AuthenticationFailed("access token has expired")
         if not _numeric(claims.get("iat")):
             raise AuthenticationFailed("access token has no iat")
@@ -262,15 +256,19 @@ class Maskinporten:
             value = claims.get(name)
             if value is not None and (not _numeric(value) or value > now + LEEWAY):
                 raise AuthenticationFailed(f"access token is not valid yet ({name} in the future)")
-        return _caller_cached(self, token, audience, scope)
+        return _caller_cached(self, token, audience, scope, tuple(accept_audiences))
 
-    def _caller(self, claims: dict, audience: str, scope: str) -> Caller:
+    def _caller(self, claims: dict, audience: str, scope: str, accept_audiences: tuple[str, ...] = ()) -> Caller:
         """The checks that do not depend on the time: issuer, audience, scope, consumer."""
         if claims.get("iss") != self.issuer:
             raise AuthenticationFailed(f"access token iss must be {self.issuer}")
         auds = claims.get("aud")
         auds = auds if isinstance(auds, list) else [auds]
-        if not any(isinstance(a, str) and a.rstrip("/") == audience for a in auds):
+        if not any(isinstance(a, str) and (a.rstrip("/") == audience or a in accept_audiences) for a in auds):
+            if UNSPECIFIED in auds:
+                raise AuthenticationFailed(f"access token aud is {UNSPECIFIED!r}: it was asked for without resource. "
+                                           f"This API accepts only aud {audience}: ask the token endpoint with "
+                                           f"resource={audience}")
             raise AuthenticationFailed(f"access token aud must be {audience} (ask for it with resource=)")
         scopes = frozenset(str(claims.get("scope") or "").split())
         if scope not in scopes:
@@ -293,11 +291,11 @@ class Maskinporten:
         token that is not ours. Never raises; the signature check is the cached one `check` just made."""
         if not authorization:
             return None
-        kind, _, token = authorization.strip().partition(" ")
-        if kind.lower() != "bearer" or not token.strip():
+        token = _bearer_token(authorization, bare=True)
+        if token is None:
             return None
         try:
-            claims = self._verified_claims(token.strip())
+            claims = self._verified_claims(token)
         except AuthenticationFailed:
             return None
         if claims.get("iss") != self.issuer:
@@ -324,10 +322,34 @@ def _verify_cached(issuer: Maskinporten, token: str) -> dict:
 
 
 @lru_cache(maxsize=4096)
-def _caller_cached(issuer: Maskinporten, token: str, audience: str, scope: str) -> Caller:
-    """The time-independent part of `check`, cached per (token, audience, scope); the time checks run every call
+def _caller_cached(issuer: Maskinporten, token: str, audience: str, scope: str,
+                   accept_audiences: tuple[str, ...] = ()) -> Caller:
+    """The time-independent part of `check`, cached per (token, audience, scope, accepted extra audiences): a
+    token refused by a strict API and accepted by a lenient one are two entries. The time checks run every call
     before it. Failures raise, and are not cached."""
-    return issuer._caller(issuer._verified_claims(token), audience, scope)
+    return issuer._caller(issuer._verified_claims(token), audience, scope, accept_audiences)
+
+
+def _bearer_token(authorization: str, bare: bool) -> str | None:
+    """The token of `Bearer <token>`; with `bare`, also a header that is only a JWT (three dot-separated parts,
+    no space), as some clients send. None when neither."""
+    kind, _, token = authorization.strip().partition(" ")
+    if kind.lower() == "bearer" and token.strip():
+        return token.strip()
+    if bare and not token and kind.count(".") == 2:
+        return kind
+    return None
+
+
+def shortcut_enabled(flag: str | bool | None, admin_token: str | None) -> bool | None:
+    """The serve switch for the shortcut grant: `--token-shortcut on|off` wins; unset, it is off when the admin
+    API is token-protected (a protected sandbox should not mint tokens for anyone who names a client) and left to
+    the scenario otherwise (None). The scenario's `maskinporten.token_shortcut: false` turns it off either way."""
+    if flag in ("on", True):
+        return True
+    if flag in ("off", False):
+        return False
+    return False if admin_token else None
 
 
 def _numeric(value) -> bool:

@@ -1,4 +1,12 @@
-"""HTTP face of the fake Maskinporten at `/maskinporten/`: metadata, JWKS and the token endpoint. Thin."""
+"""HTTP face of the fake Maskinporten at `/maskinporten/`: metadata, JWKS and the token endpoint. Thin.
+
+The same three endpoints are also served where real Maskinporten has them — `/.well-known/oauth-authorization-
+server`, `/token` and `/jwk` at the root — so that a client library with Maskinporten's host built in can be
+pointed at the sandbox by a host mapping or a reverse proxy alone (docs/maskinporten.md). No other route of the
+app uses these paths (the UI's are `/`, `/tokens`, `/parties/…`, `/run`, `/traffic`, `/login`, `/logout`, `/ui/…`).
+The metadata also answers at `/.well-known/oauth-authorization-server/maskinporten`, where RFC 8414 §3 puts the
+metadata of an issuer with a path. The JWKS answers at `jwk` (Maskinporten's `jwks_uri` path) and `jwks`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +17,8 @@ from sandbox.web import json_response
 from .errors import TokenRequestError
 
 bp = Blueprint("maskinporten", __name__, url_prefix="/maskinporten")
+#: Maskinporten's own paths at the root (module docstring).
+root_bp = Blueprint("maskinporten_root", __name__)
 
 
 def _issuer():
@@ -16,23 +26,29 @@ def _issuer():
 
 
 @bp.errorhandler(TokenRequestError)
+@root_bp.errorhandler(TokenRequestError)
 def token_error(exc: TokenRequestError):
     return json_response(exc.body(), exc.status, {"Cache-Control": "no-store"})
 
 
 @bp.get("/.well-known/oauth-authorization-server")
+@root_bp.get("/.well-known/oauth-authorization-server")
+@root_bp.get("/.well-known/oauth-authorization-server/maskinporten")
 def metadata():
     """Authorization-server metadata (RFC 8414): issuer, token endpoint, JWKS URI, grants."""
     return json_response(_issuer().metadata())
 
 
+@bp.get("/jwk")
 @bp.get("/jwks")
+@root_bp.get("/jwk")
 def jwks():
     """The public key that signs access tokens (verify tokens locally, cache it)."""
     return json_response(_issuer().jwks())
 
 
 @bp.post("/token")
+@root_bp.post("/token")
 def token():
     """Exchange a signed client assertion (jwt-bearer) or, in the sandbox, a client id for an access token."""
     if request.mimetype != "application/x-www-form-urlencoded":

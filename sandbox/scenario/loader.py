@@ -68,6 +68,8 @@ def _key_files(data: dict, base_dir: Path):
 
     named = [(("maskinporten", "signing_key"), data["maskinporten"], "signing_key", True)]
     named += [(("consumers", i, "key"), c, "key", False) for i, c in enumerate(data["consumers"])]
+    named += [(("consumers", i, "keys", j, "key"), k, "key", False)
+              for i, c in enumerate(data["consumers"]) for j, k in enumerate(c.get("keys", []))]
     for path, holder, key, needs_private in named:
         if not holder.get(key):
             continue

@@ -75,6 +75,15 @@ class BankSchema(_Strict):
     about = Text(500)
 
 
+class ClientKeySchema(_Strict):
+    """One more public key registered for a consumer's Maskinporten client, named by the `kid` its assertions send."""
+
+    kid = fields.String(required=True, validate=validate.Regexp(r"^[\x21-\x7e]{1,200}$", error="expected a kid of "
+                                                                "printable ASCII without spaces"))
+    key = Text(500, required=True, metadata={"description": "PEM file with the RSA public key (relative to the "
+                                                             "scenario file)"})
+
+
 class ConsumerSchema(_Strict):
     id = Id()
     name = Text(140, required=True)
@@ -88,6 +97,16 @@ class ConsumerSchema(_Strict):
                                              "verifies the consumer's client assertions with it and encrypts its JWE "
                                              "bodies to it, while the consumer keeps the private half. Default: the "
                                              "sandbox's published test key pair for this org. number (sandbox/keys/)"})
+    keys = fields.List(fields.Nested(ClientKeySchema), load_default=list,
+                       metadata={"description": "more public keys registered for the consumer's client, each with "
+                                                "the kid its client assertions name it by (docs/maskinporten.md)"})
+
+    @validates_schema
+    def distinct_kids(self, data, **kwargs):
+        kids = [k["kid"] for k in data.get("keys", [])]
+        twice = sorted({k for k in kids if kids.count(k) > 1})
+        if twice:
+            raise ValidationError(f"kid '{twice[0]}' is listed twice", "keys")
 
 
 #: The ids of the rules (spec/data-model.md §4, R-01 … R-70) and open questions (§5, Q-01 … Q-35) a persona can
@@ -332,6 +351,11 @@ class MaskinportenSchema(_Strict):
                                metadata={"description": "default access-token lifetime in seconds (Maskinporten: 120)"})
     signing_key = Text(500, metadata={"description": "PEM file with the RSA key that signs access tokens "
                                                      "(relative to the scenario file); default: the sandbox's published test key"})
+    audience_aliases = fields.List(
+        fields.String(validate=validate.Regexp(r"^https?://[\x21-\x7e]{1,300}$", error="expected an http(s) URL")),
+        load_default=list,
+        metadata={"description": "more aud values accepted in client assertions besides the sandbox's issuer, e.g. "
+                                 "https://test.maskinporten.no/ for a client library whose audience is fixed"})
 
 
 class ScenarioSchema(_Strict):

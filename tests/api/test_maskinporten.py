@@ -188,7 +188,7 @@ def test_metadata_names_issuer_endpoints_grants_and_algorithms(mp_app):
     issuer = "http://127.0.0.1:8000/maskinporten/"
     assert meta["issuer"] == issuer
     assert meta["token_endpoint"] == issuer + "token"
-    assert meta["jwks_uri"] == issuer + "jwks"
+    assert meta["jwks_uri"] == issuer + "jwk", "Maskinporten's jwks_uri path (the old `jwks` still answers)"
     assert meta["grant_types_supported"] == [JWT_BEARER, "client_credentials"]
     assert meta["token_endpoint_auth_methods_supported"] == ["private_key_jwt"]
     assert "RS256" in meta["token_endpoint_auth_signing_alg_values_supported"]
@@ -348,7 +348,6 @@ GRANT_REFUSALS = [
     ("scope-one-of-several-not-allowed", "invalid_scope", 400,
      lambda iss: {"assertion": make_assertion(iss, scope=f"{SCOPE_BANK} {SCOPE_ACCOUNT_PROVIDER}")}),
     ("resource-not-a-url", "invalid_target", 400, lambda iss: {"assertion": make_assertion(iss, resource="alpha")}),
-    ("resource-missing", "invalid_target", 400, lambda iss: {"assertion": make_assertion(iss, resource=None)}),
     ("resource-foreign", "invalid_target", 400,
      lambda iss: {"assertion": make_assertion(iss, resource="https://evil.example/")}),
     ("nbf-in-the-future", "invalid_grant", 400,
@@ -515,11 +514,20 @@ def test_foreign_resource_in_an_assertion_as_a_number_is_invalid_target(mp_app, 
     refused(bearer_grant(mp_app, make_assertion(mp.issuer, resource=42)), "invalid_target")
 
 
-def test_missing_resource_is_invalid_target_resource_is_required(mp_app, mp):
-    for response in grant_both_ways(mp_app, mp, SCOPE_BANK, None):
-        body = refused(response, "invalid_target")
-        assert body["error_description"].startswith("resource is required")
-        assert_lists_what_is_accepted(body["error_description"], mp)
+@pytest.mark.parametrize("scope", [SCOPE_BANK, SCOPE_RELATIONS])
+def test_missing_resource_issues_an_unspecified_aud_token_the_strict_apis_refuse(mp_app, mp, orgs, scope):
+    """Behaviour change (issue 13): real Maskinporten answers a request without resource with a token whose aud
+    is `unspecified` (the plugin's KAR call asks so). Before, the sandbox refused the request (invalid_target)."""
+    for response in grant_both_ways(mp_app, mp, scope, None):
+        token = granted(response)["access_token"]
+        assert claims_of(mp_app, token)[1]["aud"] == "unspecified"
+        with pytest.raises(AuthenticationFailed) as caught:
+            mp.check(bearer(token), mp.bank_audience(orgs["alpha"]) if scope == SCOPE_BANK else mp.register_audience(),
+                     scope)
+        assert "'unspecified'" in caught.value.message and "resource=" in caught.value.message
+    if scope == SCOPE_BANK:
+        answer = bank_call(mp_app, orgs["alpha"], bearer(token))
+        assert answer.status_code == 401 and "ask the token endpoint with resource=" in answer.get_data(as_text=True)
 
 
 def test_the_right_path_on_another_base_url_says_where_the_apis_live(mp_app, mp, orgs):
@@ -629,7 +637,6 @@ def test_shortcut_grant_issues_a_token(mp_app, mp, orgs, client_id):
     pytest.param({"client_id": "skatteetaten"}, "invalid_scope", 400, id="scope-missing"),
     pytest.param({"client_id": "skatteetaten", "scope": SCOPE_BANK, "ttl": "-5", "resource": ALPHA_URL},
                  "invalid_request", 400, id="ttl-negative"),
-    pytest.param({"client_id": "skatteetaten", "scope": SCOPE_BANK}, "invalid_target", 400, id="resource-missing"),
     pytest.param({"client_id": "skatteetaten", "scope": SCOPE_BANK, "resource": "https://evil.example/"},
                  "invalid_target", 400, id="resource-foreign"),
     pytest.param({"client_id": "skatteetaten", "scope": SCOPE_BANK, "resource": REGISTER_URL}, "invalid_target", 400,
