@@ -281,3 +281,59 @@ def test_jwe_decryption_matches_the_sandbox_encryption_and_refuses_tampering(jav
         done = java_decrypt(java, key, bad)
         assert done.returncode == 1 and done.stdout == b"", (why, done.stdout[:200])
         assert b"FAILED:" in done.stderr and why.encode() in done.stderr, (why, done.stderr)
+
+
+# ---- x5c: enterprise certificates ----------------------------------------------------------------------------------
+DIGDIR = "991825827"  # the OED consumer (sandbox.client's service "oed")
+PASSWORD = "sandbox-test-only"
+
+
+@pytest.fixture(scope="module")
+def keystores(tmp_path_factory) -> dict[str, Path]:
+    """org. number → a PKCS#12 keystore made by `keytool`: a NEW RSA key with a self-signed certificate whose subject
+    names the organisation as Norwegian enterprise certificates do (`serialNumber=<orgno>`). Both made at once."""
+    if not shutil.which("keytool"):
+        pytest.skip("no keytool (part of the JDK) here: the x5c keystores cannot be made")
+    folder = tmp_path_factory.mktemp("keystores")
+    out, running = {}, []
+    for org in (DIGDIR, "915429785"):
+        out[org] = folder / f"virksomhetssertifikat-{org}.p12"
+        running.append(subprocess.Popen(
+            ["keytool", "-genkeypair", "-alias", "virksomhetssertifikat", "-keyalg", "RSA", "-keysize", "2048",
+             "-sigalg", "SHA256withRSA", "-validity", "2", "-storetype", "PKCS12", "-keystore", str(out[org]),
+             "-storepass", PASSWORD, "-keypass", PASSWORD,
+             "-dname", f"CN=DSOP SANDBOX JAVA TEST {org}, O=DSOP SANDBOX JAVA TEST, SERIALNUMBER={org}, C=NO"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
+    for proc in running:
+        text, _ = proc.communicate(timeout=60)
+        assert proc.returncode == 0, text
+    return out
+
+
+def test_x5c_assertion_from_a_keytool_enterprise_certificate_matches_the_reference_client(java, keystores,
+                                                                                          monkeypatch):
+    """A certificate the sandbox has never seen, for a key that is not registered: the assertion carries it in `x5c`
+    and is signed with its key; the sandbox binds it to Digdir by `serialNumber=991825827`. The registered PEM key
+    still decrypts the answers. The keystore password comes from the environment, as in production."""
+    monkeypatch.setenv("DSOP_KEYSTORE_PASSWORD", PASSWORD)
+    done = run_oed(java, keystore=keystores[DIGDIR])
+    got = summary(done)
+    assert "(assertion names its key by x5c)" in done.stdout
+    same_numbers(got, reference(java[0], ARNE, "oed", OED_PERIOD, True))
+
+
+def test_x5c_assertion_with_the_shipped_certificate_of_the_registered_key(java):
+    """The other binding: a PEM certificate (sandbox/keys/consumer-<orgno>.cert.pem) over the registered key."""
+    certificate = SHIPPED_KEYS / f"consumer-{DIGDIR}.cert.pem"
+    got = summary(run_oed(java, cert=certificate))
+    same_numbers(got, reference(java[0], ARNE, "oed", OED_PERIOD, True))
+
+
+def test_x5c_certificate_of_another_organisation_is_refused_and_reported(java, keystores, monkeypatch):
+    """Politiet's enterprise certificate (serialNumber=915429785) cannot get Digdir a token: the sandbox says what
+    the certificate names, and the program stops with it."""
+    monkeypatch.setenv("DSOP_KEYSTORE_PASSWORD", PASSWORD)
+    done = run_oed(java, keystore=keystores["915429785"])
+    assert done.returncode == 1, done.stdout
+    assert "/maskinporten/token answered 400" in done.stderr and "invalid_grant" in done.stderr, done.stderr
+    assert "915429785" in done.stderr and DIGDIR in done.stderr, done.stderr
