@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -75,7 +76,8 @@ def run_java(setup, party: str, service_key: str, *, schema: Path | None = None,
             "directory": directory or base + "/altinn/v1/directharvest/Kontrollinformasjon",
             "client-id": svc.consumer, "key": str(key or SHIPPED_KEYS / f"consumer-{svc.org_number}.pem"),
             "schema": str(schema or default_schema), "party": party, "mandate": svc.bank_mandate, **options}
-    assert svc.register_mandate == svc.bank_mandate, "the Java consumer sends one Legal-Mandate for both steps"
+    if svc.register_mandate != svc.bank_mandate:
+        args.setdefault("register-mandate", svc.register_mandate)
     if svc.requester_id:
         args.setdefault("requester-id", "caseworker-java")
     if svc.forced_primary_owner:
@@ -95,11 +97,13 @@ def summary(done: subprocess.CompletedProcess) -> dict:
 
 
 @functools.lru_cache(maxsize=None)
-def reference(base: str, party: str, service_key: str, period: tuple[date, date], only_primary: bool) -> dict:
+def reference(base: str, party: str, service_key: str, period: tuple[date, date], only_primary: bool,
+              reference_id: str | None = None) -> dict:
     """The same case run by the sandbox's Python reference client, reduced to the Java program's numbers (once per
     server and case: several tests compare with it)."""
     case = DsopClient(ClientConfig.shipped(base, service_key)).run_case(CaseRequest(
         party, service_key, *period, only_primary_owner=only_primary, requester_id="caseworker-python",
+        additional_reference_id=reference_id,
         endpoints=("accounts", "details", "transactions", "cards", "roles")))
     assert not case.all_refusals, case.all_refusals
     accounts = case.accounts
@@ -164,6 +168,22 @@ def test_oed_case_for_a_deceased_matches_the_reference_client(java):
     same_numbers(got, reference(java[0], ARNE, "oed", OED_PERIOD, True))
     assert got["banks"] == 2 and got["accounts"] == 2 and got["transactions"] > 0, got
     assert got["cards"] == got["roles"] == 0, "OED may not call cards or roles"
+
+
+BENTE, TROND = "12843802956", "27886749975"  # bente-ward and her current guardian (docs/personas.md)
+
+
+def test_verge_case_with_its_own_register_mandate_and_the_guardian_as_reference(java):
+    """Vergekontroll (SRF): step 1 and step 2 have different mandates, step 2 names the guardian
+    (AdditionalReferenceIDType srf); the 2024 answer is only the ward's pension account the guardian disposes."""
+    svc = service("verge")
+    assert svc.register_mandate != svc.bank_mandate  # run_java passes both: --register-mandate, --mandate
+    period = default_period("verge", TODAY)
+    got = summary(run_java(java, BENTE, "verge", **{"reference-type": svc.reference_type, "reference-id": TROND,
+                                                    "from": period[0], "to": period[1]}))
+    python = reference(java[0], BENTE, "verge", period, True, TROND)
+    same_numbers(got, python)
+    assert got["accounts"] == 1 and got["roles"] >= 1, got
 
 
 class _Directory(BaseHTTPRequestHandler):
@@ -341,3 +361,11 @@ def test_x5c_certificate_of_another_organisation_is_refused_and_reported(java, k
     assert done.returncode == 1, done.stdout
     assert "/maskinporten/token answered 400" in done.stderr and "invalid_grant" in done.stderr, done.stderr
     assert "915429785" in done.stderr and DIGDIR in done.stderr, done.stderr
+
+
+def test_a_missing_option_is_a_usage_error_naming_it_and_its_environment_variable(java):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_")}
+    done = subprocess.run([*JVM, "-cp", str(java[1]), "DsopConsumer", "--issuer", java[0] + "/maskinporten/"],
+                          capture_output=True, text=True, timeout=30, env=env)
+    assert done.returncode == 2, done.stdout
+    assert "usage error: --register (or DSOP_REGISTER) is required" in done.stderr, done.stderr

@@ -27,15 +27,17 @@ import java.util.UUID;
  *   --cert PEM | --keystore P12 --keystore-password PW [--keystore-alias A]   a certificate chain for x5c
  *   --key-hint kid|x5c|none   what the assertion's header names the key by (default: x5c with a certificate, else kid)
  *   --party ID --from YYYY-MM-DD --to YYYY-MM-DD --mandate TEXT (the service's legal basis, encoded here)
+ *   [--register-mandate TEXT] (step 1's, when the service's page gives another one: Vergekontroll)
  *   [--only-primary-owner true|false] [--requester-id ID] [--endpoints accounts,details,transactions,cards,roles]
+ *   [--reference-type srf|pol1 --reference-id ID]   AdditionalReferenceIDType / AdditionalReferenceID of step 2
  */
 public final class DsopConsumer {
     static final String SCOPE_REGISTER = "bits:kundeforhold", SCOPE_BANK = "bits:kontoinformasjon";
     static final String NOT_DELIVERED = "dataNotDelivered";
     static final int MAX_PAGES = 10_000;
     static final String[] OPTIONS = {"issuer", "register", "directory", "client-id", "schema", "key", "cert", "keystore",
-        "keystore-password", "keystore-alias", "key-hint", "party", "from", "to", "mandate", "only-primary-owner",
-        "requester-id", "endpoints"};
+        "keystore-password", "keystore-alias", "key-hint", "party", "from", "to", "mandate", "register-mandate",
+        "only-primary-owner", "requester-id", "reference-type", "reference-id", "endpoints"};
     static final String[] REQUIRED = {"issuer", "register", "directory", "client-id", "schema", "key", "party", "from",
         "to", "mandate"};
 
@@ -160,7 +162,8 @@ public final class DsopConsumer {
     // ---- the register -----------------------------------------------------------------------------------------
     private List<Map<String, Object>> customerRelationships() throws Exception {
         String register = opt.get("register").replaceAll("/+$", "");
-        Map<String, String> h = headers(maskinporten.token(SCOPE_REGISTER, register), "application/json");
+        Map<String, String> h = headers(maskinporten.token(SCOPE_REGISTER, register), "application/json",
+                opt.getOrDefault("register-mandate", opt.get("mandate")));
         h.put("CustomerID", opt.get("party"));
         String url = register + "/customers/customerRelationships?" + period + "&onlyPrimaryOwner="
                 + opt.get("only-primary-owner");
@@ -306,8 +309,12 @@ public final class DsopConsumer {
     private Map<String, Object> call(String base, String target, String template, String token, String list, int page,
                                      boolean party) throws Exception {
         String what = page == 0 ? list : list + " page " + page;
-        Map<String, String> h = headers(token, "application/jose");
+        Map<String, String> h = headers(token, "application/jose", opt.get("mandate"));
         if (party) h.put("PartyID", opt.get("party"));
+        if (opt.containsKey("reference-type")) {
+            h.put("AdditionalReferenceIDType", opt.get("reference-type"));
+            h.put("AdditionalReferenceID", Http.encodeComponent(opt.getOrDefault("reference-id", "")));
+        }
         Http.Answer a = http.get(target.matches("https?://.*") ? target : base + target, h);
         if (!a.contentType.startsWith("application/jose")) {
             throw new Failure(what + ": asked for application/jose, got " + a.contentType);
@@ -322,13 +329,13 @@ public final class DsopConsumer {
         return answer;
     }
 
-    private Map<String, String> headers(String token, String accept) {
+    private Map<String, String> headers(String token, String accept, String mandate) {
         Map<String, String> h = new LinkedHashMap<>();
         h.put("Authorization", "Bearer " + token);
         h.put("Accept", accept);
         h.put("AccountInfoRequestID", caseId);
         h.put("CorrelationID", UUID.randomUUID().toString());
-        h.put("Legal-Mandate", Http.encodeComponent(opt.get("mandate")));
+        h.put("Legal-Mandate", Http.encodeComponent(mandate));
         if (opt.containsKey("requester-id")) h.put("RequesterID", opt.get("requester-id"));
         return h;
     }
