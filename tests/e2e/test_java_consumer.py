@@ -1,12 +1,15 @@
-"""A Java consumer (tests/consumers/java: JDK 17 alone, compiled here with plain `javac`) runs whole DSOP cases against a
-real server and must report what the sandbox's own Python reference client (sandbox/client) gets for the same case.
+"""A Java consumer (tests/consumers/java: JDK 17 alone, compiled here with plain `javac`) runs whole DSOP cases against
+a real server and must report what the sandbox's own Python reference client (sandbox/client) gets for the same case.
 
-The Java program does what an agency's production client does (issue 13): a jwt-bearer client assertion (RS256, `kid`
-or an `x5c` certificate chain) signed with the consumer's shipped PEM key, the register, the directory (either shape:
-today's `{"endpoints": [...]}` or the real directory's bare array), every bank's accounts, details, transactions
-(every `next` link followed verbatim), cards and roles as `application/jose`, decrypted with javax.crypto, and every
-answer checked against constraints generated here from Bank_v2.yaml (tests/consumers/java/schema_resource.py).
-It prints `SUMMARY {json}` last; the counts and decimal sums in it are compared with the reference client's.
+The Java program does what an agency's production client does (issue 13): a jwt-bearer client assertion (RS256,
+naming its key by `kid`, by an `x5c` certificate chain — a `keytool`-made PKCS#12 enterprise certificate, or the
+shipped certificate of the registered key — or not at all), the register, the directory (either shape: today's
+`{"endpoints": [...]}` or the real directory's bare array), every bank's accounts, details, transactions (every
+`next` link followed verbatim), cards and roles as `application/jose`, decrypted with javax.crypto, and every answer
+checked against constraints generated here from Bank_v2.yaml (tests/consumers/java/schema_resource.py). It prints
+`SUMMARY {json}` last; its counts and decimal sums are compared with the reference client's for a ten-year Skatt
+case over four banks, an OED case and a Vergekontroll case. Refusals (a narrowed enum, a wrong key, a certificate of
+another organisation, tampered JWE) must stop it with a message naming the cause.
 
 Skipped, saying why, where no JDK (`javac`, `java`) is installed (Debian: `apt-get install default-jdk-headless`).
 """
@@ -20,8 +23,9 @@ import shutil
 import subprocess
 import sys
 import threading
-from decimal import Decimal
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -42,6 +46,8 @@ ARNE_DIED = date(2025, 6, 9)
 # A short-lived client: the C1 compiler alone and the serial GC save about a CPU-second per run (measured: 2.5 -> 1.4 s
 # user time for the ten-year Skatt case) on this suite's two shared cores.
 JVM = ("java", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC")
+DIGDIR, POLITIET = "991825827", "915429785"  # the OED consumer (sandbox.client's service "oed"), the police
+PASSWORD = "sandbox-test-only"  # of the keystores keytool makes for the x5c tests
 
 pytestmark = [
     pytest.mark.slow,
@@ -51,26 +57,43 @@ pytestmark = [
 ]
 
 
+@dataclass
+class Setup:
+    base: str  # the server
+    classes: Path  # javac's output
+    schema: Path  # bank-schema.tsv, generated from Bank_v2.yaml
+    keytool: dict[str, tuple[Path, subprocess.Popen]]  # org. number -> keystore being made (see `keystores`)
+
+
 @pytest.fixture(scope="module")
 def java(tmp_path_factory):
-    """(server base URL, compiled classes dir, bank-schema.tsv): javac runs while the server starts."""
+    """javac, and keytool for the x5c tests, run while the server starts (a JVM takes CPU-seconds to warm up)."""
     work = tmp_path_factory.mktemp("java-consumer")
     classes = work / "classes"
     javac = subprocess.Popen(["javac", *(f"-J{flag}" for flag in JVM[1:]), "-Xlint:all", "-Werror", "-d", str(classes),
                               *sorted(map(str, JAVA.glob("*.java")))],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    keytool = {org: (work / f"virksomhetssertifikat-{org}.p12", None) for org in (DIGDIR, POLITIET)}
+    if shutil.which("keytool"):
+        keytool = {org: (path, make_keystore(path, org)) for org, (path, _) in keytool.items()}
     schema = work / "bank-schema.tsv"
     subprocess.run([sys.executable, str(JAVA / "schema_resource.py"), str(BANK_V2), str(schema)], check=True,
                    capture_output=True)
-    with running_server(ROOT / "scenarios" / "default.yaml") as base:
-        out, _ = javac.communicate(timeout=120)
-        assert javac.returncode == 0, f"javac failed:\n{out}"
-        yield base, classes, schema
+    try:
+        with running_server(ROOT / "scenarios" / "default.yaml") as base:
+            out, _ = javac.communicate(timeout=120)
+            assert javac.returncode == 0, f"javac failed:\n{out}"
+            yield Setup(base, classes, schema, keytool)
+    finally:
+        for _, proc in keytool.values():
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
 
 
 def run_java(setup, party: str, service_key: str, *, schema: Path | None = None, key: Path | None = None,
              directory: str | None = None, **options) -> subprocess.CompletedProcess:
-    base, classes, default_schema = setup
+    base, classes, default_schema = setup.base, setup.classes, setup.schema
     svc = service(service_key)
     args = {"issuer": base + "/maskinporten/", "register": base + "/kar-ws/api/v2",
             "directory": directory or base + "/altinn/v1/directharvest/Kontrollinformasjon",
@@ -90,7 +113,8 @@ def run_java(setup, party: str, service_key: str, *, schema: Path | None = None,
 
 
 def summary(done: subprocess.CompletedProcess) -> dict:
-    assert done.returncode == 0, f"the Java consumer failed (exit {done.returncode}):\n{done.stderr}\n{done.stdout[-2000:]}"
+    assert done.returncode == 0, \
+        f"the Java consumer failed (exit {done.returncode}):\n{done.stderr}\n{done.stdout[-2000:]}"
     last = done.stdout.strip().splitlines()[-1]
     assert last.startswith("SUMMARY "), done.stdout[-2000:]
     return json.loads(last[len("SUMMARY "):])
@@ -143,7 +167,7 @@ def test_skatt_case_over_four_banks_and_ten_years_matches_the_reference_client(j
     period = default_period("skatt", TODAY)
     done = run_java(java, INGRID, "skatt", **{"from": period[0], "to": period[1], "only-primary-owner": "false"})
     got = summary(done)
-    same_numbers(got, reference(java[0], INGRID, "skatt", period, False))
+    same_numbers(got, reference(java.base, INGRID, "skatt", period, False))
     assert got["banks"] == 4 and got["accounts"] == 4 and got["transactions"] > 3000, got
     assert got["transactionPages"] > got["accounts"], "some transaction list spans several pages (next links)"
     assert got["bookedBalanceSum"] == got["bookedTransactionSum"], "every account opened inside the window"
@@ -165,7 +189,7 @@ def run_oed(setup, **options) -> subprocess.CompletedProcess:
 def test_oed_case_for_a_deceased_matches_the_reference_client(java):
     """OnlyPrimaryOwner forced true; accounts, details and transactions only."""
     got = summary(run_oed(java))
-    same_numbers(got, reference(java[0], ARNE, "oed", OED_PERIOD, True))
+    same_numbers(got, reference(java.base, ARNE, "oed", OED_PERIOD, True))
     assert got["banks"] == 2 and got["accounts"] == 2 and got["transactions"] > 0, got
     assert got["cards"] == got["roles"] == 0, "OED may not call cards or roles"
 
@@ -181,7 +205,7 @@ def test_verge_case_with_its_own_register_mandate_and_the_guardian_as_reference(
     period = default_period("verge", TODAY)
     got = summary(run_java(java, BENTE, "verge", **{"reference-type": svc.reference_type, "reference-id": TROND,
                                                     "from": period[0], "to": period[1]}))
-    python = reference(java[0], BENTE, "verge", period, True, TROND)
+    python = reference(java.base, BENTE, "verge", period, True, TROND)
     same_numbers(got, python)
     assert got["accounts"] == 1 and got["roles"] >= 1, got
 
@@ -204,12 +228,12 @@ def test_the_other_directory_shape_and_an_assertion_naming_no_key(java):
     """The directory is being changed to the real directory's bare array `[{orgNo, name, url, version, env}]`; the
     consumer reads both. A local server serves the shape the sandbox does NOT serve (same entries), and the
     assertion names no key at all (the issuer finds it by the client id)."""
-    with running_directory(java[0]) as (url, shape):
+    with running_directory(java.base) as (url, shape):
         done = run_oed(java, directory=url, **{"key-hint": "none"})
     got = summary(done)
     assert f"directory: 4 bank(s) ({shape})" in done.stdout
     assert "(assertion names its key by none)" in done.stdout
-    same_numbers(got, reference(java[0], ARNE, "oed", OED_PERIOD, True))
+    same_numbers(got, reference(java.base, ARNE, "oed", OED_PERIOD, True))
 
 
 class running_directory:
@@ -240,7 +264,7 @@ class running_directory:
 def test_an_answer_outside_the_bank_v2_enums_fails_the_case_with_a_clear_message(java, tmp_path):
     """The enums come from the generated file, not from the Java code: take `salaryAccount` out of AccountType and
     Arne's salary account is refused by name (the check can fail, and says where)."""
-    source = java[2].read_text(encoding="utf-8").splitlines()
+    source = java.schema.read_text(encoding="utf-8").splitlines()
     enum = [i for i, line in enumerate(source) if line.startswith("enum\tAccountType\t")]
     assert len(enum) == 1 and "\tsalaryAccount" in source[enum[0]]
     source[enum[0]] = source[enum[0]].replace("\tsalaryAccount", "")
@@ -255,7 +279,7 @@ def test_an_answer_outside_the_bank_v2_enums_fails_the_case_with_a_clear_message
 
 def test_an_assertion_signed_with_another_consumers_key_is_refused_and_reported(java):
     """Skatteetaten's client id with Politiet's key: the token endpoint says invalid_grant, the program says so."""
-    done = run_java(java, INGRID, "skatt", key=SHIPPED_KEYS / "consumer-915429785.pem",
+    done = run_java(java, INGRID, "skatt", key=SHIPPED_KEYS / f"consumer-{POLITIET}.pem",
                     **{"from": date(2025, 1, 1), "to": TODAY})
     assert done.returncode == 1, done.stdout
     assert "/maskinporten/token answered 400" in done.stderr and "invalid_grant" in done.stderr, done.stderr
@@ -263,7 +287,7 @@ def test_an_assertion_signed_with_another_consumers_key_is_refused_and_reported(
 
 # ---- the JWE decryption against the sandbox's own encryption, byte for byte, and what it must refuse ---------------
 def java_decrypt(setup, key: Path, compact: str) -> subprocess.CompletedProcess:
-    return subprocess.run([*JVM, "-cp", str(setup[1]), "Jwe", str(key)], input=compact.encode("ascii"),
+    return subprocess.run([*JVM, "-cp", str(setup.classes), "Jwe", str(key)], input=compact.encode("ascii"),
                           capture_output=True, timeout=30)
 
 
@@ -291,16 +315,18 @@ def test_jwe_decryption_matches_the_sandbox_encryption_and_refuses_tampering(jav
     def flip(segment: str, at: int) -> str:
         return segment[:at] + ("A" if segment[at] != "A" else "B") + segment[at + 1:]
 
-    foreign = RSAKey.import_key((SHIPPED_KEYS / "consumer-915429785.pem").read_bytes())
+    police = SHIPPED_KEYS / f"consumer-{POLITIET}.pem"
+    foreign = RSAKey.import_key(police.read_bytes())
     ours = RSAKey.import_key(key.read_bytes())
     for bad, why in [
-        (".".join([head, wrapped, iv, flip(ciphertext, len(ciphertext) // 2), tag]), "authentication tag does not match"),
+        (".".join([head, wrapped, iv, flip(ciphertext, len(ciphertext) // 2), tag]),
+         "authentication tag does not match"),
         (".".join([head, wrapped, iv, ciphertext, flip(tag, 3)]), "authentication tag does not match"),
-        (encrypt_for(SimpleNamespace(key_path=SHIPPED_KEYS / "consumer-915429785.pem"), payload), "is not our key's thumbprint"),
+        (encrypt_for(SimpleNamespace(key_path=police), payload), "is not our key's thumbprint"),
         (jwe.encrypt_compact({"alg": "RSA-OAEP-256", "enc": "A256GCM", "kid": ours.thumbprint()}, payload, ours,
                              algorithms=["RSA-OAEP-256", "A256GCM"]), "must be RSA-OAEP-256/A128CBC-HS256"),
-        (jwe.encrypt_compact({"alg": "RSA-OAEP-256", "enc": "A128CBC-HS256", "kid": ours.thumbprint()}, payload, foreign,
-                             algorithms=["RSA-OAEP-256", "A128CBC-HS256"]), "BadPaddingException"),
+        (jwe.encrypt_compact({"alg": "RSA-OAEP-256", "enc": "A128CBC-HS256", "kid": ours.thumbprint()}, payload,
+                             foreign, algorithms=["RSA-OAEP-256", "A128CBC-HS256"]), "BadPaddingException"),
     ]:
         done = java_decrypt(java, key, bad)
         assert done.returncode == 1 and done.stdout == b"", (why, done.stdout[:200])
@@ -308,29 +334,29 @@ def test_jwe_decryption_matches_the_sandbox_encryption_and_refuses_tampering(jav
 
 
 # ---- x5c: enterprise certificates ----------------------------------------------------------------------------------
-DIGDIR = "991825827"  # the OED consumer (sandbox.client's service "oed")
-PASSWORD = "sandbox-test-only"
+
+
+def make_keystore(path: Path, org: str) -> subprocess.Popen:
+    """`keytool` making a PKCS#12 keystore: a NEW RSA key with a self-signed certificate whose subject names the
+    organisation as Norwegian enterprise certificates do (`serialNumber=<orgno>`)."""
+    return subprocess.Popen(
+        ["keytool", *(f"-J{flag}" for flag in JVM[1:]), "-genkeypair", "-alias", "virksomhetssertifikat",
+         "-keyalg", "RSA", "-keysize", "2048", "-sigalg", "SHA256withRSA", "-validity", "2", "-storetype", "PKCS12",
+         "-keystore", str(path), "-storepass", PASSWORD, "-keypass", PASSWORD,
+         "-dname", f"CN=DSOP SANDBOX JAVA TEST {org}, O=DSOP SANDBOX JAVA TEST, SERIALNUMBER={org}, C=NO"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 @pytest.fixture(scope="module")
-def keystores(tmp_path_factory) -> dict[str, Path]:
-    """org. number → a PKCS#12 keystore made by `keytool`: a NEW RSA key with a self-signed certificate whose subject
-    names the organisation as Norwegian enterprise certificates do (`serialNumber=<orgno>`). Both made at once."""
-    if not shutil.which("keytool"):
-        pytest.skip("no keytool (part of the JDK) here: the x5c keystores cannot be made")
-    folder = tmp_path_factory.mktemp("keystores")
-    out, running = {}, []
-    for org in (DIGDIR, "915429785"):
-        out[org] = folder / f"virksomhetssertifikat-{org}.p12"
-        running.append(subprocess.Popen(
-            ["keytool", "-genkeypair", "-alias", "virksomhetssertifikat", "-keyalg", "RSA", "-keysize", "2048",
-             "-sigalg", "SHA256withRSA", "-validity", "2", "-storetype", "PKCS12", "-keystore", str(out[org]),
-             "-storepass", PASSWORD, "-keypass", PASSWORD,
-             "-dname", f"CN=DSOP SANDBOX JAVA TEST {org}, O=DSOP SANDBOX JAVA TEST, SERIALNUMBER={org}, C=NO"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True))
-    for proc in running:
+def keystores(java) -> dict[str, Path]:
+    """org. number -> its keystore, once keytool (started with the server) is done."""
+    out = {}
+    for org, (path, proc) in java.keytool.items():
+        if proc is None:
+            pytest.skip("no keytool (part of the JDK) here: the x5c keystores cannot be made")
         text, _ = proc.communicate(timeout=60)
         assert proc.returncode == 0, text
+        out[org] = path
     return out
 
 
@@ -343,29 +369,29 @@ def test_x5c_assertion_from_a_keytool_enterprise_certificate_matches_the_referen
     done = run_oed(java, keystore=keystores[DIGDIR])
     got = summary(done)
     assert "(assertion names its key by x5c)" in done.stdout
-    same_numbers(got, reference(java[0], ARNE, "oed", OED_PERIOD, True))
+    same_numbers(got, reference(java.base, ARNE, "oed", OED_PERIOD, True))
 
 
 def test_x5c_assertion_with_the_shipped_certificate_of_the_registered_key(java):
     """The other binding: a PEM certificate (sandbox/keys/consumer-<orgno>.cert.pem) over the registered key."""
     certificate = SHIPPED_KEYS / f"consumer-{DIGDIR}.cert.pem"
     got = summary(run_oed(java, cert=certificate))
-    same_numbers(got, reference(java[0], ARNE, "oed", OED_PERIOD, True))
+    same_numbers(got, reference(java.base, ARNE, "oed", OED_PERIOD, True))
 
 
 def test_x5c_certificate_of_another_organisation_is_refused_and_reported(java, keystores, monkeypatch):
     """Politiet's enterprise certificate (serialNumber=915429785) cannot get Digdir a token: the sandbox says what
     the certificate names, and the program stops with it."""
     monkeypatch.setenv("DSOP_KEYSTORE_PASSWORD", PASSWORD)
-    done = run_oed(java, keystore=keystores["915429785"])
+    done = run_oed(java, keystore=keystores[POLITIET])
     assert done.returncode == 1, done.stdout
     assert "/maskinporten/token answered 400" in done.stderr and "invalid_grant" in done.stderr, done.stderr
-    assert "915429785" in done.stderr and DIGDIR in done.stderr, done.stderr
+    assert POLITIET in done.stderr and DIGDIR in done.stderr, done.stderr
 
 
 def test_a_missing_option_is_a_usage_error_naming_it_and_its_environment_variable(java):
     env = {k: v for k, v in os.environ.items() if not k.startswith("DSOP_")}
-    done = subprocess.run([*JVM, "-cp", str(java[1]), "DsopConsumer", "--issuer", java[0] + "/maskinporten/"],
+    done = subprocess.run([*JVM, "-cp", str(java.classes), "DsopConsumer", "--issuer", java.base + "/maskinporten/"],
                           capture_output=True, text=True, timeout=30, env=env)
     assert done.returncode == 2, done.stdout
     assert "usage error: --register (or DSOP_REGISTER) is required" in done.stderr, done.stderr
