@@ -96,7 +96,7 @@ def run_java(setup, party: str, service_key: str, *, schema: Path | None = None,
     base, classes, default_schema = setup.base, setup.classes, setup.schema
     svc = service(service_key)
     args = {"issuer": base + "/maskinporten/", "register": base + "/kar-ws/api/v2",
-            "directory": directory or base + "/altinn/v1/directharvest/Kontrollinformasjon",
+            "directory": directory or base + "/altinn/v1/directharvest/Kontrollinformasjon?envelope=false",
             "client-id": svc.consumer, "key": str(key or SHIPPED_KEYS / f"consumer-{svc.org_number}.pem"),
             "schema": str(schema or default_schema), "party": party, "mandate": svc.bank_mandate, **options}
     if svc.register_mandate != svc.bank_mandate:
@@ -226,12 +226,12 @@ class _Directory(BaseHTTPRequestHandler):
 
 def test_the_other_directory_shape_and_an_assertion_naming_no_key(java):
     """The directory is being changed to the real directory's bare array `[{orgNo, name, url, version, env}]`; the
-    consumer reads both. A local server serves the shape the sandbox does NOT serve (same entries), and the
-    assertion names no key at all (the issuer finds it by the client id)."""
+    consumer reads both. A local server serves the shape the sandbox does NOT serve (same entries, and a `v1` entry
+    the consumer must skip), and the assertion names no key at all (the issuer finds it by the client id)."""
     with running_directory(java.base) as (url, shape):
         done = run_oed(java, directory=url, **{"key-hint": "none"})
     got = summary(done)
-    assert f"directory: 4 bank(s) ({shape})" in done.stdout
+    assert f"directory: 4 bank(s) ({shape}; 1 v1 entry(ies) skipped)" in done.stdout
     assert "(assertion names its key by none)" in done.stdout
     same_numbers(got, reference(java.base, ARNE, "oed", OED_PERIOD, True))
 
@@ -244,11 +244,14 @@ class running_directory:
 
         with urllib.request.urlopen(base + "/altinn/v1/directharvest/Kontrollinformasjon", timeout=10) as r:
             real = json.loads(r.read())
+        entries = real if isinstance(real, list) else [{**e, "version": "v2", "env": "test"} for e in real["endpoints"]]
+        # a bank may be listed with its v1 endpoint too: a consumer must not use it (only v2 has OnlyPrimaryOwner)
+        v1 = {**entries[0], "url": entries[0]["url"].rsplit("/", 1)[0] + "/v1-must-not-be-called", "version": "V1"}
+        entries = [v1, *entries]
         if isinstance(real, list):
-            self.body, self.shape = {"endpoints": real}, '{"endpoints": [...]}'
+            self.body, self.shape = {"endpoints": entries}, '{"endpoints": [...]}'
         else:
-            self.body = [{**e, "version": "v2", "env": "test"} for e in real["endpoints"]]
-            self.shape = "bare array"
+            self.body, self.shape = entries, "bare array"
 
     def __enter__(self):
         handler = type("Handler", (_Directory,), {"body": json.dumps(self.body).encode()})

@@ -186,24 +186,30 @@ public final class DsopConsumer {
     }
 
     // ---- the directory ----------------------------------------------------------------------------------------
+    /** orgNo -> base URL. A `v1` entry (any letter case) is skipped as the real consumers skip it (plugin-banking:
+     *  `RemoveAll(p => p.Version.ToUpper() == "V1")`, only v2 has OnlyPrimaryOwner); a bank listed twice is an error. */
     private Map<String, String> directory() throws Exception {
         Object body = Json.parse(http.get(opt.get("directory"), Map.of("Accept", "application/json")).body);
         List<Object> entries = body instanceof List ? Check.list(body, "directory")
                 : Check.list(Check.object(body, "directory").get("endpoints"), "directory.endpoints");
         Map<String, String> out = new LinkedHashMap<>();
+        int v1 = 0;
         for (Object o : entries) {
             Map<String, Object> e = Check.object(o, "directory entry");
             String org = Check.string(e, "orgNo", "directory entry");
             String url = Check.string(e, "url", "directory entry " + org);
             Check.string(e, "name", "directory entry " + org);
-            Check.string(e, "version", "directory entry " + org);
+            if (Check.string(e, "version", "directory entry " + org).equalsIgnoreCase("v1")) {
+                v1++;
+                continue;
+            }
             if (!org.matches("[0-9]{9}") || !url.matches("https?://.+")) {
                 throw new Failure("directory entry " + e + " is malformed");
             }
             if (out.put(org, url.replaceAll("/+$", "")) != null) throw new Failure("directory lists " + org + " twice");
         }
         String shape = body instanceof List ? "bare array" : "{\"endpoints\": [...]}";
-        say("directory: " + out.size() + " bank(s) (" + shape + ")");
+        say("directory: " + out.size() + " bank(s) (" + shape + (v1 > 0 ? "; " + v1 + " v1 entry(ies) skipped" : "") + ")");
         return out;
     }
 
