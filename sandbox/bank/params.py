@@ -11,6 +11,9 @@ from sandbox.world import Period
 from .errors import BadRequest
 
 ADDITIONAL_REFERENCE_TYPES = ("pol1", "srf")
+#: What AdditionalReferenceID carries for each AdditionalReferenceIDType (spec/services.md §2.2, §2.5).
+ADDITIONAL_REFERENCE_CONTENTS = {"pol1": "the signed extradition order, a compact JWS",
+                                 "srf": "the guardian's national identity number (11 digits)"}
 
 
 @dataclass(frozen=True)
@@ -33,9 +36,7 @@ QUERY_PARAMETERS = ("fromDate", "toDate", "page")
 def parse_common(headers: dict, args, today: date, *, lenient: bool = False) -> BankRequest:
     try:
         p.single(args, QUERY_PARAMETERS)
-        ref_type = p.header(headers, "AdditionalReferenceIDType", required=False)
-        if ref_type is not None and ref_type not in ADDITIONAL_REFERENCE_TYPES:
-            raise p.ParamError("AdditionalReferenceIDType", "AdditionalReferenceIDType must be pol1 or srf")
+        ref_type = _additional_reference_type(headers)
         return BankRequest(
             account_info_request_id=p.uuid_header(headers, "AccountInfoRequestID"),
             correlation_id=p.uuid_header(headers, "CorrelationID"),
@@ -47,6 +48,20 @@ def parse_common(headers: dict, args, today: date, *, lenient: bool = False) -> 
         )
     except p.ParamError as exc:
         raise BadRequest(str(exc)) from None
+
+
+def _additional_reference_type(headers) -> str | None:
+    """Absent → None; present, it must be one of the declared values: an empty one is not an absent one."""
+    raw = headers.get("additionalreferenceidtype")
+    if raw is None:
+        return None
+    value = raw.strip()
+    if value not in ADDITIONAL_REFERENCE_TYPES:
+        got = "an empty value" if value == "" else f"{value[:40]!r}"
+        raise p.ParamError("AdditionalReferenceIDType", f"header AdditionalReferenceIDType must be "
+                           f"{' or '.join(ADDITIONAL_REFERENCE_TYPES)} (got {got}); leave it out when the "
+                           "service takes no additional reference")
+    return value
 
 
 def parse_accounts(headers: dict, args) -> tuple[str, bool]:
