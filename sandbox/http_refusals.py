@@ -197,7 +197,8 @@ def _path_of_line(line: str) -> str:
 
 
 def sandbox_worker_class():
-    """gunicorn's sync worker, answering what gunicorn refuses in the API's JSON format instead of its HTML page."""
+    """gunicorn's sync worker, answering what gunicorn refuses in the API's JSON format instead of its HTML page,
+    and draining its listen backlog on SIGTERM (every connection accepted before it gets its answer)."""
     from gunicorn import util
     from gunicorn.workers.sync import SyncWorker
 
@@ -220,6 +221,30 @@ def sandbox_worker_class():
                 util.write_nonblock(client, "\r\n".join(head).encode("latin-1") + body)
             except Exception:  # noqa: BLE001 - the client may be gone
                 self.log.debug("Failed to send error message.")
+
+        def run(self):
+            super().run()  # returns once SIGTERM (or a lost master) ended the accept loop
+            self.drain()
+
+        def drain(self):
+            """Serve what the kernel already accepted for us: after SIGTERM gunicorn's loop ends after the request
+            in hand, and the connections waiting in the listen backlog would be reset when the last worker closes
+            the socket. Accept them without waiting (EAGAIN: the backlog is empty) and answer each, still
+            heartbeating; the master's graceful timeout (sandbox/serve.py) bounds it all."""
+            import errno
+
+            for listener in self.sockets:
+                listener.setblocking(False)
+                while True:
+                    self.notify()
+                    try:
+                        self.accept(listener)
+                    except OSError as exc:
+                        if exc.errno == errno.ECONNABORTED:
+                            continue
+                        if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EBADF, errno.EINVAL):
+                            self.log.exception("Error while draining the listen backlog")
+                        break
 
     SandboxWorker.__module__ = __name__
     return SandboxWorker
