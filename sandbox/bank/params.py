@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -28,6 +29,10 @@ class BankRequest:
     additional_reference_id: str | None = None
     additional_reference_id_type: str | None = None
 
+
+#: The v2.1 Owners endpoint's path parameter: an account number (D2).
+ACCOUNT_NUMBER_PATTERN = r"^[0-9]{11}$"
+_ACCOUNT_NUMBER = re.compile(ACCOUNT_NUMBER_PATTERN)
 
 #: The query parameters of the bank API (spec/protocol.md §3.2, D6): each may be sent once.
 QUERY_PARAMETERS = ("fromDate", "toDate", "page")
@@ -86,6 +91,6 @@ def _arg(args, name: str):
 
 
 def parse_account_number(value: str) -> str:
-    if not (value.isascii() and value.isdigit() and len(value) == 11):
+    if not _ACCOUNT_NUMBER.fullmatch(value):  # fullmatch: `$` alone would also match before a final newline
         raise BadRequest("accountID must be an 11-digit account number")
     return value

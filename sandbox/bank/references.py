@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from functools import lru_cache
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 DATA_NOT_DELIVERED = "dataNotDelivered"
+#: The one spelling of an issued reference (lower-case hex in UUID form): the parser's check and the documented
+#: pattern of the accountReference path parameter (bank/schemas.py).
+REFERENCE_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+_REFERENCE = re.compile(REFERENCE_PATTERN)
 
 
 def _key(kind: str, ident: str, salt: int) -> bytes:
@@ -63,15 +68,9 @@ class ReferenceCodec:
         return _spelled(enc.update(body + self._mac(body)) + enc.finalize())
 
     def _decode(self, reference: str) -> tuple[str, str] | None:
-        text = reference.replace("-", "")
-        if len(text) != 32 or len(reference) != 36:
+        if not _REFERENCE.fullmatch(reference):  # another spelling (upper case, dashes moved) is another reference
             return None
-        try:
-            block = bytes.fromhex(text)
-        except ValueError:
-            return None
-        if _spelled(block) != reference:  # an altered spelling of an issued reference is not that reference
-            return None
+        block = bytes.fromhex(reference.replace("-", ""))
         dec = self._cipher.decryptor()
         plain = dec.update(block) + dec.finalize()
         body, mac = plain[:10], plain[10:]
