@@ -98,6 +98,9 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     # No HTML redirects: `//` in a path is not merged into `/`, it simply does not match a route.
     app.url_map.merge_slashes = False
     app.extensions["dsop"] = services
+    from sandbox.http_refusals import RawPathRouting
+
+    app.wsgi_app = RawPathRouting(app.wsgi_app)  # an encoded slash never routes as another endpoint (issue 14)
     # Every blueprint is registered here; the install() functions below only add hooks.
     for bp in (maskinporten_bp, maskinporten_root_bp, register_bp, directory_bp, bank_bp, admin_bp, openapi_bp,
                politi_bp, ui_bp, clock_bp, requests_bp):

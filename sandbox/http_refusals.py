@@ -13,16 +13,49 @@ of the API the path names (web.error_body): 400 ACC-001 for a bank, 400 for the 
 ERR-006 for a header the register validates itself, else ERR-400), elsewhere the sandbox's `{"error",
 "message"}` with gunicorn's 4xx status. --dev serves through `JsonErrorsRequestHandler`, which does the same for
 what Python's http.server refuses.
+
+Both servers percent-decode the path before the app routes it, so `/accounts/{ref}%2Ftransactions` would reach
+the router as `/accounts/{ref}/transactions` and answer as another endpoint. `RawPathRouting` (installed by
+create_app, so for gunicorn, --dev and the test client alike) routes such a request on the raw request target:
+an encoded slash stays inside its path segment.
 """
 
 from __future__ import annotations
 
 import http
+import re
+from urllib.parse import unquote_to_bytes
 
 #: gunicorn limits (see the module docstring).
 LIMIT_REQUEST_LINE = 8190
 LIMIT_REQUEST_FIELDS = 100
 LIMIT_REQUEST_FIELD_SIZE = 32 * 1024
+
+
+# ---- the path the app routes --------------------------------------------------------------------------------
+_ENCODED_SLASH = re.compile(r"%2[fF]")
+
+
+class RawPathRouting:
+    """WSGI middleware: when the raw request target (gunicorn's RAW_URI, werkzeug's REQUEST_URI/RAW_URI) has an
+    encoded slash in its path, PATH_INFO is decoded again from it with every `%2F` kept as the three characters
+    `%2F`, so it stays part of its segment: `/accounts/{ref}%2Ftransactions` is the details of the (unknown)
+    reference `{ref}%2Ftransactions` (404 ACC-002), never the transactions of `{ref}`. Every other request passes
+    untouched (one substring test)."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+        if raw and "%2" in raw and not environ.get("SCRIPT_NAME"):
+            path = raw.split("?", 1)[0].split("#", 1)[0]
+            if "://" in path:  # absolute-form request target
+                path = "/" + path.split("://", 1)[1].partition("/")[2]
+            if path.startswith("/") and _ENCODED_SLASH.search(path):
+                # WSGI strings are bytes as latin-1 (PEP 3333), as both servers write PATH_INFO
+                environ["PATH_INFO"] = unquote_to_bytes(_ENCODED_SLASH.sub("%252F", path)).decode("latin-1")
+        return self.app(environ, start_response)
 
 
 # ---- what the HTTP servers refuse themselves, answered in the API's format --------------------------------
@@ -164,7 +197,8 @@ def _path_of_line(line: str) -> str:
 
 
 def sandbox_worker_class():
-    """gunicorn's sync worker, answering what gunicorn refuses in the API's JSON format instead of its HTML page."""
+    """gunicorn's sync worker, answering what gunicorn refuses in the API's JSON format instead of its HTML page,
+    and draining its listen backlog on SIGTERM (every connection accepted before it gets its answer)."""
     from gunicorn import util
     from gunicorn.workers.sync import SyncWorker
 
@@ -187,6 +221,30 @@ def sandbox_worker_class():
                 util.write_nonblock(client, "\r\n".join(head).encode("latin-1") + body)
             except Exception:  # noqa: BLE001 - the client may be gone
                 self.log.debug("Failed to send error message.")
+
+        def run(self):
+            super().run()  # returns once SIGTERM (or a lost master) ended the accept loop
+            self.drain()
+
+        def drain(self):
+            """Serve what the kernel already accepted for us: after SIGTERM gunicorn's loop ends after the request
+            in hand, and the connections waiting in the listen backlog would be reset when the last worker closes
+            the socket. Accept them without waiting (EAGAIN: the backlog is empty) and answer each, still
+            heartbeating; the master's graceful timeout (sandbox/serve.py) bounds it all."""
+            import errno
+
+            for listener in self.sockets:
+                listener.setblocking(False)
+                while True:
+                    self.notify()
+                    try:
+                        self.accept(listener)
+                    except OSError as exc:
+                        if exc.errno == errno.ECONNABORTED:
+                            continue
+                        if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.EBADF, errno.EINVAL):
+                            self.log.exception("Error while draining the listen backlog")
+                        break
 
     SandboxWorker.__module__ = __name__
     return SandboxWorker

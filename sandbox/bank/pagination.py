@@ -32,9 +32,11 @@ from urllib.parse import urlencode
 import orjson
 
 from .errors import BadRequest
+from .formats import CURSOR_LENGTH, CURSOR_PATTERN
 
 #: What a cursor looks like: 16 characters of the URL-safe base64 alphabet (12 bytes, no padding, no spare bits).
-_CURSOR = re.compile(r"[A-Za-z0-9_-]{16}")
+#: The request schema documents `page` from these (bank/schemas.py): the document and the parser cannot drift.
+_CURSOR = re.compile(CURSOR_PATTERN)
 #: The highest page number a cursor carries (10 million pages of one item).
 MAX_PAGE = 10_000_000
 BAD_CURSOR = ("page is not a cursor this bank issued for this request: follow links[].href verbatim (same path, "

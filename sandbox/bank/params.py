@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,6 +11,11 @@ from sandbox.dsop.enums import ADDITIONAL_REFERENCE_TYPES
 from sandbox.world import Period
 
 from .errors import BadRequest
+from .formats import ACCOUNT_NUMBER_PATTERN
+
+#: What AdditionalReferenceID carries for each AdditionalReferenceIDType (spec/services.md §2.2, §2.5).
+ADDITIONAL_REFERENCE_CONTENTS = {"pol1": "the signed extradition order, a compact JWS",
+                                 "srf": "the guardian's national identity number (11 digits)"}
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,9 @@ class BankRequest:
     additional_reference_id_type: str | None = None
 
 
+#: The v2.1 Owners endpoint's path parameter: an account number (D2).
+_ACCOUNT_NUMBER = re.compile(ACCOUNT_NUMBER_PATTERN)
+
 #: The query parameters of the bank API (spec/protocol.md §3.2, D6): each may be sent once.
 QUERY_PARAMETERS = ("fromDate", "toDate", "page")
 
@@ -32,9 +41,7 @@ QUERY_PARAMETERS = ("fromDate", "toDate", "page")
 def parse_common(headers: dict, args, today: date, *, lenient: bool = False) -> BankRequest:
     try:
         p.single(args, QUERY_PARAMETERS)
-        ref_type = p.header(headers, "AdditionalReferenceIDType", required=False)
-        if ref_type is not None and ref_type not in ADDITIONAL_REFERENCE_TYPES:
-            raise p.ParamError("AdditionalReferenceIDType", "AdditionalReferenceIDType must be pol1 or srf")
+        ref_type = _additional_reference_type(headers)
         return BankRequest(
             account_info_request_id=p.uuid_header(headers, "AccountInfoRequestID"),
             correlation_id=p.uuid_header(headers, "CorrelationID"),
@@ -46,6 +53,20 @@ def parse_common(headers: dict, args, today: date, *, lenient: bool = False) -> 
         )
     except p.ParamError as exc:
         raise BadRequest(str(exc)) from None
+
+
+def _additional_reference_type(headers) -> str | None:
+    """Absent → None; present, it must be one of the declared values: an empty one is not an absent one."""
+    raw = headers.get("additionalreferenceidtype")
+    if raw is None:
+        return None
+    value = raw.strip()
+    if value not in ADDITIONAL_REFERENCE_TYPES:
+        got = "an empty value" if value == "" else f"{value[:40]!r}"
+        raise p.ParamError("AdditionalReferenceIDType", f"header AdditionalReferenceIDType must be "
+                           f"{' or '.join(ADDITIONAL_REFERENCE_TYPES)} (got {got}); leave it out when the "
+                           "service takes no additional reference")
+    return value
 
 
 def parse_accounts(headers: dict, args) -> tuple[str, bool]:
@@ -70,6 +91,6 @@ def _arg(args, name: str):
 
 
 def parse_account_number(value: str) -> str:
-    if not (value.isascii() and value.isdigit() and len(value) == 11):
+    if not _ACCOUNT_NUMBER.fullmatch(value):  # fullmatch: `$` alone would also match before a final newline
         raise BadRequest("accountID must be an 11-digit account number")
     return value

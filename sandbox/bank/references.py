@@ -3,18 +3,24 @@
 A reference packs (account key, party key, MAC) into one 16-byte block encrypted with AES under a key derived
 from the world's seed, written in UUID form. Keys are 5-byte digests of the ids (collision-checked when the
 world is built), so references do not change when other entities are added. Any altered character decrypts
-to a block whose MAC fails → 404. Nothing about the account number can be read from a reference.
+to a block whose MAC fails → 404; so is any other spelling of the same block (upper-case hex, dashes moved):
+a reference is matched exactly as issued. Nothing about the account number can be read from a reference.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from functools import lru_cache
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from .formats import REFERENCE_PATTERN
+
 DATA_NOT_DELIVERED = "dataNotDelivered"
+#: The one spelling of an issued reference (formats.py; also the documented pattern of the path parameter).
+_REFERENCE = re.compile(REFERENCE_PATTERN)
 
 
 def _key(kind: str, ident: str, salt: int) -> bytes:
@@ -59,18 +65,12 @@ class ReferenceCodec:
     def _encode(self, account_id: str, party_id: str) -> str:
         body = self._acc[account_id] + self._party[party_id]
         enc = self._cipher.encryptor()
-        block = enc.update(body + self._mac(body)) + enc.finalize()
-        h = block.hex()
-        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+        return _spelled(enc.update(body + self._mac(body)) + enc.finalize())
 
     def _decode(self, reference: str) -> tuple[str, str] | None:
-        text = reference.replace("-", "")
-        if len(text) != 32 or len(reference) != 36:
+        if not _REFERENCE.fullmatch(reference):  # another spelling (upper case, dashes moved) is another reference
             return None
-        try:
-            block = bytes.fromhex(text)
-        except ValueError:
-            return None
+        block = bytes.fromhex(reference.replace("-", ""))
         dec = self._cipher.decryptor()
         plain = dec.update(block) + dec.finalize()
         body, mac = plain[:10], plain[10:]
@@ -78,3 +78,9 @@ class ReferenceCodec:
             return None
         account, party = self._acc_back.get(body[:5]), self._party_back.get(body[5:])
         return (account, party) if account and party else None
+
+
+def _spelled(block: bytes) -> str:
+    """The one spelling of a reference: lower-case hex in UUID form."""
+    h = block.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

@@ -11,6 +11,9 @@ import os
 import sys
 
 from sandbox.config import Settings
+
+#: Seconds a SIGTERMed server has to answer what it accepted before its workers are killed (see load_config).
+GRACEFUL_TIMEOUT = 70
 from sandbox.http_refusals import (LIMIT_REQUEST_FIELD_SIZE, LIMIT_REQUEST_FIELDS, LIMIT_REQUEST_LINE,
                                     dev_request_handler, sandbox_worker_class)
 
@@ -77,6 +80,10 @@ def serve(args) -> int:
             self.cfg.set("accesslog", None)
             self.cfg.set("loglevel", "warning")
             self.cfg.set("timeout", 90)  # injected delays go up to 60 s (sandbox/faults.py); the default 30 s would kill the worker
+            # SIGTERM drains (SandboxWorker.drain: the request in hand and the listen backlog are answered); the
+            # master SIGKILLs what is still running after this long, enough for a request with the longest
+            # injected delay. README "Stopping the server" says what a killed worker costs.
+            self.cfg.set("graceful_timeout", GRACEFUL_TIMEOUT)
             self.cfg.set("limit_request_line", LIMIT_REQUEST_LINE)
             self.cfg.set("limit_request_fields", LIMIT_REQUEST_FIELDS)
             self.cfg.set("limit_request_field_size", LIMIT_REQUEST_FIELD_SIZE)

@@ -16,9 +16,20 @@ from urllib.parse import unquote
 from sandbox import ids
 from sandbox.world.period import Period
 
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# What the parsers accept, as constants the request schemas (and so the OpenAPI documents) are built from: one
+# source per parameter (issue 14). Patterns are written so Python's `re` and ECMA-262 (JSON Schema) read them alike.
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+#: A party: an 11-digit person or D-number, or a 9-digit organisation number (check digits checked besides).
+PARTY_ID_PATTERN = r"^([0-9]{9}|[0-9]{11})$"
+#: Legal-Mandate as it travels: percent-encoded (encodeURIComponent), so printable ASCII only (R-69).
+LEGAL_MANDATE_PATTERN = r"^[\x20-\x7E]+$"
+#: The values of a boolean query parameter, compared in any letter case (D9).
+BOOLEAN_VALUES = ("true", "false")
 MAX_HEADER = 4096
+_UUID = re.compile(UUID_PATTERN)
+_DATE = re.compile(DATE_PATTERN)
+_MANDATE = re.compile(LEGAL_MANDATE_PATTERN)
 
 
 class ParamError(ValueError):
@@ -51,7 +62,7 @@ def header(headers, name: str, *, required: bool = True) -> str | None:
 
 def uuid_header(headers, name: str) -> str:
     value = header(headers, name)
-    if not _UUID.match(value):
+    if not _UUID.fullmatch(value):
         raise ParamError(name, f"header {name} must be a UUID (e.g. 3f2b8c1e-0000-4000-8000-000000000001)")
     return value  # echoed exactly (D10: values are exact)
 
@@ -73,10 +84,12 @@ def canonical_mandate(text: str) -> str:
 @lru_cache(maxsize=1024)
 def _decoded_mandate(raw: str, name: str) -> str:
     """Cached: a client sends the same few mandates on every call (failures raise, and are not cached)."""
-    if not raw.isascii():
+    if not _MANDATE.fullmatch(raw):
         # R-69, protocol.md §3.4: the mandate travels percent-encoded (encodeURIComponent), i.e. as ASCII. Raw
         # non-ASCII bytes have no charset in HTTP (RFC 9110 §5.5: obs-text): the server hands them over as latin-1,
         # so raw UTF-8 and raw latin-1 text would otherwise be told apart by accident. D4: not decodable → 400.
+        if raw.isascii():  # ASCII but not printable: header() refuses control characters before this
+            raise ParamError(name, f"header {name} contains control characters")
         first = ord(next(c for c in raw if not c.isascii()))
         found = f"the raw byte 0x{first:02X}" if first < 256 else f"the raw character U+{first:04X}"
         raise ParamError(name, f"header {name} must be percent-encoded UTF-8 (as encodeURIComponent writes it, "
@@ -103,7 +116,7 @@ def party_identifier(value: str | None, name: str) -> str:
 
 
 def parse_date(value: str, name: str) -> date:
-    if not _DATE.match(value):
+    if not _DATE.fullmatch(value):
         raise ParamError(name, f"{name} must be a date YYYY-MM-DD", "period")
     try:
         return date.fromisoformat(value)
@@ -142,7 +155,7 @@ def boolean(value: str | None, name: str, *, default: bool | None = None) -> boo
             raise ParamError(name, f"query parameter {name} is required (true or false)", "missing")
         return default
     lowered = value.strip().lower()
-    if lowered not in ("true", "false"):
+    if lowered not in BOOLEAN_VALUES:
         got = "an empty value" if lowered == "" else f"{value[:40]!r}"
         raise ParamError(name, f"{name} must be true or false (got {got})")
     return lowered == "true"

@@ -14,6 +14,7 @@ from sandbox.maskinporten.tokens import SCOPE_BANK as SCOPE
 from .common import Operation, blueprint_rules, json_content, new_spec, openapi_path, parameters, register_schemas
 from .common import auth_sentence, component_name, summary_and_details, without_design_refs
 from .examples import bank_examples
+from .service_headers import describe as describe_service_headers, header_table
 
 PREFIX = "/banks/<orgnr>/v2"
 JWE_COMPACT = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"
@@ -92,6 +93,7 @@ def _description(services) -> str:
         "`Accept: application/jose` gives the 200 body as a JWE (compact; RSA-OAEP-256 + A128CBC-HS256) to the "
         "consumer's key, `application/json` plain JSON (D7). Errors are always plain JSON `{code, message}` "
         "with an ACC code.\n\n"
+        f"{header_table(settings)}\n\n"
         f"World: scenario `{world.name}`, today {world.today.isoformat()}, digest `{services.digest}`. The examples "
         "are this world's real answers: the default server and the example parameters work as they are.")
 
@@ -158,4 +160,5 @@ def bank_document(app) -> dict:
             "parameters": parameters(spec, plugin, op, examples.params, optional),
             "responses": _responses(op, examples, services.settings.auth),
             "security": [{"maskinporten": []}], "x-maskinporten-scope": SCOPE, **op.extensions}})
+    describe_service_headers(spec.components.parameters, services.settings)
     return without_design_refs(spec.to_dict())

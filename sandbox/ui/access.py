@@ -2,29 +2,47 @@
 
 Without `--admin-token` the UI is open, like the admin API it shows (a local sandbox). With it, the UI is part
 of the admin surface: its pages show the request log, mint tokens and run cases, so they need the same token.
-It is asked once, on `/login`, and kept in an HttpOnly, SameSite=Strict cookie for the browser session (the
-cookie holds the token itself: this is a sandbox on a workshop network, not a bank). Stylesheets and scripts
-stay open. The JSON API under /sandbox/v1 keeps its own check (sandbox/admin/guard.py): the UI never calls it
-from the browser — the live traffic view reads the log through the UI's own `/ui/traffic.json`.
+It is asked once, on `/login`; the browser then keeps an HttpOnly, SameSite=Strict session cookie. The cookie
+holds a value derived from the token, HMAC-SHA256(server key, admin token), never the token itself: a cookie
+read off a shared workshop machine or a proxy log does not open the admin API (which takes only the token). The
+server key is drawn when this module is imported, i.e. once in the gunicorn master before the workers fork, so
+every worker accepts the same cookie; a restart (new key) ends every UI session. Stylesheets and scripts stay
+open. The JSON API under /sandbox/v1 keeps its own check (sandbox/admin/guard.py): the UI never calls it from
+the browser — the live traffic view reads the log through the UI's own `/ui/traffic.json`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import secrets
 
 COOKIE = "dsop_sandbox_ui"
+#: The per-server key of the session value (see the module docstring: drawn before the fork).
+_SERVER_KEY = secrets.token_bytes(32)
 
 
 def required(settings) -> bool:
     return bool(settings.admin_token)
 
 
-def allowed(settings, cookie: str | None) -> bool:
-    """True when the UI is open, or the cookie carries the server's admin token."""
+def token_matches(settings, token: str | None) -> bool:
+    """True when `token` (typed on /login) is the server's admin token; constant time."""
     expected = settings.admin_token
-    if not expected:
+    return bool(expected) and bool(token) and hmac.compare_digest(token.encode(), expected.encode())
+
+
+def session_value(settings) -> str:
+    """The cookie value of a logged-in browser: derived from the admin token, which it does not reveal."""
+    return hmac.new(_SERVER_KEY, b"dsop-sandbox ui session\0" + settings.admin_token.encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def allowed(settings, cookie: str | None) -> bool:
+    """True when the UI is open, or the cookie carries this server's session value (constant time)."""
+    if not settings.admin_token:
         return True
-    return bool(cookie) and hmac.compare_digest(cookie.encode(), expected.encode())
+    return bool(cookie) and hmac.compare_digest(cookie.encode(), session_value(settings).encode())
 
 
 def safe_next(target: str | None) -> str:

@@ -162,20 +162,20 @@ def login_form():
 
 @bp.post("/login")
 def login():
-    """Check the admin token and keep it in a cookie for this browser session."""
+    """Check the admin token and keep a session value derived from it in a cookie (sandbox/ui/access.py)."""
     services = _services()
     token = request.form.get("token", "")
     target = access.safe_next(request.form.get("next"))
-    if not access.allowed(services.settings, token):  # 200 with the reason, like every form (module docstring)
+    if not access.token_matches(services.settings, token):  # 200 with the reason, like every form (module docstring)
         return page("login.html", next=target, failed=True, active=None)
     response = redirect(target)
-    response.set_cookie(access.COOKIE, token, httponly=True, samesite="Strict", path="/")
+    response.set_cookie(access.COOKIE, access.session_value(services.settings), httponly=True, samesite="Strict", path="/")
     return response
 
 
 @bp.post("/logout")
 def logout():
-    """Forget the admin token cookie."""
+    """Forget the session cookie."""
     response = redirect(url_for("ui.login_form"))
     response.delete_cookie(access.COOKIE, path="/")
     return response
