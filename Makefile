@@ -6,11 +6,16 @@ STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 SCENARIO ?= scenarios/default.yaml
+# Optional: TODAY=real (the world follows the real date) and PROFILE=strict|production (docs/compatibility.md), e.g.
+# `make run TODAY=real PROFILE=production` for a production consumer such as the data.altinn.no banking plugin.
+TODAY    ?=
+PROFILE  ?=
 
 .PHONY: install run test browser bench validate fixtures clean help
 
 help:
 	@echo "make run      install (first time) and serve $(SCENARIO) at http://$(HOST):$(PORT)"
+	@echo "             (PORT=8001, TODAY=real, PROFILE=production: see README)"
 	@echo "make test     install (first time) and run the whole test suite"
 	@echo "make validate validate the default scenario and print its summary"
 	@echo "make fixtures regenerate the golden corpus fixtures/default (dsop-sandbox export); review the diff"
@@ -26,7 +31,8 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: install
-	$(BIN)/dsop-sandbox serve --scenario $(SCENARIO) --host $(HOST) --port $(PORT)
+	$(BIN)/dsop-sandbox serve --scenario $(SCENARIO) --host $(HOST) --port $(PORT) \
+	  $(if $(TODAY),--today $(TODAY)) $(if $(PROFILE),--profile $(PROFILE))
 
 test: install browser
 	$(BIN)/python -m pytest -q

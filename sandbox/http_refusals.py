@@ -230,7 +230,7 @@ def sandbox_worker_class():
             """Serve what the kernel already accepted for us: after SIGTERM gunicorn's loop ends after the request
             in hand, and the connections waiting in the listen backlog would be reset when the last worker closes
             the socket. Accept them without waiting (EAGAIN: the backlog is empty) and answer each, still
-            heartbeating; the master's graceful timeout (sandbox/serve.py) bounds it all."""
+            heartbeating; the master's graceful timeout (sandbox/cli/serve.py) bounds it all."""
             import errno
 
             for listener in self.sockets:

@@ -27,6 +27,10 @@ from sandbox.profiles.extradition import order_id_of
 
 #: Path prefix → API name. Anything else (admin, health, UI, OpenAPI documents) is not logged.
 APIS = (("/banks/", "bank"), ("/kar-ws/", "register"), ("/maskinporten/", "maskinporten"), ("/altinn/", "directory"))
+#: Maskinporten's endpoints also answer at the root paths the real host uses (sandbox/maskinporten/views.py), for
+#: consumers whose library has the host fixed: logged as exact paths (a `/token` prefix would catch the UI's `/tokens`).
+MASKINPORTEN_ROOT_PATHS = frozenset({"/token", "/jwk", "/.well-known/oauth-authorization-server",
+                                     "/.well-known/oauth-authorization-server/maskinporten"})
 
 #: Flask endpoint → the operation's short name (the names the scenario's `faults:` and `partial:` use).
 ENDPOINTS = {
@@ -35,6 +39,7 @@ ENDPOINTS = {
     "register.customer_relationships": "customerRelationships",
     "register.account_servicing_provider": "accountServicingProvider",
     "maskinporten.token": "token", "maskinporten.jwks": "jwks", "maskinporten.metadata": "metadata",
+    "maskinporten_root.token": "token", "maskinporten_root.jwks": "jwks", "maskinporten_root.metadata": "metadata",
     "directory.kontrollinformasjon": "directory",
 }
 
@@ -54,6 +59,8 @@ def _mandate(raw: str) -> str:
 
 
 def api_of(path: str) -> str | None:
+    if path in MASKINPORTEN_ROOT_PATHS:
+        return "maskinporten"
     for prefix, name in APIS:
         if path.startswith(prefix):
             return name

@@ -138,6 +138,11 @@ def mint(services, form: TokenForm) -> Minted:
         out.warnings.append(f"{BY_SERVICE[service].name} is off on this server (start it with --nav-v1): its mandate "
                             "is refused with 403")
     out.curl = curl_line(services, out.token, audience, form.scope, service, form.party)
+    if not issuer.shortcut:  # the line below uses the shortcut grant: say when this server refuses it
+        out.token_curl_refused = " ".join(filter(None, (out.token_curl_refused, (
+            f"This server does not take the sandbox shortcut grant ({issuer.shortcut_off}): the token endpoint "
+            "answers that line 400 unsupported_grant_type. Get the token with the jwt-bearer grant and the "
+            "agency's key (docs/maskinporten.md); this page mints it anyway."))))
     out.token_curl = " ".join(["curl -s", *(f"-d {shlex.quote(f'{k}={v}')}" for k, v in (
         ("grant_type", "client_credentials"), ("client_id", consumer.client_id), ("scope", form.scope),
         ("resource", audience), ("ttl", form.ttl))), shlex.quote(issuer.issuer + "token")])
