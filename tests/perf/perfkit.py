@@ -248,3 +248,10 @@ def run_wrk(wrk: str, port: int, path: str, headers: dict, seconds: float, conne
         result["server_cpu_share"] = server / seconds_run
         result["other_cpu_share"] = max(0.0, machine_busy_seconds() - machine0 - server - cpu) / seconds_run
     return result
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The run with the median requests/s (the lower middle one of an even count): a real run to show, and never
+    the best one, which would flatter whichever side had the quieter spell."""
+    ranked = sorted(runs, key=lambda r: r["rps"])
+    return ranked[(len(ranked) - 1) // 2]

@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import statistics
+
 MB = 1024  # kB per MB (the /proc and ru_maxrss figures are in kB)
 LIMITED = ("register", "accounts", "details", "roles")  # p99 < 25 ms; full transaction pages are exempt
+
+
+def ratio_of(row: dict) -> float:
+    """The sandbox/ceiling ratio of one endpoint: the median of the per-alternation ratios when the run was repeated
+    (BENCH_REPEAT), else the one run's."""
+    ratios = row.get("ratios")
+    if ratios:
+        return statistics.median(ratios)
+    return row["sandbox"]["rps"] / row["ceiling"]["rps"]
 
 
 def _ms(us) -> float:
@@ -45,7 +56,7 @@ def targets(results: dict) -> list[dict]:
     load = results.get("load", {})
 
     def ratio(ep):
-        return load[ep]["sandbox"]["rps"] / load[ep]["ceiling"]["rps"]
+        return ratio_of(load[ep])
 
     for ep, limit in (("accounts", 0.70), ("details", 0.70), ("transactions", 0.5)):
         if ep in load:
@@ -104,11 +115,15 @@ def print_report(results: dict) -> list[dict]:
         for ep, r in load.items():
             a, c = r["sandbox"], r["ceiling"]
             print(f"{ep:<13}{r['bytes']:>8} | {a['rps']:>13.1f} {_ms(a['p50_us']):>7.2f} {_ms(a['p99_us']):>7.2f} | "
-                  f"{c['rps']:>13.1f} {_ms(c['p50_us']):>7.2f} {_ms(c['p99_us']):>7.2f} | {a['rps'] / c['rps']:>5.2f} | "
+                  f"{c['rps']:>13.1f} {_ms(c['p50_us']):>7.2f} {_ms(c['p99_us']):>7.2f} | {ratio_of(r):>5.2f} | "
                   f"{_opt(cpu_ms(a), '.2f'):>5}/{_opt(cpu_ms(c), '.2f'):<5} "
                   f"{_opt(cpu_ms(c) / cpu_ms(a) if cpu_ms(a) and cpu_ms(c) else None, '.2f'):>5} | "
                   f"{a['errors'] + c['errors']:>6} {100 * a.get('tool_cpu_share', 0):>6.0f}% "
                   f"{_pct(a):>4}/{_pct(c):<4}")
+        spread = {ep: r["ratios"] for ep, r in load.items() if len(r.get("ratios") or ()) > 1}
+        if spread:
+            print("ratio = median of the alternations; spread (min-max): " + "; ".join(
+                f"{ep} {min(v):.2f}-{max(v):.2f} (n={len(v)})" for ep, v in spread.items()))
         busy = [ep for ep, r in load.items() for side in ("sandbox", "ceiling")
                 if r[side].get("other_cpu_share", 0) > 0.15]
         if busy:
