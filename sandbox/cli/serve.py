@@ -55,6 +55,14 @@ def serve(args) -> int:
     print(f"maskinporten  {issuer.issuer}  (also /token, /jwk, /.well-known/oauth-authorization-server; shortcut "
           f"grant {'on' if issuer.shortcut else 'off'}"
           f"{', assertion aud aliases ' + ' '.join(issuer.aliases) if issuer.aliases else ''})", flush=True)
+    profiles = services.compat.describe(services.world)
+    production = [bank for bank, profile in profiles["banks"].items() if profile == "production"]
+    print(f"profiles      register {profiles['register']}, banks "
+          + (f"production: {', '.join(production)}, others strict" if production and len(production) < len(
+              profiles["banks"]) else ("all production" if production else "all strict"))
+          + "  (docs/compatibility.md)", flush=True)
+    if services.world.spec.follows_real:
+        print("today         follows the real date while the server runs (--today real)", flush=True)
     app = create_app(settings, services)
     from sandbox.ui.runner import warm_up
 
