@@ -14,10 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.app import create_app
-from sandbox.config import Settings
 from sandbox.faults import FaultPlan, Latency
-from sandbox.scenario import load_scenario, load_scenario_text
+from sandbox.scenario import load_scenario
 from sandbox.world import build_world
 
 TODAY = date(2025, 6, 30)
@@ -72,10 +70,6 @@ def scenario_path(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def plan(scenario_path) -> FaultPlan:
     return FaultPlan.from_world(build_world(load_scenario(scenario_path)))
-
-
-def make_app(path, tmp_path, **settings):
-    return create_app(Settings(scenario=str(path), auth=False, state_dir=str(tmp_path / "state"), **settings))
 
 
 def cids(n: int, prefix: str = "") -> list[str]:
@@ -204,8 +198,8 @@ def test_latency_distributions(plan, latency, low, high, middle):
 
 # ---- over HTTP -------------------------------------------------------------------------------------------
 @pytest.fixture()
-def app(scenario_path, tmp_path):
-    return make_app(scenario_path, tmp_path)
+def app(make_app, scenario_path):
+    return make_app(scenario_path, fresh=True)
 
 
 def _accounts(client, world, bank: str, cid: str, **more):
@@ -283,10 +277,8 @@ def test_stale_register_entry_lists_a_bank_that_has_nothing(app):
     assert r.status_code == 200 and r.json["accounts"] == [] and r.json["responseDetails"] == {"status": "complete"}
 
 
-def test_without_faults_nothing_is_injected(tmp_path):
-    path = tmp_path / "clean.yaml"
-    path.write_text(BASE)
-    app = make_app(path, tmp_path)
+def test_without_faults_nothing_is_injected(make_app):
+    app = make_app(BASE, fresh=True)
     client, world = app.test_client(), app.extensions["dsop"].world
     assert all(_accounts(client, world, bank, cid).status_code == 200
                for bank in ("alpha", "beta", "gamma") for cid in cids(30, bank))
@@ -294,10 +286,8 @@ def test_without_faults_nothing_is_injected(tmp_path):
 
 
 # ---- per-request headers ----------------------------------------------------------------------------------
-def test_fault_headers_are_ignored_unless_the_server_allows_them(tmp_path):
-    path = tmp_path / "clean.yaml"
-    path.write_text(BASE)
-    app = make_app(path, tmp_path)
+def test_fault_headers_are_ignored_unless_the_server_allows_them(make_app):
+    app = make_app(BASE, fresh=True)
     client, world = app.test_client(), app.extensions["dsop"].world
     r = _accounts(client, world, "alpha", None, **{"Sandbox-Fault": "500", "Sandbox-Delay": "10"})
     assert r.status_code == 200 and r.headers["Sandbox-Fault-Headers"].startswith("ignored")
@@ -306,10 +296,8 @@ def test_fault_headers_are_ignored_unless_the_server_allows_them(tmp_path):
 
 @pytest.mark.parametrize("value, status, code", [("500", 500, "ACC-100"), ("429", 429, "ACC-022"),
                                                  ("503", 503, "ACC-100")])
-def test_fault_header_forces_an_error_and_is_logged(tmp_path, value, status, code):
-    path = tmp_path / "clean.yaml"
-    path.write_text(BASE)
-    app = make_app(path, tmp_path, allow_fault_headers=True)
+def test_fault_header_forces_an_error_and_is_logged(make_app, value, status, code):
+    app = make_app(BASE, fresh=True, allow_fault_headers=True)
     client, world = app.test_client(), app.extensions["dsop"].world
     started = time.perf_counter()
     r = _accounts(client, world, "alpha", None, **{"Sandbox-Fault": value, "Sandbox-Delay": "30"})
@@ -324,10 +312,8 @@ def test_fault_header_forces_an_error_and_is_logged(tmp_path, value, status, cod
     assert r.status_code == status and r.json["errorCode"] == f"ERR-{status}"
 
 
-def test_fault_header_reset_and_bad_values(tmp_path):
-    path = tmp_path / "clean.yaml"
-    path.write_text(BASE)
-    app = make_app(path, tmp_path, allow_fault_headers=True)
+def test_fault_header_reset_and_bad_values(make_app):
+    app = make_app(BASE, fresh=True, allow_fault_headers=True)
     client, world = app.test_client(), app.extensions["dsop"].world
     with pytest.raises(ConnectionResetError):
         _accounts(client, world, "alpha", None, **{"Sandbox-Fault": "reset"})

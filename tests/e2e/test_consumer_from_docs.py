@@ -144,7 +144,7 @@ class Consumer:
 
     def decrypt(self, body: bytes) -> bytes:
         # docs/maskinporten.md's call, with joserfc's 64 KiB ciphertext limit raised: a page of 1000
-        # transactions is a JWE of about 1.2 MB (see tests/api/test_jwe.py::test_documented_decrypt_call_...).
+        # transactions is a JWE of about 1.2 MB (see tests/bank/test_jwe.py::test_documented_decrypt_call_...).
         registry = jwe.JWERegistry(algorithms=JWE_ALGORITHMS)
         registry.max_ciphertext_length = 64 * 2**20
         result = jwe.decrypt_compact(body, self.key, registry=registry)
