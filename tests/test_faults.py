@@ -17,10 +17,8 @@ import pytest
 from sandbox.faults import FaultPlan, Latency
 from sandbox.scenario import load_scenario
 from sandbox.world import build_world
+from tests.support import MANDATE, REQUEST_ID, TODAY
 
-TODAY = date(2025, 6, 30)
-MANDATE = ("Skatteforvaltningsloven%20%C2%A7%2010-2%20f%C3%B8rste%20ledd%2C%20jf.%20%C2%A7%2010-14%2C%20jf."
-           "%20skatteforvaltningsforskriften%20%C2%A7%2010-2-1")
 BASE = """
 version: 1
 name: fault-tests
@@ -77,7 +75,7 @@ def cids(n: int, prefix: str = "") -> list[str]:
 
 
 def headers(cid: str | None = None, **more) -> dict:
-    return {"AccountInfoRequestID": "d4a820ca-ddde-41ed-b5ea-0242ac120002", "CorrelationID": cid or str(uuid.uuid4()),
+    return {"AccountInfoRequestID": REQUEST_ID, "CorrelationID": cid or str(uuid.uuid4()),
             "Legal-Mandate": MANDATE, "RequesterID": "saksbehandler-1", **more}
 
 

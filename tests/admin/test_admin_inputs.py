@@ -5,15 +5,13 @@ request log's query (a 500 or a silently read digit before; 400 now)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 
 from sandbox.app import create_app
 from sandbox.config import Settings
 from sandbox.profiles.extradition import OrderInputError, claims_from_json
+from tests.support import TODAY
 
-TODAY = date(2025, 6, 30)
 PARTY = "01828500186"  # synthetic, valid MOD11
 BASE = {"partyID": PARTY, "fromDate": "2024-01-01", "toDate": "2025-06-30"}
 PARTY_MSG = "partyID must be an 11-digit person/D-number or a 9-digit organisation number"

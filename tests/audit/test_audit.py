@@ -16,10 +16,9 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-MANDATE = ("Skatteforvaltningsloven%20%C2%A7%2010-2%20f%C3%B8rste%20ledd%2C%20jf.%20%C2%A7%2010-14%2C%20jf."
-           "%20skatteforvaltningsforskriften%20%C2%A7%2010-2-1")
-MANDATE_TEXT = ("Skatteforvaltningsloven § 10-2 første ledd, jf. § 10-14, jf. skatteforvaltningsforskriften "
-                "§ 10-2-1")
+from tests.support import MANDATE, SKATT_MANDATE_TEXT
+
+MANDATE_TEXT = SKATT_MANDATE_TEXT
 PERIOD = "fromDate=2024-07-01&toDate=2025-06-30"
 SCENARIO = """
 version: 1

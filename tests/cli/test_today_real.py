@@ -14,7 +14,8 @@ from sandbox import clock as clock_module
 from sandbox.cli.args import sandbox_today as _today
 from sandbox.clock import REAL, SandboxClock, parse_today
 from sandbox.scenario import ScenarioError, load_scenario_text
-from tests.test_clock import MANDATE, SCENARIO  # the clock tests' scenario and mandate
+from tests.support import CORRELATION_ID, MANDATE, REQUEST_ID
+from tests.test_clock import SCENARIO  # the clock tests' scenario
 
 REAL_DAY = date(2026, 12, 3)
 FIXED = SCENARIO  # today: 2025-06-30
@@ -30,8 +31,8 @@ def real(monkeypatch):
 
 
 def fixed_headers(world, who: str) -> dict:
-    return {"AccountInfoRequestID": "d4a820ca-ddde-41ed-b5ea-0242ac120002",
-            "CorrelationID": "14fbc062-aacb-4449-93c1-85c352d387a4", "Legal-Mandate": MANDATE,
+    return {"AccountInfoRequestID": REQUEST_ID,
+            "CorrelationID": CORRELATION_ID, "Legal-Mandate": MANDATE,
             "RequesterID": "saksbehandler-1", "PartyID": world.parties[who].identifier}
 
 

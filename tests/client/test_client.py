@@ -29,9 +29,9 @@ from sandbox.client import (
 )
 from sandbox.client import transport as transport_module
 from sandbox.client.walk import CallRefused
+from tests.support import OED_MANDATE, POLITI_MANDATE, SKATT_MANDATE, SKATT_ORG, TODAY
 
 CLIENT_DIR = Path(__file__).resolve().parents[2] / "sandbox" / "client"
-TODAY = date(2025, 6, 30)
 OLA = "17858441641"  # scenarios/small.yaml
 CASE = "3f2b8c1e-0000-4000-8000-00000000c11e"
 
@@ -49,12 +49,10 @@ def test_the_client_imports_nothing_from_the_rest_of_the_sandbox():
 
 @pytest.mark.parametrize("key, encoded", [
     # spec/services.md, the "Encoded" columns
-    ("skatt", "Skatteforvaltningsloven%20%C2%A7%2010-2%20f%C3%B8rste%20ledd%2C%20jf.%20%C2%A7%2010-14%2C%20jf."
-              "%20skatteforvaltningsforskriften%20%C2%A7%2010-2-1"),
-    ("politi", "Straffeprosessloven%20%C2%A7210%20(3)%20f%C3%B8rste%20punktum"),
+    ("skatt", SKATT_MANDATE),
+    ("politi", POLITI_MANDATE),
     ("konkurs", "kkl.%20%C2%A7156%20(3)%20og%20(4)%2C%20jf.%20kkfor.%C2%A721"),
-    ("oed", "Arveloven%20%C2%A7%2092%20f%C3%B8rste%20ledd%20og%20%C2%A7%20118%2C%20jf.%20%C2%A7%2088%20a%2C%20jf."
-            "%20forskrift%20om%20Digitalt%20d%C3%B8dsbo"),
+    ("oed", OED_MANDATE),
     ("verge", "Vergem%C3%A5lsloven%20%C2%A7%2054%20(2)%2C%20jf.%20vergem%C3%A5lsforskriften%20%C2%A7%2020%20(2)%2C"
               "%20jf.%20vergem%C3%A5lsforskriften%20%C2%A7%2020a%20(1)%20b-e"),
     ("fi-utlegg", "FI-Utlegg-Test"),
@@ -511,10 +509,10 @@ def test_a_service_the_client_does_not_ship_runs_from_its_description(small):
     from sandbox.client import Service
     from sandbox.client.services import SKATT
 
-    custom = Service("skatt-light", "Skatt, light", "skatteetaten", "974761076", SKATT, SKATT, ("accounts", "details"),
+    custom = Service("skatt-light", "Skatt, light", "skatteetaten", SKATT_ORG, SKATT, SKATT, ("accounts", "details"),
                      requester_id=True)
     config = ClientConfig.shipped(small.base_url, custom)
-    assert (config.client_id, config.org_number) == ("skatteetaten", "974761076")
+    assert (config.client_id, config.org_number) == ("skatteetaten", SKATT_ORG)
     client = DsopClient(config, transport=Recording())
     case = client.run_case(CaseRequest(OLA, "skatt-light", date(2024, 1, 1), TODAY), service=custom)
     assert case.service == "skatt-light" and case.service_name == "Skatt, light" and case.accounts

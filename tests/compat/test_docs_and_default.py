@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 
 from sandbox.compat import deviations
-from tests.support import BANK_OPENAPI, BankContract, load_yaml
+from tests.support import BANK_OPENAPI, SKATT_MANDATE, BankContract, load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "compatibility.md").read_text(encoding="utf-8")
-SKATT = ("Skatteforvaltningsloven%20%C2%A7%2010-2%20f%C3%B8rste%20ledd%2C%20jf.%20%C2%A7%2010-14%2C%20jf."
-         "%20skatteforvaltningsforskriften%20%C2%A7%2010-2-1")
+SKATT = SKATT_MANDATE
 
 
 def test_the_page_documents_every_row_with_its_source():

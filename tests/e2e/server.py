@@ -15,11 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sandbox.directory.listing import v2_urls
+from tests.support import MANDATE
 
 CASE_ID = "3f2b8c1e-0000-4000-8000-00000000cafe"
 # Skatt-Kontroll (spec/services.md §2.1, variant A), the service the walk runs as.
-MANDATE = ("Skatteforvaltningsloven%20%C2%A7%2010-2%20f%C3%B8rste%20ledd%2C%20jf.%20%C2%A7%2010-14%2C%20jf."
-           "%20skatteforvaltningsforskriften%20%C2%A7%2010-2-1")
 CLIENT_ID = "skatteetaten"
 
 

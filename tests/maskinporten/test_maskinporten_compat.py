@@ -28,7 +28,7 @@ from sandbox.maskinporten.client_auth import MAX_HEADER_BYTES
 from sandbox.maskinporten.errors import AccessDenied, AuthenticationFailed
 from sandbox.maskinporten.tokens import JWT_BEARER, SCOPE_BANK, SCOPE_RELATIONS, shortcut_enabled
 from sandbox.maskinporten.x5c import org_numbers
-from tests.support import bearer
+from tests.support import SKATT_ORG, bearer
 
 from .test_maskinporten import (
     ALPHA,
@@ -43,7 +43,6 @@ from .test_maskinporten import (
     write_private_key,
 )
 
-SKATT_ORG = "974761076"
 SKATT_KEY = shipped(f"consumer-{SKATT_ORG}")
 SKATT_CERT = str(certificate_path(SKATT_KEY))
 #: The module's scenario: Skatteetaten with two more registered keys, and an assertion audience alias.

@@ -17,9 +17,8 @@ from joserfc.jwk import KeySet, RSAKey
 
 from sandbox.keys import load_rsa_key, shipped
 from sandbox.profiles import MalformedOrder, OrderRefused, extradition
-from tests.support import BankApi, T
+from tests.support import TODAY, BankApi, T
 
-TODAY = date(2025, 6, 30)
 ORDERS = "/sandbox/v1/politi/orders"
 CRIMINAL = quote(extradition.CRIMINAL, safe="-_.!~*'()")
 MISSING = quote(extradition.MISSING_PERSON, safe="-_.!~*'()")

@@ -39,8 +39,8 @@ from sandbox.profiles import catalog as cat
 from sandbox.profiles.grant import Grant
 from sandbox.scenario import load_scenario_text
 from sandbox.world import Period, build_world
+from tests.support import NAV_MANDATE, OED_MANDATE, POLITI_MANDATE, SKATT_MANDATE, TODAY
 
-TODAY = date(2025, 6, 30)
 SCENARIO = """
 version: 1
 name: profile-tests
@@ -212,19 +212,17 @@ def bound(profiles, world, service: str, endpoint: str = "accounts", party: str 
 # =====================================================================================================
 #: The URL-encoded mandates exactly as spec/services.md prints them.
 ENCODED = {
-    "skatt": ["Skatteforvaltningsloven%20%C2%A7%2010-2%20f%C3%B8rste%20ledd%2C%20jf.%20%C2%A7%2010-14%2C%20jf.%20"
-              "skatteforvaltningsforskriften%20%C2%A7%2010-2-1",
+    "skatt": [SKATT_MANDATE,
               "Skatteforvaltningsloven%20%C2%A710-2%20f%C3%B8rste%20ledd%2C%20jf.%20skatteforvaltningsforskriften%20"
               "%C2%A710-2-1"],
-    "politi": ["Straffeprosessloven%20%C2%A7210%20(3)%20f%C3%B8rste%20punktum",
+    "politi": [POLITI_MANDATE,
                "Straffeprosessloven%20%C2%A7210%20(3)%20andre%20punktum"],
     "konkurs": ["kkl.%20%C2%A7156%20(3)%20og%20(4)%2C%20jf.%20kkfor.%C2%A721"],
-    "oed": ["Arveloven%20%C2%A7%2092%20f%C3%B8rste%20ledd%20og%20%C2%A7%20118%2C%20jf.%20%C2%A7%2088%20a%2C%20jf."
-            "%20forskrift%20om%20Digitalt%20d%C3%B8dsbo"],
+    "oed": [OED_MANDATE],
     "verge": ["Vergem%C3%A5lsloven%20%C2%A7%2054%20(2)%2C%20jf.%20vergem%C3%A5lsforskriften%20%C2%A7%2020%20(2)"
               "%2C%20jf.%20vergem%C3%A5lsforskriften%20%C2%A7%2020a%20(1)%20b-e"],
     "fi-utlegg": ["FI-Utlegg-Test"],
-    "nav": ["Folketrygdloven%20%C2%A7%2021-4%20f%C3%B8rste%20ledd"],
+    "nav": [NAV_MANDATE],
 }
 VERGE_STEP1_ENCODED = ("Vergem%C3%A5lsloven%20%C2%A7%2054%20(2)%2C%20jf.%20vergem%C3%A5lsforskriften%20%C2%A720a%20"
                        "(2)%2C%20jf.%20vergem%C3%A5lsforskriften%20%C2%A720a%20(1)%20a")

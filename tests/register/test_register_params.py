@@ -13,8 +13,8 @@ from sandbox.profiles import catalog as cat
 from sandbox.register import errors
 from sandbox.register.params import ProviderRequest, RelationshipsRequest, parse_provider, parse_relationships
 from sandbox.world import Period
+from tests.support import TODAY
 
-TODAY = date(2025, 6, 30)
 PERSON = "01828500186"  # synthetic (month + 80), valid MOD11
 HEADERS = {"correlationid": "3f2b8c1e-0000-4000-8000-000000000001",
            "accountinforequestid": "3f2b8c1e-0000-4000-8000-000000000002",

@@ -1,8 +1,7 @@
-"""Shared scenario, contract checks and clients for the HTTP tests of the bank, register and directory APIs.
+"""Contract checks and clients for the HTTP tests of the bank, register and directory APIs.
 
-One small inline scenario (SCENARIO below, written to a temporary file) holds one persona per behavioural rule
-of spec/data-model.md §4; every test reads the world the app built from it. Every bank response that goes
-through `BankApi` is checked against the vendored Bank_v2.yaml (DESIGN D5) twice:
+The tests read the world the app built from tests/support/scenario.py (one persona per behavioural rule of
+spec/data-model.md §4). Every bank response that goes through `BankApi` is checked against the vendored Bank_v2.yaml (DESIGN D5) twice:
 
 * with openapi-core, as the response of the concrete path template, status and content type; and
 * with a strict copy of the same component schemas (`additionalProperties: false` on every object), so a
