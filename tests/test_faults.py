@@ -147,7 +147,7 @@ def test_error_rates_fire_as_configured_and_only_on_their_endpoint(plan):
     for endpoint in ("accounts", "details", "cards", "roles", "owners"):
         assert not any(plan.decide("bank", alpha, endpoint, cid, TODAY).fires for cid in ids[:500])
     # a retry with a new CorrelationID can succeed: failing ids are followed by successes
-    failing = [cid for cid, f in zip(ids, fates) if f.fires]
+    failing = [cid for cid, f in zip(ids, fates, strict=True) if f.fires]
     assert failing and any(not plan.decide("bank", alpha, "transactions", cid + "-retry", TODAY).fires
                            for cid in failing[:10])
 

@@ -304,7 +304,7 @@ def test_a_refused_token_of_ours_still_names_its_consumer_and_scope(make_app):
                            headers={**headers, "CustomerID": ola})
         assert r.status_code == status, (name, r.json)
     rows = {r["correlationId"]: r for r in rows_of(client, "&status=error")}
-    for name, token, api, status, consumer, scope, supplier in cases:
+    for name, _token, _api, _status, consumer, scope, supplier in cases:
         row = rows[cids[name]]
         assert (row["consumer"], row["scope"], row["supplier"]) == (consumer, scope, supplier), name
     dump = json.dumps(rows_of(client))
@@ -336,7 +336,7 @@ def test_filters_newest_first_and_pagination(walked):
         page = client.get(url).json
         assert page["count"] <= 4
         seen += [r["id"] for r in page["requests"]]
-        url = next((l["href"] for l in page["links"] if l["rel"] == "next"), None)
+        url = next((lk["href"] for lk in page["links"] if lk["rel"] == "next"), None)
     assert seen == [r["id"] for r in everything]
     one_row = client.get(f"/sandbox/v1/requests/{everything[-1]['id']}").json
     assert one_row == everything[-1]
@@ -353,7 +353,7 @@ def test_case_pages_and_clearing(walked):
     app, consumer = walked
     client = consumer.client
     first = client.get(f"/sandbox/v1/cases/{consumer.case_id}?limit=5").json
-    rest = client.get(next(l["href"] for l in first["links"] if l["rel"] == "next")).json
+    rest = client.get(next(lk["href"] for lk in first["links"] if lk["rel"] == "next")).json
     assert [r["correlationId"] for r in first["requests"] + rest["requests"]][:10] == [s["cid"] for s in consumer.sent][:10]
     assert client.get("/sandbox/v1/cases/nobodys-case").json["count"] == 0
     assert client.delete("/sandbox/v1/requests").json["deleted"] >= len(consumer.sent)

@@ -236,7 +236,7 @@ def test_R35_reference_opaque_not_account_number(api: BankApi):
         assert UUID.match(ref), ref
         assert number not in ref.replace("-", "") and number[4:] not in ref.replace("-", "")
         # the account number itself is not a reference
-        assert _code(api.call("alpha", f"/accounts/{number}", dict(zip(("fromDate", "toDate"), TEN_YEARS)))) == (404, "ACC-002")
+        assert _code(api.call("alpha", f"/accounts/{number}", dict(zip(("fromDate", "toDate"), TEN_YEARS, strict=True)))) == (404, "ACC-002")
     # one account, two parties: two references (the reference carries the party context, Q-34)
     assert api.ref("ola", "joint") != api.ref("eva", "joint")
 

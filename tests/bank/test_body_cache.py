@@ -79,7 +79,7 @@ def test_a_cached_body_is_the_bytes_of_an_uncached_render(world):
     fresh = wire(calls(uncached, world, window))
     first, again = calls(cached, world, window), calls(cached, world, window)
     assert wire(first) == fresh and wire(again) == fresh
-    for (name, body), (_, fresh_body) in zip(again, calls(uncached, world, window)):
+    for (name, body), (_, fresh_body) in zip(again, calls(uncached, world, window), strict=True):
         assert type(body) is Rendered and body == fresh_body, name  # the dict too (the request log reads it)
         assert body.json == orjson.dumps(fresh_body), name
     assert len(orjson.loads(fresh["page 1"])["transactions"]) == 1000, "a full page"

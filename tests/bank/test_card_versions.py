@@ -64,7 +64,7 @@ def test_a_reissued_card_shows_the_version_that_paid(world, payments):
     assert [c.version for c in versions] == [1, 2]
     reissued = versions[0].blocked_on
     shown = {}
-    for account, t, card in payments:
+    for _account, t, card in payments:
         if card["cardIdentifier"].endswith(versions[0].number[-4:]) and "bookingDate" in t:
             shown.setdefault(card["versionNumber"], []).append(date.fromisoformat(t["bookingDate"][:10]))
     assert set(shown) == {"1", "2"}

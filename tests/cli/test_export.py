@@ -123,7 +123,7 @@ def test_byte_identical_across_runs_and_hash_seeds(tmp_path):
         env = {**os.environ, "PYTHONHASHSEED": seed}
         runs.append((out, subprocess.Popen([str(exe), "export", *COMMITTED, "--out", str(out), "--quiet"],
                                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)))
-    for out, proc in runs:
+    for _out, proc in runs:
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err.decode()
     trees = [{p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()} for out, _ in runs]
@@ -189,7 +189,7 @@ def test_the_default_export_covers_every_party_byte_identically_across_hash_seed
     scenario, world = crowded
     runs = [(tmp_path / f"seed-{seed}", seed) for seed in ("0", "4242")]
     procs = [(out, _export(out, "--scenario", str(scenario), hash_seed=seed)) for out, seed in runs]  # no flag
-    for out, proc in procs:
+    for _out, proc in procs:
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0, err.decode()
     first, second = (_tree(out) for out, _ in runs)

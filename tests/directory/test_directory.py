@@ -15,7 +15,7 @@ def test_the_default_answer_is_the_real_bare_array(client, world):
     assert plain.status_code == asked.status_code == 200 and plain.data == asked.data
     body = plain.get_json()
     assert [e["orgNo"] for e in body] == [b.org_number for b in world.banks.values()]
-    for entry, bank in zip(body, world.banks.values()):
+    for entry, bank in zip(body, world.banks.values(), strict=True):
         assert entry == {"orgNo": bank.org_number, "name": bank.name, "url": entry["url"], "version": "v2",
                          "env": "test"}
         assert entry["url"].endswith(f"/banks/{bank.org_number}/v2")

@@ -364,9 +364,9 @@ def test_real_bank_responses_validate_against_the_generated_document(api, world,
                         contract.check(base, nxt, api.follow(bank.id, nxt))
                         checked += 1
     bank_id = next(iter(world.banks))
-    for path, query, drop in (("/accounts", {}, ()), ("/accounts/forged", dict(zip(("fromDate", "toDate"), TEN_YEARS)), ()),
+    for path, query, drop in (("/accounts", {}, ()), ("/accounts/forged", dict(zip(("fromDate", "toDate"), TEN_YEARS, strict=True)), ()),
                               ("/accounts/forged/cards", {}, ("AccountInfoRequestID",)),
-                              ("/accounts/123/owners", dict(zip(("fromDate", "toDate"), TEN_YEARS)), ())):
+                              ("/accounts/123/owners", dict(zip(("fromDate", "toDate"), TEN_YEARS, strict=True)), ())):
         response = api.call(bank_id, path, query, drop=drop, check=False)
         assert response.status_code in (400, 404)
         contract.check(api.base(bank_id), path, response)

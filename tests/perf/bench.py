@@ -236,7 +236,7 @@ def window_latency(sb: Sandbox, long: dict | None) -> dict:
         out[name] = {"target": target, "first_ms": first.seconds * 1000, "median_ms": statistics.median(times) * 1000,
                      "p90_ms": sorted(times)[int(0.9 * (len(times) - 1))] * 1000, "n": len(times),
                      "items": len(doc["transactions"]), "bytes": len(first.body),
-                     "has_next": any(l["rel"] == "next" for l in doc.get("links", []))}
+                     "has_next": any(lk["rel"] == "next" for lk in doc.get("links", []))}
     return out
 
 

@@ -142,7 +142,7 @@ def test_valid_order_serves_every_endpoint(client, world, police):
     body = api.ok(accounts(api))
     refs = [a["accountReference"] for a in body["accounts"]]
     assert refs and body["responseDetails"] == {"status": "complete"}
-    period = dict(zip(("fromDate", "toDate"), PERIOD))
+    period = dict(zip(("fromDate", "toDate"), PERIOD, strict=True))
     for suffix in ("", "/transactions", "/cards", "/roles"):
         assert api.call("sandkasse", f"/accounts/{refs[0]}{suffix}", period).status_code == 200, suffix
     owned = world.accounts["ola-salary"].number
@@ -222,7 +222,7 @@ def test_only_primary_owner_true_in_the_order(client, world, police):
     eva = police(mint(client, world, "eva-joint", onlyPrimaryOwner=True))
     loose = police(mint(client, world, "eva-joint"))
     ref = loose.listed("sandkasse", "eva-joint", PERIOD, "false")[world.accounts["ola-eva-joint"].number]["accountReference"]
-    response = eva.call("sandkasse", f"/accounts/{ref}", dict(zip(("fromDate", "toDate"), PERIOD)))
+    response = eva.call("sandkasse", f"/accounts/{ref}", dict(zip(("fromDate", "toDate"), PERIOD, strict=True)))
     assert _code(response) == (404, "ACC-003")
 
 
@@ -231,7 +231,7 @@ def test_only_primary_owner_true_in_the_order(client, world, police):
 def test_endpoint_flag_false_403_ACC_011(client, world, police, flag, suffix):
     api = police(mint(client, world, **{flag: False}))
     ref = api.ok(accounts(api))["accounts"][0]["accountReference"]
-    period = dict(zip(("fromDate", "toDate"), PERIOD))
+    period = dict(zip(("fromDate", "toDate"), PERIOD, strict=True))
     path = f"/accounts/{world.accounts['ola-salary'].number}/owners" if suffix == "@owners" else f"/accounts/{ref}{suffix}"
     response = api.call("sandkasse", path, period)
     assert _code(response) == (403, "ACC-011") and flag in response.get_json()["message"]

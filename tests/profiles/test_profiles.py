@@ -11,6 +11,7 @@ a bankruptcy ruled on a 29 February.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from datetime import date, timedelta
@@ -694,7 +695,7 @@ def test_grant_carries_the_effective_constraints(profiles, world):
     assert verge.party.id == "bente" and verge.window == Period(d("2024-01-01"), d("2024-12-31"))
     assert bound(profiles, world, "oed").withheld == BY_SERVICE["oed"].withheld_for("accounts") == ()
     assert profiles.authorize(None, "transactions", **request(world, "oed", "transactions")).withheld
-    with pytest.raises(Exception):
+    with pytest.raises(dataclasses.FrozenInstanceError):
         politi.service = "skatt"  # frozen
 
 

@@ -218,7 +218,7 @@ def test_konkurs_lists_the_bakerys_own_accounts_disabled(caller, world):
     # Hilde's own reference to the bakery's account (as a disponent) is not a Konkurs reference
     skatt = caller("skatt")
     ref = skatt.ref("hilde-baker", "bakeri-drift", SERVICES["konkurs"]["window"])
-    response = api.call("sandkasse", f"/accounts/{ref}", dict(zip(("fromDate", "toDate"), SERVICES["konkurs"]["window"])))
+    response = api.call("sandkasse", f"/accounts/{ref}", dict(zip(("fromDate", "toDate"), SERVICES["konkurs"]["window"], strict=True)))
     assert _code(response) == (403, "ACC-011")
 
 

@@ -150,7 +150,7 @@ def test_timeline_labels_fit_with_an_ellipsis_and_a_tooltip(services):
             if "…" in s["text"]:
                 cut += 1
                 assert s["title"].startswith(s["text"].split("…")[0]), (s["text"], s["title"])
-        for row, s in zip(accounts, subs):  # one label per account, in order; then the guardianships'
+        for row, s in zip(accounts, subs, strict=False):  # one label per account, in order; then the guardianships'
             assert s["title"] == f"{row['bank']} · {row['number']} · {row['type']}" + (
                 f" (v2.1 Owners: {row['v21']})" if row["v21"] else "")
             bank = s["text"].removesuffix(f" · {row['type']}")
