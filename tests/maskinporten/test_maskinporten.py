@@ -3,8 +3,9 @@ jwt-bearer grant and the sandbox shortcut, replay protection, the claims of the 
 own issuer settings, and `dsop-sandbox token`; which `resource` (RFC 8707) the token endpoint accepts (this
 sandbox's register and banks only, each with its own scopes) and the scenario format's word on consumer keys.
 
-Its own small scenario: three consumers with different entitlements (Skatteetaten, NAV, Politiet: only Politiet
-may have bits:kundeforhold.konto), each with the sandbox's published test key for its org. number.
+Its own small scenario (tests/support/maskinporten.py): three consumers with different entitlements
+(Skatteetaten, NAV, Politiet: only Politiet may have bits:kundeforhold.konto), each with the sandbox's published
+test key for its org. number.
 """
 
 from __future__ import annotations
@@ -13,92 +14,62 @@ import json
 import logging
 import time
 import uuid
-from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc import jwt
-from joserfc.jwk import KeySet, RSAKey
+from joserfc.jwk import RSAKey
 
 from sandbox.app import create_app
 from sandbox.cli.main import main as cli
 from sandbox.config import Settings
-from sandbox.keys import shipped
 from sandbox.maskinporten.errors import AuthenticationFailed
 from sandbox.maskinporten.tokens import JWT_BEARER, LEEWAY, SCOPE_ACCOUNT_PROVIDER, SCOPE_BANK, SCOPE_RELATIONS
-from tests.support import PERIOD, VALID_HEADERS, b64url, bearer, stranger_key
-
-SCENARIO = """
-version: 1
-name: maskinporten-tests
-seed: mp-1
-today: 2025-06-30
-banks:
-  - {id: alpha, name: ALPHA TESTBANK ASA, org_number: "374540734", registration_numbers: ["9950"]}
-  - {id: beta, name: BETA SPAREBANK, org_number: "335364465", registration_numbers: ["9960"]}
-consumers:
-  - {id: skatteetaten, name: Skatteetaten, org_number: "974761076", services: [skatt]}
-  - {id: nav, name: NAV, org_number: "889640782", services: [nav], client_id: nav-integrasjon-1}
-  - {id: politiet, name: Politiet, org_number: "915429785", services: [politi]}
-people:
-  - {id: ola, name: Ola Token}
-accounts:
-  - {id: ola-salary, bank: alpha, type: salaryAccount, opened: -3y, owners: [{party: ola}],
-     activity: {profile: household, amount: 40000, purchases_per_month: 2}}
-"""
-#: The same world with the scenario's own issuer settings.
-CUSTOM = SCENARIO.replace("name: maskinporten-tests", "name: maskinporten-custom") + """
-maskinporten:
-  signing_key: keys/issuer.pem
-  token_ttl: 300
-  token_shortcut: false
-"""
-KEYS = {"skatteetaten": "974761076", "nav-integrasjon-1": "889640782", "politiet": "915429785"}
-FORM = "application/x-www-form-urlencoded"
-ALPHA, BETA = "374540734", "335364465"  # the banks' org. numbers (the `orgs` fixture checks them)
-BASE = "http://127.0.0.1:8000"  # the default public URL
-ALPHA_URL, REGISTER_URL = f"{BASE}/banks/{ALPHA}/v2", f"{BASE}/kar-ws/api/v2"
+from tests.support import b64url, bearer, stranger_key
+from tests.support.maskinporten import (
+    ALPHA,
+    ALPHA_URL,
+    BASE,
+    BETA,
+    FORM,
+    MP_CUSTOM_SCENARIO,
+    MP_SCENARIO,
+    REGISTER_URL,
+    bank_call,
+    bearer_grant,
+    claims_of,
+    consumer_key,
+    granted,
+    make_assertion,
+    post_token,
+    refused,
+    write_private_key,
+)
 
 
 # ----------------------------------------------------------------------------------------------------------
-#  Fixtures and helpers
+#  Fixtures (the world and helpers: tests/support/maskinporten.py)
 # ----------------------------------------------------------------------------------------------------------
-def write_private_key(path: Path, bits: int = 2048) -> Path:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                       serialization.NoEncryption()))
-    return path
-
-
 @pytest.fixture(scope="module")
 def scenario_files(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("maskinporten")
     default = folder / "default.yaml"
-    default.write_text(SCENARIO, encoding="utf-8")
+    default.write_text(MP_SCENARIO, encoding="utf-8")
     custom = folder / "custom.yaml"
-    custom.write_text(CUSTOM, encoding="utf-8")
+    custom.write_text(MP_CUSTOM_SCENARIO, encoding="utf-8")
     write_private_key(folder / "keys" / "issuer.pem")
     return {"default": default, "custom": custom, "issuer_key": folder / "keys" / "issuer.pem"}
 
 
-def app_for(scenario_files, which: str, **settings):
-    """An app on one of the module's scenarios, with its own state directory under the module's tmp folder."""
-    state = scenario_files["default"].parent / f"state-{uuid.uuid4().hex[:8]}"
-    return create_app(Settings(scenario=str(scenario_files[which]), state_dir=str(state), **settings))
+@pytest.fixture(scope="module")
+def mp_app(make_app, scenario_files):
+    return make_app(scenario_files["default"], fresh=True, auth=True)
 
 
 @pytest.fixture(scope="module")
-def mp_app(scenario_files):
-    return app_for(scenario_files, "default")
-
-
-@pytest.fixture(scope="module")
-def custom_app(scenario_files):
-    return app_for(scenario_files, "custom")
+def custom_app(make_app, scenario_files):
+    return make_app(scenario_files["custom"], fresh=True, auth=True)
 
 
 @pytest.fixture(scope="module")
@@ -111,70 +82,6 @@ def orgs(mp_app) -> dict[str, str]:
     found = {b.id: b.org_number for b in mp_app.extensions["dsop"].world.banks.values()}
     assert found == {"alpha": ALPHA, "beta": BETA}
     return found
-
-
-@cache
-def consumer_key(client_id: str) -> RSAKey:
-    return RSAKey.import_key(Path(shipped(f"consumer-{KEYS[client_id]}")).read_bytes())
-
-
-def make_assertion(issuer: str, client_id: str = "skatteetaten", *, key: RSAKey | None = None,
-                   header: dict | None = None, **over) -> str:
-    """A client assertion as docs/maskinporten.md describes it, for bank alpha of the issuer's sandbox; `over`
-    replaces claims (None removes one)."""
-    now = int(time.time())
-    claims = {"iss": client_id, "aud": issuer, "iat": now, "exp": now + 60, "jti": str(uuid.uuid4()),
-              "scope": SCOPE_BANK, "resource": issuer.replace("/maskinporten/", f"/banks/{ALPHA}/v2")}
-    for name, value in over.items():
-        if value is None:
-            claims.pop(name, None)
-        else:
-            claims[name] = value(now) if callable(value) else value
-    return jwt.encode(header or {"alg": "RS256"}, claims, key or consumer_key(client_id),
-                      algorithms=[(header or {}).get("alg", "RS256")])
-
-
-def post_token(app, form: dict | None = None, *, content_type: str = FORM, data: str | None = None):
-    body = data if data is not None else urlencode(form or {}, doseq=True)
-    return app.test_client().post("/maskinporten/token", data=body, content_type=content_type)
-
-
-def bearer_grant(app, assertion: str, **more):
-    return post_token(app, {"grant_type": JWT_BEARER, "assertion": assertion, **more})
-
-
-def granted(response) -> dict:
-    assert response.status_code == 200, response.data
-    assert response.headers.get("Cache-Control") == "no-store"
-    body = response.get_json()
-    assert body["token_type"] == "Bearer" and isinstance(body["access_token"], str), body
-    return body
-
-
-def refused(response, error: str, status: int = 400) -> dict:
-    """An RFC 6749 §5.2 error: exactly `error` and `error_description`, JSON, not cached."""
-    assert response.status_code == status, response.data
-    assert response.mimetype == "application/json"
-    assert response.headers.get("Cache-Control") == "no-store"
-    body = response.get_json()
-    assert set(body) == {"error", "error_description"}, body
-    assert body["error"] == error, body
-    assert isinstance(body["error_description"], str) and body["error_description"]
-    return body
-
-
-def claims_of(app, token: str) -> tuple[dict, dict]:
-    """(header, claims) of an access token, verified with the app's published JWKS."""
-    jwks = app.test_client().get("/maskinporten/jwks").get_json()
-    decoded = jwt.decode(token, KeySet.import_key_set(jwks), algorithms=["RS256"])
-    return decoded.header, decoded.claims
-
-
-def bank_call(app, org: str, authorization: str):
-    world = app.extensions["dsop"].world
-    headers = {**VALID_HEADERS, "PartyID": world.parties["ola"].identifier, "Authorization": authorization}
-    return app.test_client().get(f"/banks/{org}/v2/accounts", query_string={**PERIOD, "OnlyPrimaryOwner": "false"},
-                                 headers=headers)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -194,8 +101,8 @@ def test_metadata_names_issuer_endpoints_grants_and_algorithms(mp_app):
     assert set(meta["scopes_supported"]) == {SCOPE_RELATIONS, SCOPE_ACCOUNT_PROVIDER, SCOPE_BANK}
 
 
-def test_metadata_follows_the_public_url(scenario_files):
-    app = app_for(scenario_files, "default", public_url="https://sandbox.example:9443/")
+def test_metadata_follows_the_public_url(make_app, scenario_files):
+    app = make_app(scenario_files["default"], fresh=True, auth=True, public_url="https://sandbox.example:9443/")
     meta = app.test_client().get("/maskinporten/.well-known/oauth-authorization-server").get_json()
     assert meta["issuer"] == "https://sandbox.example:9443/maskinporten/"
     assert meta["token_endpoint"] == "https://sandbox.example:9443/maskinporten/token"
@@ -536,13 +443,13 @@ def test_the_right_path_on_another_base_url_says_where_the_apis_live(mp_app, mp,
         assert f"live under {BASE} (its --public-url)" in body["error_description"]
 
 
-def test_reaching_the_server_under_another_name_is_explained(scenario_files, orgs):
+def test_reaching_the_server_under_another_name_is_explained(make_app, scenario_files, orgs):
     """The test client reaches the app as http://localhost/: named when it is not the public URL, else not."""
     hint = "You reached this server as http://localhost"
-    default = app_for(scenario_files, "default")
+    default = make_app(scenario_files["default"], fresh=True, auth=True)
     body = refused(shortcut(default, SCOPE_BANK, "https://evil.example/"), "invalid_target")
     assert hint in body["error_description"]
-    same = app_for(scenario_files, "default", public_url="http://localhost")
+    same = make_app(scenario_files["default"], fresh=True, auth=True, public_url="http://localhost")
     body = refused(shortcut(same, SCOPE_BANK, "https://evil.example/"), "invalid_target")
     assert hint not in body["error_description"] and "http://localhost/kar-ws/api/v2" in body["error_description"]
 
@@ -577,8 +484,8 @@ def test_every_url_the_directory_publishes_and_the_register_are_accepted(mp_app,
             assert claims_of(mp_app, granted(response)["access_token"])[1]["aud"] == mp.register_audience()
 
 
-def test_resources_follow_the_public_url(scenario_files, orgs):
-    there = app_for(scenario_files, "default", public_url="https://sandbox.example:9443/")
+def test_resources_follow_the_public_url(make_app, scenario_files, orgs):
+    there = make_app(scenario_files["default"], fresh=True, auth=True, public_url="https://sandbox.example:9443/")
     issuer = there.extensions["dsop"].maskinporten
     granted(shortcut(there, SCOPE_BANK, f"https://sandbox.example:9443/banks/{orgs['alpha']}/v2"))
     body = refused(shortcut(there, SCOPE_BANK, ALPHA_URL), "invalid_target")
@@ -745,12 +652,12 @@ def test_cli_token_ttl(capsys, scenario_files, mp_app, orgs, ttl):
     assert claims["exp"] - claims["iat"] == int(ttl)
 
 
-def test_cli_token_public_url_matches_a_server_elsewhere(capsys, scenario_files, mp_app, orgs):
+def test_cli_token_public_url_matches_a_server_elsewhere(capsys, make_app, scenario_files, mp_app, orgs):
     code, out, err = run_cli(capsys, "--scenario", str(scenario_files["default"]), "--consumer", "skatteetaten",
                              "--bank", orgs["alpha"], "--public-url", "https://sandbox.example:9443")
     assert code == 0, err
     token = out.strip()
-    there = app_for(scenario_files, "default", public_url="https://sandbox.example:9443")
+    there = make_app(scenario_files["default"], fresh=True, auth=True, public_url="https://sandbox.example:9443")
     assert bank_call(there, orgs["alpha"], bearer(token)).status_code == 200
     assert bank_call(mp_app, orgs["alpha"], bearer(token)).status_code == 401, "iss/aud of another server"
 

@@ -29,11 +29,9 @@ from sandbox.maskinporten.errors import AccessDenied, AuthenticationFailed
 from sandbox.maskinporten.tokens import JWT_BEARER, SCOPE_BANK, SCOPE_RELATIONS, shortcut_enabled
 from sandbox.maskinporten.x5c import org_numbers
 from tests.support import SKATT_ORG, bearer
-
-from .test_maskinporten import (
+from tests.support.maskinporten import (
     ALPHA,
-    SCENARIO,
-    app_for,
+    MP_SCENARIO,
     bank_call,
     bearer_grant,
     claims_of,
@@ -46,7 +44,7 @@ from .test_maskinporten import (
 SKATT_KEY = shipped(f"consumer-{SKATT_ORG}")
 SKATT_CERT = str(certificate_path(SKATT_KEY))
 #: The module's scenario: Skatteetaten with two more registered keys, and an assertion audience alias.
-KEYED = SCENARIO.replace("name: maskinporten-tests", "name: maskinporten-keys").replace(
+KEYED = MP_SCENARIO.replace("name: maskinporten-tests", "name: maskinporten-keys").replace(
     '  - {id: skatteetaten, name: Skatteetaten, org_number: "974761076", services: [skatt]}\n',
     '  - id: skatteetaten\n    name: Skatteetaten\n    org_number: "974761076"\n    services: [skatt]\n'
     '    keys:\n      - {kid: skatt-2025, key: keys/second.pem}\n      - {kid: skatt-2026, key: keys/third.pem}\n'
@@ -59,7 +57,7 @@ maskinporten:
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("mp-compat")
-    for name, text in (("default", SCENARIO), ("keyed", KEYED)):
+    for name, text in (("default", MP_SCENARIO), ("keyed", KEYED)):
         (folder / f"{name}.yaml").write_text(text, encoding="utf-8")
     return {"default": folder / "default.yaml", "keyed": folder / "keyed.yaml",
             "second": write_private_key(folder / "keys" / "second.pem"),
@@ -67,13 +65,13 @@ def files(tmp_path_factory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def app(files):
-    return app_for(files, "default")
+def app(make_app, files):
+    return make_app(files["default"], fresh=True, auth=True)
 
 
 @pytest.fixture(scope="module")
-def keyed(files):
-    return app_for(files, "keyed")
+def keyed(make_app, files):
+    return make_app(files["keyed"], fresh=True, auth=True)
 
 
 def issuer_of(app):
@@ -231,11 +229,11 @@ def test_real_maskinporten_is_not_an_audience_by_default_and_the_refusal_names_t
     assert "audience_aliases" in body["error_description"]
 
 
-def test_aliases_from_the_scenario_and_the_serve_flag(keyed, files):
+def test_aliases_from_the_scenario_and_the_serve_flag(make_app, keyed, files):
     for aud in ("https://test.maskinporten.no/", "https://test.maskinporten.no"):
         granted(bearer_grant(keyed, assertion(keyed, audience=aud)))
     refused(bearer_grant(keyed, assertion(keyed, audience="https://maskinporten.no/")), "invalid_grant")
-    flagged = app_for(files, "default", maskinporten_aliases=("https://maskinporten.no/",))
+    flagged = make_app(files["default"], fresh=True, auth=True, maskinporten_aliases=("https://maskinporten.no/",))
     granted(bearer_grant(flagged, assertion(flagged, audience="https://maskinporten.no")))
     assert issuer_of(flagged).aliases == ("https://maskinporten.no/",)
 
@@ -356,9 +354,9 @@ def shortcut_form(app) -> dict:
     pytest.param({"admin_token": "s3cret", "token_shortcut": "on"}, True, id="explicit-on-with-admin-token"),
     pytest.param({"token_shortcut": "off"}, False, id="explicit-off"),
 ])
-def test_shortcut_follows_the_switch_and_health_and_metadata_say_so(files, settings, on):
+def test_shortcut_follows_the_switch_and_health_and_metadata_say_so(make_app, files, settings, on):
     """Issue 14: with --admin-token the shortcut still minted tokens for any client."""
-    app = app_for(files, "default", **settings)
+    app = make_app(files["default"], fresh=True, auth=True, **settings)
     client = app.test_client()
     answer = client.post("/maskinporten/token", data=shortcut_form(app))
     if on:
@@ -371,11 +369,9 @@ def test_shortcut_follows_the_switch_and_health_and_metadata_say_so(files, setti
     assert ("client_credentials" in grants) is on
 
 
-def test_the_scenario_turns_the_shortcut_off_whatever_the_flag(files, tmp_path):
-    off = files["default"].parent / "shortcut-off.yaml"
-    off.write_text(SCENARIO + "\nmaskinporten:\n  token_shortcut: false\n", encoding="utf-8")
-    files = {**files, "off": off}
-    app = app_for(files, "off", token_shortcut="on")
+def test_the_scenario_turns_the_shortcut_off_whatever_the_flag(make_app):
+    off = MP_SCENARIO + "\nmaskinporten:\n  token_shortcut: false\n"
+    app = make_app(off, fresh=True, auth=True, token_shortcut="on")
     body = refused(app.test_client().post("/maskinporten/token", data=shortcut_form(app)), "unsupported_grant_type")
     assert "this scenario turned the sandbox shortcut off" in body["error_description"]
 
