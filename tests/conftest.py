@@ -91,9 +91,9 @@ def make_app(tmp_path_factory):
     """make_app(scenario=None, *, fresh=False, **settings) -> a Flask app (auth off unless settings say auth=True).
 
     `scenario` is None for the HTTP tests' world (tests/support/scenario.py), YAML text (written once to a file
-    named after its `name:`), a path, or a shipped scenario's name ("default"). Every app gets its own state directory. Apps are cached per scenario and
-    settings for the session; `fresh=True` builds a new one, for tests that need an empty request log, clock or
-    jti store (audit, faults).
+    named after its `name:`), a path, or a shipped scenario's name ("default"). Every app gets its own state
+    directory. Apps are cached per scenario and settings for the session; `fresh=True` builds a new one, for tests
+    that need an empty request log, clock or jti store (audit, faults, two apps compared).
     """
     files: dict[str, Path] = {}
     cache: dict = {}

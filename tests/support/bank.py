@@ -1,7 +1,8 @@
 """Contract checks and clients for the HTTP tests of the bank, register and directory APIs.
 
 The tests read the world the app built from tests/support/scenario.py (one persona per behavioural rule of
-spec/data-model.md §4). Every bank response that goes through `BankApi` is checked against the vendored Bank_v2.yaml (DESIGN D5) twice:
+spec/data-model.md §4). Every bank response that goes through `BankApi` is checked against the vendored
+Bank_v2.yaml (DESIGN D5) twice:
 
 * with openapi-core, as the response of the concrete path template, status and content type; and
 * with a strict copy of the same component schemas (`additionalProperties: false` on every object), so a
