@@ -16,10 +16,8 @@ from sandbox.app import create_app
 from sandbox.clock import ClockError, SandboxClock
 from sandbox.config import Settings
 from sandbox.state import StateStore
+from tests.support import CORRELATION_ID, MANDATE, REQUEST_ID, TODAY
 
-TODAY = date(2025, 6, 30)
-MANDATE = ("Skatteforvaltningsloven%20%C2%A7%2010-2%20f%C3%B8rste%20ledd%2C%20jf.%20%C2%A7%2010-14%2C%20jf."
-           "%20skatteforvaltningsforskriften%20%C2%A7%2010-2-1")
 SCENARIO = """
 version: 1
 name: clock-tests
@@ -232,8 +230,8 @@ def test_same_clock_value_gives_byte_identical_bodies_in_two_apps(tmp_path):
     set_clock(started.test_client(), advance="+3d")
     world = moved.extensions["dsop"].world
     org = world.banks["alpha"].org_number
-    fixed = {"AccountInfoRequestID": "d4a820ca-ddde-41ed-b5ea-0242ac120002",
-             "CorrelationID": "14fbc062-aacb-4449-93c1-85c352d387a4", "Legal-Mandate": MANDATE,
+    fixed = {"AccountInfoRequestID": REQUEST_ID,
+             "CorrelationID": CORRELATION_ID, "Legal-Mandate": MANDATE,
              "RequesterID": "saksbehandler-1", "PartyID": world.parties["ola"].identifier}
     target = f"/banks/{org}/v2/accounts?fromDate=2025-06-01&toDate=2025-07-10&OnlyPrimaryOwner=false"
     a, b = moved.test_client().get(target, headers=fixed), started.test_client().get(target, headers=fixed)

@@ -14,15 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from sandbox.app import create_app
-from sandbox.config import Settings
 from sandbox.faults import FaultPlan, Latency
-from sandbox.scenario import load_scenario, load_scenario_text
+from sandbox.scenario import load_scenario
 from sandbox.world import build_world
+from tests.support import MANDATE, REQUEST_ID, TODAY
 
-TODAY = date(2025, 6, 30)
-MANDATE = ("Skatteforvaltningsloven%20%C2%A7%2010-2%20f%C3%B8rste%20ledd%2C%20jf.%20%C2%A7%2010-14%2C%20jf."
-           "%20skatteforvaltningsforskriften%20%C2%A7%2010-2-1")
 BASE = """
 version: 1
 name: fault-tests
@@ -74,16 +70,12 @@ def plan(scenario_path) -> FaultPlan:
     return FaultPlan.from_world(build_world(load_scenario(scenario_path)))
 
 
-def make_app(path, tmp_path, **settings):
-    return create_app(Settings(scenario=str(path), auth=False, state_dir=str(tmp_path / "state"), **settings))
-
-
 def cids(n: int, prefix: str = "") -> list[str]:
     return [str(uuid.uuid5(uuid.NAMESPACE_URL, f"{prefix}{i}")) for i in range(n)]
 
 
 def headers(cid: str | None = None, **more) -> dict:
-    return {"AccountInfoRequestID": "d4a820ca-ddde-41ed-b5ea-0242ac120002", "CorrelationID": cid or str(uuid.uuid4()),
+    return {"AccountInfoRequestID": REQUEST_ID, "CorrelationID": cid or str(uuid.uuid4()),
             "Legal-Mandate": MANDATE, "RequesterID": "saksbehandler-1", **more}
 
 
@@ -155,7 +147,7 @@ def test_error_rates_fire_as_configured_and_only_on_their_endpoint(plan):
     for endpoint in ("accounts", "details", "cards", "roles", "owners"):
         assert not any(plan.decide("bank", alpha, endpoint, cid, TODAY).fires for cid in ids[:500])
     # a retry with a new CorrelationID can succeed: failing ids are followed by successes
-    failing = [cid for cid, f in zip(ids, fates) if f.fires]
+    failing = [cid for cid, f in zip(ids, fates, strict=True) if f.fires]
     assert failing and any(not plan.decide("bank", alpha, "transactions", cid + "-retry", TODAY).fires
                            for cid in failing[:10])
 
@@ -204,8 +196,8 @@ def test_latency_distributions(plan, latency, low, high, middle):
 
 # ---- over HTTP -------------------------------------------------------------------------------------------
 @pytest.fixture()
-def app(scenario_path, tmp_path):
-    return make_app(scenario_path, tmp_path)
+def app(make_app, scenario_path):
+    return make_app(scenario_path, fresh=True)
 
 
 def _accounts(client, world, bank: str, cid: str, **more):
@@ -283,10 +275,8 @@ def test_stale_register_entry_lists_a_bank_that_has_nothing(app):
     assert r.status_code == 200 and r.json["accounts"] == [] and r.json["responseDetails"] == {"status": "complete"}
 
 
-def test_without_faults_nothing_is_injected(tmp_path):
-    path = tmp_path / "clean.yaml"
-    path.write_text(BASE)
-    app = make_app(path, tmp_path)
+def test_without_faults_nothing_is_injected(make_app):
+    app = make_app(BASE, fresh=True)
     client, world = app.test_client(), app.extensions["dsop"].world
     assert all(_accounts(client, world, bank, cid).status_code == 200
                for bank in ("alpha", "beta", "gamma") for cid in cids(30, bank))
@@ -294,10 +284,8 @@ def test_without_faults_nothing_is_injected(tmp_path):
 
 
 # ---- per-request headers ----------------------------------------------------------------------------------
-def test_fault_headers_are_ignored_unless_the_server_allows_them(tmp_path):
-    path = tmp_path / "clean.yaml"
-    path.write_text(BASE)
-    app = make_app(path, tmp_path)
+def test_fault_headers_are_ignored_unless_the_server_allows_them(make_app):
+    app = make_app(BASE, fresh=True)
     client, world = app.test_client(), app.extensions["dsop"].world
     r = _accounts(client, world, "alpha", None, **{"Sandbox-Fault": "500", "Sandbox-Delay": "10"})
     assert r.status_code == 200 and r.headers["Sandbox-Fault-Headers"].startswith("ignored")
@@ -306,10 +294,8 @@ def test_fault_headers_are_ignored_unless_the_server_allows_them(tmp_path):
 
 @pytest.mark.parametrize("value, status, code", [("500", 500, "ACC-100"), ("429", 429, "ACC-022"),
                                                  ("503", 503, "ACC-100")])
-def test_fault_header_forces_an_error_and_is_logged(tmp_path, value, status, code):
-    path = tmp_path / "clean.yaml"
-    path.write_text(BASE)
-    app = make_app(path, tmp_path, allow_fault_headers=True)
+def test_fault_header_forces_an_error_and_is_logged(make_app, value, status, code):
+    app = make_app(BASE, fresh=True, allow_fault_headers=True)
     client, world = app.test_client(), app.extensions["dsop"].world
     started = time.perf_counter()
     r = _accounts(client, world, "alpha", None, **{"Sandbox-Fault": value, "Sandbox-Delay": "30"})
@@ -324,10 +310,8 @@ def test_fault_header_forces_an_error_and_is_logged(tmp_path, value, status, cod
     assert r.status_code == status and r.json["errorCode"] == f"ERR-{status}"
 
 
-def test_fault_header_reset_and_bad_values(tmp_path):
-    path = tmp_path / "clean.yaml"
-    path.write_text(BASE)
-    app = make_app(path, tmp_path, allow_fault_headers=True)
+def test_fault_header_reset_and_bad_values(make_app):
+    app = make_app(BASE, fresh=True, allow_fault_headers=True)
     client, world = app.test_client(), app.extensions["dsop"].world
     with pytest.raises(ConnectionResetError):
         _accounts(client, world, "alpha", None, **{"Sandbox-Fault": "reset"})

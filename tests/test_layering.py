@@ -179,7 +179,7 @@ def test_no_module_level_import_cycle():
 
 def describe(cycle: list[str], eager: dict[str, set[str]]) -> str:
     out = cycle[0]
-    for a, b in zip(cycle, cycle[1:]):
+    for a, b in zip(cycle, cycle[1:], strict=False):
         out += (" → " if b in eager[a] else " ⇢ ") + b
     return out
 

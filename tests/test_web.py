@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from werkzeug.datastructures import EnvironHeaders as WerkzeugHeaders
 from werkzeug.test import EnvironBuilder
 

@@ -1,148 +1,35 @@
-"""Fixtures of the compatibility-profile tests (DESIGN D22, docs/compatibility.md): a small OED world with one
-strict bank (`std`), one production bank without knobs (`prod`) and one production bank whose knobs always fire
-(`wild`), and a register in production; tokens come from the app's own Maskinporten."""
+"""Fixtures of the compatibility-profile tests (DESIGN D22, docs/compatibility.md): the compat world of
+tests/support/compat.py through the shared `make_app`, with auth on and no request log."""
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 import pytest
 
-from sandbox.app import create_app
-from sandbox.config import Settings
-
-OED_MANDATE = ("Arveloven%20%C2%A7%2092%20f%C3%B8rste%20ledd%20og%20%C2%A7%20118%2C%20jf.%20%C2%A7%2088%20a%2C%20jf."
-               "%20forskrift%20om%20Digitalt%20d%C3%B8dsbo")
-OED_ORG = "991825827"
-FROM, TO = "2025-04-01", "2025-06-30"
-
-SCENARIO = """
-version: 1
-name: compat-tests
-seed: "22"
-today: 2025-06-30
-register: {profile: production}
-banks:
-  - id: std
-    name: STANDARD TESTBANK
-    registration_numbers: ["9950"]
-  - id: prod
-    name: PRODUKSJON TESTBANK
-    registration_numbers: ["9960"]
-    profile: production
-  - id: wild
-    name: AVVIK TESTBANK
-    registration_numbers: ["9970"]
-    profile: production
-    deviations:
-      omit_optional: 1
-      empty_links: 1
-      empty_details: 1
-consumers:
-  - id: digdir-oed
-    name: DIGDIR OED
-    org_number: "991825827"
-    services: [oed]
-people:
-  - id: arne
-    name: Arne Arvesen
-    birth_date: 1946-02-11
-    death_date: 2025-06-09
-accounts:
-  - id: arne-std
-    bank: std
-    type: salaryAccount
-    name: Pensjonskonto
-    opened: -30y
-    opening_balance: 1000
-    owners: [{party: arne}]
-    activity: household
-  - id: arne-prod
-    bank: prod
-    type: savingsAccount
-    name: Sparekonto
-    opened: -10y
-    opening_balance: 5000
-    owners: [{party: arne}]
-    activity: household
-  - id: arne-wild
-    bank: wild
-    type: salaryAccount
-    name: Brukskonto
-    opened: -10y
-    opening_balance: 700
-    owners: [{party: arne}]
-    activity: household
-"""
+from tests.support import COMPAT_SCENARIO, Plugin
 
 
 @pytest.fixture(scope="session")
 def scenario_path(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("compat") / "compat.yaml"
-    path.write_text(SCENARIO, encoding="utf-8")
+    path.write_text(COMPAT_SCENARIO, encoding="utf-8")
     return path
 
 
 @pytest.fixture(scope="session")
-def make_app(scenario_path, tmp_path_factory):
-    """make_app(**settings) -> a Flask app on the compat scenario, auth on (cached per settings)."""
-    cache: dict = {}
+def compat_app(make_app, scenario_path):
+    """compat_app(**settings) -> make_app on the compat scenario, auth on, no request log (cached per settings)."""
 
     def _make(**overrides):
-        key = tuple(sorted(overrides.items()))
-        if key not in cache:
-            state = tmp_path_factory.mktemp("state")
-            settings = Settings(**{"scenario": str(scenario_path), "state_dir": str(state), "audit": False,
-                                   **overrides})
-            cache[key] = create_app(settings)
-        return cache[key]
+        return make_app(scenario_path, **{"auth": True, "audit": False, **overrides})
 
     return _make
 
 
 @pytest.fixture(scope="session")
-def app(make_app):
-    return make_app()
-
-
-class Plugin:
-    """Requests shaped as the data.altinn.no banking plugin sends them (Clients/KARClient.cs, BankClient_v2.cs),
-    with knobs to put each one back to the standard's form."""
-
-    def __init__(self, app):
-        self.app, self.client = app, app.test_client()
-        services = app.extensions["dsop"]
-        self.world, self.issuer = services.world, services.maskinporten
-        self.consumer = next(c for c in self.world.consumers.values() if c.org_number == OED_ORG)
-        self.arne = self.world.parties["arne"].identifier
-
-    def token(self, scope: str, audience: str) -> str:
-        return self.issuer.issue(self.consumer, [scope], audience)["access_token"]
-
-    def bank_url(self, bank_id: str) -> str:
-        return f"/banks/{self.world.banks[bank_id].org_number}/v2"
-
-    def kar(self, *, authorization: str | None = None, mandate: str = "Prosjekt OED", aud: str = "unspecified",
-            bare: bool = True, correlation: str | None = None):
-        token = self.token("bits:kundeforhold", aud)
-        headers = {"Authorization": authorization or (token if bare else f"Bearer {token}"), "CustomerID": self.arne,
-                   "CorrelationID": correlation or str(uuid.uuid4()), "Legal-Mandate": mandate,
-                   "AccountInfoRequestID": str(uuid.uuid4()), "Accept": "application/json"}
-        return self.client.get(f"/kar-ws/api/v2/customers/customerRelationships?fromDate={FROM}&toDate={TO}"
-                               "&onlyPrimaryOwner=true", headers=headers)
-
-    def bank(self, bank_id: str, path: str, *, mandate: str = "OED", correlation: str | None = None, **more):
-        url = self.bank_url(bank_id)
-        token = self.token("bits:kontoinformasjon", self.issuer.bank_audience(self.world.banks[bank_id].org_number))
-        headers = {"Authorization": f"Bearer {token}", "AccountInfoRequestID": str(uuid.uuid4()),
-                   "CorrelationID": correlation or str(uuid.uuid4()), "Legal-Mandate": mandate,
-                   "Accept": "application/json", **more}
-        sep = "&" if "?" in path else "?"
-        return self.client.get(f"{url}{path}{sep}fromDate={FROM}&toDate={TO}", headers=headers)
-
-    def accounts(self, bank_id: str, **kw):
-        return self.bank(bank_id, "/accounts?OnlyPrimaryOwner=true", PartyID=self.arne, **kw)
+def app(compat_app):
+    return compat_app()
 
 
 @pytest.fixture(scope="session")

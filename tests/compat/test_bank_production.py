@@ -9,9 +9,7 @@ import json
 import pytest
 
 from sandbox.compat import deviations
-from api.support import BANK_OPENAPI, BankContract, load_yaml
-
-from .conftest import OED_MANDATE, Plugin
+from tests.support import BANK_OPENAPI, OED_MANDATE, BankContract, Plugin, load_yaml
 
 
 @pytest.fixture(scope="module")
@@ -38,8 +36,8 @@ def test_a_strict_bank_refuses_the_alias_and_takes_the_standard_text(plugin):
     assert plugin.accounts("std", mandate=OED_MANDATE).status_code == 200
 
 
-def test_the_serve_flag_makes_every_bank_strict(make_app):
-    strict = Plugin(make_app(profile="strict"))
+def test_the_serve_flag_makes_every_bank_strict(compat_app):
+    strict = Plugin(compat_app(profile="strict"))
     assert strict.accounts("prod").status_code == 403
     assert strict.accounts("prod", mandate=OED_MANDATE).status_code == 200
 
@@ -53,11 +51,8 @@ def test_the_alias_keeps_the_services_rules(plugin):
     assert (r.status_code, r.json["code"]) == (403, "ACC-011")
 
 
-def test_the_request_log_keeps_the_mandate_as_sent(make_app, scenario_path, tmp_path):
-    from sandbox.app import create_app
-    from sandbox.config import Settings
-
-    app = create_app(Settings(scenario=str(scenario_path), state_dir=str(tmp_path)))
+def test_the_request_log_keeps_the_mandate_as_sent(make_app, scenario_path):
+    app = make_app(scenario_path, fresh=True, auth=True)
     plugin = Plugin(app)
     assert plugin.accounts("prod").status_code == 200
     rows = app.test_client().get("/sandbox/v1/requests").json

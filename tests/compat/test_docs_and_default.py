@@ -8,15 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from api.support import BANK_OPENAPI, BankContract, load_yaml
-from sandbox.app import create_app
 from sandbox.compat import deviations
-from sandbox.config import Settings
+from tests.support import BANK_OPENAPI, SKATT_MANDATE, BankContract, load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "compatibility.md").read_text(encoding="utf-8")
-SKATT = ("Skatteforvaltningsloven%20%C2%A7%2010-2%20f%C3%B8rste%20ledd%2C%20jf.%20%C2%A7%2010-14%2C%20jf."
-         "%20skatteforvaltningsforskriften%20%C2%A7%2010-2-1")
+SKATT = SKATT_MANDATE
 
 
 def test_the_page_documents_every_row_with_its_source():
@@ -32,9 +29,8 @@ def test_the_page_documents_every_row_with_its_source():
 
 
 @pytest.fixture(scope="module")
-def default_app(tmp_path_factory):
-    return create_app(Settings(scenario="default", auth=False, audit=False,
-                               state_dir=str(tmp_path_factory.mktemp("state"))))
+def default_app(make_app):
+    return make_app("default", audit=False)
 
 
 def test_nordlys_is_the_production_bank_of_the_default_scenario(default_app):

@@ -11,12 +11,10 @@ import uuid
 import orjson
 import pytest
 
-from api.support import BANK_OPENAPI, BankContract, load_yaml
 from sandbox.compat.deviations import KNOBS
-from sandbox.compat.knobs import DEFAULT_ERROR_TEXT, OPTIONAL, Knobs
+from sandbox.compat.knobs import DEFAULT_ERROR_TEXT, Knobs
 from sandbox.dsop.wire import Rendered
-
-from .conftest import OED_MANDATE
+from tests.support import BANK_OPENAPI, COMPAT_SCENARIO, OED_MANDATE, BankContract, Plugin, load_yaml
 
 ACCOUNTS = {"responseDetails": {"status": "complete"},
             "accounts": [{"accountIdentifier": "99700574667", "accountReference": "r1", "name": "Brukskonto",
@@ -136,24 +134,16 @@ def test_a_production_bank_without_knobs_and_a_strict_bank_answer_the_standard(p
         assert r.json["links"] and {"currency", "primaryOwner"} <= set(r.json["accounts"][0]), bank
 
 
-def test_the_serve_flag_strict_turns_the_knobs_off(make_app):
-    from .conftest import Plugin
-
-    strict = Plugin(make_app(profile="strict"))
+def test_the_serve_flag_strict_turns_the_knobs_off(compat_app):
+    strict = Plugin(compat_app(profile="strict"))
     r = strict.accounts("wild", mandate=OED_MANDATE)
     assert r.status_code == 200 and r.json["links"] and "primaryOwner" in r.json["accounts"][0]
 
 
-def test_latency_over_http_and_in_the_request_log(scenario_path, tmp_path):
-    from sandbox.app import create_app
-    from sandbox.config import Settings
-
-    from .conftest import SCENARIO, Plugin
-
-    path = tmp_path / "slow.yaml"
-    path.write_text(SCENARIO.replace("      empty_details: 1\n",
-                                     "      empty_details: 1\n      latency: {distribution: fixed, ms: 300}\n"))
-    app = create_app(Settings(scenario=str(path), state_dir=str(tmp_path / "state")))
+def test_latency_over_http_and_in_the_request_log(make_app):
+    slow = COMPAT_SCENARIO.replace("      empty_details: 1\n",
+                                   "      empty_details: 1\n      latency: {distribution: fixed, ms: 300}\n")
+    app = make_app(slow, fresh=True, auth=True)
     plugin = Plugin(app)
     started = time.perf_counter()
     assert plugin.accounts("wild").status_code == 200
@@ -165,20 +155,15 @@ def test_latency_over_http_and_in_the_request_log(scenario_path, tmp_path):
     assert "deviation: latency 300 ms" in orjson.dumps(rows).decode()
 
 
-def test_error_200_and_slow_pages_over_http_and_jwe_carries_the_deviated_body(tmp_path):
+def test_error_200_and_slow_pages_over_http_and_jwe_carries_the_deviated_body(make_app):
     """error_200 answers 200 with the error text (also encrypted: the knobs act before JSON/JWE), and a slow page
     only slows the pages from `from_page` on."""
-    from sandbox.app import create_app
     from sandbox.client.auth import decrypt
-    from sandbox.config import Settings
     from sandbox.keys import load_rsa_key
 
-    from .conftest import SCENARIO, Plugin
-
-    path = tmp_path / "err.yaml"
-    path.write_text(SCENARIO.replace("      empty_details: 1\n", "      empty_details: 1\n      error_200: {rate: 1, "
-                                     "message: Teknisk feil}\n"))
-    app = create_app(Settings(scenario=str(path), state_dir=str(tmp_path / "state"), audit=False))
+    failing = COMPAT_SCENARIO.replace("      empty_details: 1\n", "      empty_details: 1\n      error_200: {rate: 1, "
+                                      "message: Teknisk feil}\n")
+    app = make_app(failing, fresh=True, auth=True, audit=False)
     plugin = Plugin(app)
     r = plugin.accounts("wild")
     assert (r.status_code, r.json) == (200, {"code": "ACC-100", "message": "Teknisk feil"})
@@ -190,15 +175,9 @@ def test_error_200_and_slow_pages_over_http_and_jwe_carries_the_deviated_body(tm
 
 
 
-def test_slow_pages_over_http(tmp_path):
-    from sandbox.app import create_app
-    from sandbox.config import Settings
-
-    from .conftest import SCENARIO, Plugin
-
-    path = tmp_path / "slow.yaml"
-    path.write_text(SCENARIO.replace("      omit_optional: 1\n", "      slow_pages: {from_page: 2, delay_ms: 300}\n"))
-    app = create_app(Settings(scenario=str(path), state_dir=str(tmp_path / "state"), audit=False, page_size=5))
+def test_slow_pages_over_http(make_app):
+    slow = COMPAT_SCENARIO.replace("      omit_optional: 1\n", "      slow_pages: {from_page: 2, delay_ms: 300}\n")
+    app = make_app(slow, fresh=True, auth=True, audit=False, page_size=5)
     plugin = Plugin(app)
     ref = plugin.accounts("wild").json["accounts"][0]["accountReference"]
     started = time.perf_counter()

@@ -7,13 +7,12 @@ from __future__ import annotations
 import pytest
 
 from sandbox.compat import deviations
-
-from .conftest import OED_MANDATE, Plugin
+from tests.support import OED_MANDATE, Plugin
 
 
 @pytest.fixture(scope="module")
-def strict(make_app):
-    return Plugin(make_app(profile="strict"))
+def strict(compat_app):
+    return Plugin(compat_app(profile="strict"))
 
 
 def test_the_plugins_request_as_it_is_sent_completes(plugin):

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from sandbox.cli.main import build_parser
-from sandbox.compat import Compat
 from sandbox.cli.serve import settings_from_args
+from sandbox.compat import Compat
 from sandbox.world import build_world
 
 HEAD = """version: 1
@@ -83,8 +83,8 @@ def test_the_serve_flag():
         build_parser().parse_args(["serve", "--profile", "lenient"])
 
 
-def test_health_and_admin_list_the_profiles(make_app):
-    client = make_app().test_client()
+def test_health_and_admin_list_the_profiles(compat_app):
+    client = compat_app().test_client()
     assert client.get("/health").json["profiles"] == {
         "register": "production", "banks": {"std": "strict", "prod": "production", "wild": "production"}}
     listing = client.get("/sandbox/v1/banks").json
@@ -93,7 +93,7 @@ def test_health_and_admin_list_the_profiles(make_app):
     assert [by_id[x]["profile"] for x in ("std", "prod", "wild")] == ["strict", "production", "production"]
     assert "deviations" not in by_id["prod"]
     assert by_id["wild"]["deviations"] == {"omit_optional": 1.0, "empty_links": 1.0, "empty_details": 1.0}
-    flagged = make_app(profile="strict").test_client()
+    flagged = compat_app(profile="strict").test_client()
     assert set(flagged.get("/health").json["profiles"]["banks"].values()) == {"strict"}
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from consumers.plugin_banking import models
-from consumers.plugin_banking.replay import add_months, load_flow
+from tests.consumers.plugin_banking import models
+from tests.consumers.plugin_banking.replay import add_months, load_flow
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "fixtures" / "default"

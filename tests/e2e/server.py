@@ -15,11 +15,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sandbox.directory.listing import v2_urls
+from tests.support import MANDATE
 
 CASE_ID = "3f2b8c1e-0000-4000-8000-00000000cafe"
 # Skatt-Kontroll (spec/services.md §2.1, variant A), the service the walk runs as.
-MANDATE = ("Skatteforvaltningsloven%20%C2%A7%2010-2%20f%C3%B8rste%20ledd%2C%20jf.%20%C2%A7%2010-14%2C%20jf."
-           "%20skatteforvaltningsforskriften%20%C2%A7%2010-2-1")
 CLIENT_ID = "skatteetaten"
 
 
@@ -58,9 +57,9 @@ def running_server(scenario: Path, workers: int = 1, extra: tuple = ()):
                 with urllib.request.urlopen(base + "/health", timeout=1) as r:
                     if r.status == 200:
                         break
-            except (urllib.error.URLError, ConnectionError, OSError):
+            except (urllib.error.URLError, ConnectionError, OSError) as err:
                 if proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError(f"server did not start: {proc.stdout.read() if proc.poll() is not None else 'timeout'}")
+                    raise RuntimeError(f"server did not start: {proc.stdout.read() if proc.poll() is not None else 'timeout'}") from err
                 time.sleep(0.2)
         yield base
     finally:
@@ -158,7 +157,7 @@ def walk(base: str, identifiers: list[str], period=("2015-07-01", "2025-06-30"),
                     status, body = call(path, audience, PartyID=ident)
                     page = json.loads(body)
                     refs.update({a["accountReference"]: a["accountIdentifier"] for a in page.get("accounts", [])})
-                    nxt = [l["href"] for l in page.get("links", []) if l["rel"] == "next"]
+                    nxt = [lk["href"] for lk in page.get("links", []) if lk["rel"] == "next"]
                     path = prefix + nxt[0] if nxt else None
             for ref, number in refs.items():
                 if ref == "dataNotDelivered":
@@ -168,7 +167,7 @@ def walk(base: str, identifiers: list[str], period=("2015-07-01", "2025-06-30"),
                 path = f"{prefix}/accounts/{ref}/transactions?{q}"
                 while path:
                     status, body = call(path, audience)
-                    nxt = [l["href"] for l in json.loads(body).get("links", []) if l["rel"] == "next"]
+                    nxt = [lk["href"] for lk in json.loads(body).get("links", []) if lk["rel"] == "next"]
                     path = prefix + nxt[0] if nxt else None
                 call(f"{prefix}/accounts/{number}/owners?{q}", audience)
                 if errors:

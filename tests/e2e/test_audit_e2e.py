@@ -26,13 +26,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import MANDATE
+
 from .server import free_port, stop
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc for gunicorn's workers")
 
 CASE_ID = "5a1e0000-0000-4000-8000-0000000a0d17"
-MANDATE = ("Skatteforvaltningsloven%20%C2%A7%2010-2%20f%C3%B8rste%20ledd%2C%20jf.%20%C2%A7%2010-14%2C%20jf."
-           "%20skatteforvaltningsforskriften%20%C2%A7%2010-2-1")
 PERIOD = "fromDate=2023-07-01&toDate=2025-06-30"
 SCENARIO = """
 version: 1

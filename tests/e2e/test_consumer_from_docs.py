@@ -27,15 +27,16 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc import jwe, jwt
 from joserfc.jwk import KeySet, RSAKey
 
+from tests.support import SKATT_MANDATE_TEXT, SKATT_ORG
+
 from .server import running_server
 
-ORG = "974761076"  # Skatteetaten
+ORG = SKATT_ORG  # Skatteetaten
 CLIENT_ID = "skatteetaten-e2e-client"
 PERIOD = "fromDate=2024-01-01&toDate=2025-06-30"
 KARI = "14838533109"  # the case's subject: her (synthetic) person number is in the case file, and in SCENARIO
 # Skatt-Kontroll, as the service page prints it, percent-encoded (spec/protocol.md §3.4).
-MANDATE = urllib.parse.quote(
-    "Skatteforvaltningsloven § 10-2 første ledd, jf. § 10-14, jf. skatteforvaltningsforskriften § 10-2-1", safe="")
+MANDATE = urllib.parse.quote(SKATT_MANDATE_TEXT, safe="")  # encoded as the docs say, not copied
 JWE_ALGORITHMS = ["RSA-OAEP-256", "A128CBC-HS256"]  # joserfc leaves RSA-OAEP-256 out of its defaults
 
 SCENARIO = """
@@ -144,7 +145,7 @@ class Consumer:
 
     def decrypt(self, body: bytes) -> bytes:
         # docs/maskinporten.md's call, with joserfc's 64 KiB ciphertext limit raised: a page of 1000
-        # transactions is a JWE of about 1.2 MB (see tests/api/test_jwe.py::test_documented_decrypt_call_...).
+        # transactions is a JWE of about 1.2 MB (see tests/bank/test_jwe.py::test_documented_decrypt_call_...).
         registry = jwe.JWERegistry(algorithms=JWE_ALGORITHMS)
         registry.max_ciphertext_length = 64 * 2**20
         result = jwe.decrypt_compact(body, self.key, registry=registry)

@@ -7,7 +7,7 @@ every bank of the directory, with real tokens from the server's Maskinporten, as
 OnlyPrimaryOwner true and false (every page), and for every accountReference the details, every page of
 transactions, cards and roles, and the v2.1 Owners of the account number; for three periods (ten years, 2024,
 today only: historical and today's balances, pending items; 2024's transactions are inside the ten years'). Every body goes through the validator the contract
-tests use (tests/api/support.py: openapi-core on the path template plus a strict copy of the component schemas;
+tests use (tests/support.py: openapi-core on the path template plus a strict copy of the component schemas;
 Owners against spec/data-model.md §2.8).
 """
 
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from api.support import BANK_OPENAPI, BankContract, check_owners, load_yaml
+from tests.support import BANK_OPENAPI, BankContract, check_owners, load_yaml
 
 from .server import CASE_ID, MANDATE, Tokens, get, running_server
 

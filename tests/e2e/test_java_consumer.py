@@ -38,7 +38,7 @@ from .server import running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 JAVA = ROOT / "tests" / "consumers" / "java"
-BANK_V2 = ROOT / "tests" / "api" / "reference" / "Bank_v2.yaml"  # the in-repo copy of the reference OpenAPI
+BANK_V2 = ROOT / "tests" / "reference" / "Bank_v2.yaml"  # the in-repo copy of the reference OpenAPI
 TODAY = date(2025, 6, 30)  # scenarios/default.yaml's today
 INGRID = "25848522867"  # ingrid-multibank: four banks (one known only through KFR), cards, a credit card
 ARNE = "11824623319"  # arne-deceased: died 2025-06-09, accounts at two banks (docs/personas.md)
@@ -120,7 +120,7 @@ def summary(done: subprocess.CompletedProcess) -> dict:
     return json.loads(last[len("SUMMARY "):])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def reference(base: str, party: str, service_key: str, period: tuple[date, date], only_primary: bool,
               reference_id: str | None = None) -> dict:
     """The same case run by the sandbox's Python reference client, reduced to the Java program's numbers (once per

@@ -1,7 +1,7 @@
 """Issue 14, defect 4 through real servers: gunicorn and --dev both percent-decode the path before the app routes
 it; `/accounts/{ref}%2Ftransactions` must still be the unknown reference `{ref}%2Ftransactions` (404 ACC-002), not
 the transactions of `{ref}`, and an upper-cased copy of a reference is unknown too. The same checks in process:
-tests/api/test_path_edges.py."""
+tests/bank/test_path_edges.py."""
 
 from __future__ import annotations
 

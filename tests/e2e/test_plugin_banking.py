@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pytest
 
-from consumers.plugin_banking import models
-from consumers.plugin_banking.replay import Replay, replay
 from sandbox.jwt_segments import payload
 from sandbox.profiles.catalog import OED
+from tests.consumers.plugin_banking import models
+from tests.consumers.plugin_banking.replay import Replay, replay
 
 from .server import get, post_form, running_server
 

@@ -85,7 +85,7 @@ def test_one_and_four_workers_give_identical_bodies(tmp_path):
     assert first[0][0] == "directory" and any(k.startswith("GET /kar-ws/") for k, _, _ in first)
     # The same requests in the same order, with the same status and the same bytes (the directory included).
     assert len(first) == len(second)
-    for (k1, s1, b1), (k2, s2, b2) in zip(first, second):
+    for (k1, s1, b1), (k2, s2, b2) in zip(first, second, strict=True):
         assert (k1, s1, b1) == (k2, s2, b2), k1
     assert held_one == held_four and held_one[0] == 200
 

@@ -41,9 +41,9 @@ def start(port: int) -> subprocess.Popen:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1):
                 return proc
-        except OSError:
+        except OSError as err:
             if proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError(proc.stdout.read() if proc.poll() is not None else "server did not start")
+                raise RuntimeError(proc.stdout.read() if proc.poll() is not None else "server did not start") from err
             time.sleep(0.2)
 
 

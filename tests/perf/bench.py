@@ -35,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -237,7 +237,7 @@ def window_latency(sb: Sandbox, long: dict | None) -> dict:
         out[name] = {"target": target, "first_ms": first.seconds * 1000, "median_ms": statistics.median(times) * 1000,
                      "p90_ms": sorted(times)[int(0.9 * (len(times) - 1))] * 1000, "n": len(times),
                      "items": len(doc["transactions"]), "bytes": len(first.body),
-                     "has_next": any(l["rel"] == "next" for l in doc.get("links", []))}
+                     "has_next": any(lk["rel"] == "next" for lk in doc.get("links", []))}
     return out
 
 
@@ -409,7 +409,7 @@ def main() -> int:
         return 2
     OUT.parent.mkdir(parents=True, exist_ok=True)
     notes: list[str] = []
-    results: dict = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    results: dict = {"started": datetime.now(UTC).isoformat(timespec="seconds"),
                      "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                                  "wrk": subprocess.run([wrk, "--version"], capture_output=True, text=True).stdout.splitlines()[0]},
                      "settings": {"seconds": SECONDS, "warmup": WARMUP, "connections": CONNECTIONS, "threads": THREADS,
@@ -462,7 +462,7 @@ def main() -> int:
                 ceiling.stop()
         print("measuring world build time and memory ...", flush=True)
         results["worlds"] = scale(tmp)
-    results["finished"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     verdicts = print_report(results)
     results["targets"] = verdicts
     OUT.write_text(json.dumps(results, indent=2, ensure_ascii=False))

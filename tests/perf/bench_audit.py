@@ -24,7 +24,7 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -176,7 +176,7 @@ def main() -> int:
         print("bench_audit: wrk is not installed (Debian package `wrk`)", file=sys.stderr)
         return 2
     print("in-process cost of one log row ...", flush=True)
-    results: dict = {"started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    results: dict = {"started": datetime.now(UTC).isoformat(timespec="seconds"),
                      "settings": {"seconds": SECONDS, "rounds": ROUNDS, "connections": CONNECTIONS, "threads": THREADS,
                                   "workers": WORKERS, "scenario": SCENARIO, "cpus": os.cpu_count()},
                      "row": row_cost(), "load": {}}

@@ -68,10 +68,10 @@ class Server:
             try:
                 fetch(port, ready_path, timeout=2)
                 break
-            except OSError:
+            except OSError as err:
                 if self.proc.poll() is not None or time.perf_counter() > deadline:
                     self.stop()
-                    raise RuntimeError(f"{name} did not start; its output:\n{self.log_path.read_text()[-3000:]}")
+                    raise RuntimeError(f"{name} did not start; its output:\n{self.log_path.read_text()[-3000:]}") from err
                 time.sleep(0.1)
         self.startup_seconds = time.perf_counter() - started
 
@@ -234,7 +234,7 @@ def run_wrk(wrk: str, port: int, path: str, headers: dict, seconds: float, conne
         out, err = proc.stdout, proc.stderr
     finally:
         os.unlink(script)
-    line = next((l for l in out.splitlines() if l.startswith("WRKJSON ")), None)
+    line = next((ln for ln in out.splitlines() if ln.startswith("WRKJSON ")), None)
     if line is None:
         raise RuntimeError(f"wrk gave no summary (exit {proc.returncode}): {err.strip()[-500:]}")
     result = json.loads(line[len("WRKJSON "):])

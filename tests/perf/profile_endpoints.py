@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             out = io.StringIO()
             stats = pstats.Stats(prof, stream=out)
             stats.sort_stats(key).print_stats(pattern, args.top) if pattern else stats.sort_stats(key).print_stats(args.top)
-            lines = [l for l in out.getvalue().splitlines() if l.strip() and (l.lstrip()[0].isdigit() or "ncalls" in l)]
+            lines = [ln for ln in out.getvalue().splitlines() if ln.strip() and (ln.lstrip()[0].isdigit() or "ncalls" in ln)]
             print(f"--- {title}")
             print("\n".join(lines))
     return 0

@@ -1,7 +1,7 @@
 """A guardianship's `tasks` (FREG `vergeTjenesteoppgave`) from the scenario into the world and its digest.
 
 The loader's errors for bad tasks are in test_loader.py, the JSON Schema's in test_jsonschema.py and
-Vergekontroll's refusal without representasjonDagligbank in tests/test_profiles.py.
+Vergekontroll's refusal without representasjonDagligbank in tests/profiles/test_profiles.py.
 """
 
 from __future__ import annotations

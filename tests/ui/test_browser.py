@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.server import running_server
+from tests.e2e.server import running_server
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed: pip install -e '.[test]'")
 

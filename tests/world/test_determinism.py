@@ -14,8 +14,7 @@ from sandbox import ids
 from sandbox.scenario import load_scenario_text
 from sandbox.world import build_world, world_digest
 from sandbox.world.digest import canonical_dump
-
-TODAY = date(2025, 6, 30)
+from tests.support import TODAY
 
 SCENARIO = """\
 version: 1

@@ -17,8 +17,8 @@ from sandbox.bank import wire
 from sandbox.scenario import load_scenario_text
 from sandbox.world import Period, build_world
 from sandbox.world.model import Freeze
+from tests.support import TODAY
 
-TODAY = date(2025, 6, 30)
 DEATH = date(2025, 2, 14)  # per
 SIRI_DEATH = date(2025, 5, 5)  # siri, after per: the last owner of the joint account `couple`
 RULING = date(2024, 11, 20)  # bakeri

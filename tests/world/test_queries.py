@@ -13,8 +13,7 @@ import pytest
 
 from sandbox.scenario import load_scenario_text
 from sandbox.world import Period, build_world
-
-TODAY = date(2025, 6, 30)
+from tests.support import TODAY
 
 HEAD = """\
 version: 1

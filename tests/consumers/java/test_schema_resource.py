@@ -7,11 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import schema_resource
 import yaml
 
-import schema_resource
-
-BANK_V2 = Path(__file__).resolve().parents[2] / "api" / "reference" / "Bank_v2.yaml"
+BANK_V2 = Path(__file__).resolve().parents[2] / "reference" / "Bank_v2.yaml"
 
 
 @pytest.fixture(scope="module")
