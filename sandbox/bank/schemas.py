@@ -321,7 +321,7 @@ RESPONSE_SCHEMAS = (
 # ---- request parameters (spec/protocol.md §3.2) -------------------------------------------------------------
 # Documentation only (the views parse with bank/params.py and dsop/params.py), so every pattern, length and enum
 # below is the parser's own constant: the published document cannot promise what the parser refuses, or refuse
-# what the server itself issues (the `page` cursors of links[].href; tests/api/test_request_contract.py).
+# what the server itself issues (the `page` cursors of links[].href; tests/bank/test_request_contract.py).
 def _header_text(description: str, pattern: str | None = None, **kw) -> fields.String:
     checks = [validate.Length(max=p.MAX_HEADER)] + ([validate.Regexp(pattern)] if pattern else [])
     return fields.String(validate=checks, metadata={"description": description}, **kw)

@@ -152,7 +152,7 @@ def bank_document(app) -> dict:
     for endpoint, rule in blueprint_rules(app, "bank"):
         op = OPERATIONS.get(endpoint)
         if op is None:
-            continue  # an undocumented route: tests/api/test_openapi.py fails on it
+            continue  # an undocumented route: tests/openapi/test_openapi.py fails on it
         summary, details = summary_and_details(app.view_functions[endpoint])
         spec.path(path=openapi_path(rule, PREFIX, RENAMES), operations={"get": {
             "operationId": op.operation_id, "tags": [op.tag], "summary": summary,

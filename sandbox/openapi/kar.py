@@ -82,7 +82,7 @@ def kar_document(app) -> dict:
     for endpoint, rule in blueprint_rules(app, "register"):
         op = OPERATIONS.get(endpoint)
         if op is None:
-            continue  # an undocumented route: tests/api/test_openapi.py fails on it
+            continue  # an undocumented route: tests/openapi/test_openapi.py fails on it
         summary, details = summary_and_details(app.view_functions[endpoint])
         scope = op.extensions["x-maskinporten-scope"]
         responses = {"200": {"description": "OK", "content": json_content(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent / "perf"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import perfkit  # noqa: E402
 import report  # noqa: E402
