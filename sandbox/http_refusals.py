@@ -202,6 +202,12 @@ def sandbox_worker_class():
     from gunicorn import util
     from gunicorn.workers.sync import SyncWorker
 
+    from sandbox.admin.errors import error_body
+    from sandbox.dsop.wire import body_bytes
+
+    #: the answer when answering a refusal itself failed: built now, so that path has nothing left to fail on.
+    malformed = body_bytes(error_body(400, "malformed request"))
+
     class SandboxWorker(SyncWorker):
         def handle_error(self, req, client, addr, exc):
             try:
@@ -214,7 +220,7 @@ def sandbox_worker_class():
                 status, body, headers = refusal(request_path_of(req, exc), status, message, header, services)
             except Exception:  # noqa: BLE001 - never fall back to gunicorn's HTML page
                 self.log.exception("Error answering a refused request")
-                status, body, headers = 400, b'{"error":400,"message":"malformed request"}', {"Content-Type": "application/json"}
+                status, body, headers = 400, malformed, {"Content-Type": "application/json"}
             head = [f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}", "Connection: close",
                     *(f"{k}: {v}" for k, v in headers.items()), f"Content-Length: {len(body)}", "", ""]
             try:

@@ -8,7 +8,6 @@ rules that raise them (see examples.py for the rest of the approach).
 from __future__ import annotations
 
 from sandbox.dsop import params as p
-from sandbox.dsop.wire import sandbox_now
 from sandbox.maskinporten.tokens import SCOPE_RELATIONS
 from sandbox.profiles import BY_SERVICE
 from sandbox.register import errors as register_errors
@@ -54,11 +53,10 @@ def register_examples(services) -> Examples:
 
 def _errors(out: Examples, services) -> None:
     today = services.world.today
-    stamp = sandbox_now(today)
     public = services.settings.public_url.rstrip("/")
 
     def body(exc) -> dict:
-        return {"errorCode": exc.code, "errorMessage": exc.message, "timestamp": stamp}
+        return exc.body(today)
 
     def param_error(call, cls):
         exc = raised(call, p.ParamError)
@@ -89,4 +87,4 @@ def _errors(out: Examples, services) -> None:
                                                  body(unknown))}
     out.responses["accountServicingProvider:401"] = {"statusCode": example(
         "No access token (KAR.yaml's own 401 shape for this endpoint)",
-        {"statusCode": 401, "message": f"Unauthorized. Access token is missing or invalid: {no_token}"})}
+        register_errors.provider_unauthorized_body(no_token))}

@@ -10,7 +10,7 @@ from sandbox.maskinporten.tokens import ANONYMOUS, SCOPE_ACCOUNT_PROVIDER, SCOPE
 from sandbox.profiles import ProfileError, service_profiles
 from sandbox.web import json_response, request_headers
 
-from .errors import Forbidden, InvalidHeader, InvalidPeriod, RegisterError, Unauthorized
+from .errors import Forbidden, InvalidHeader, InvalidPeriod, RegisterError, Unauthorized, provider_unauthorized_body
 from .params import parse_provider, parse_relationships
 
 bp = Blueprint("register", __name__, url_prefix="/kar-ws/api/v2/customers")
@@ -25,8 +25,7 @@ def register_error(exc: RegisterError):
 def unauthenticated(exc: AuthenticationFailed):
     if request.endpoint == "register.account_servicing_provider":
         # The register's OpenAPI gives this one endpoint a different 401 body (spec/protocol.md §2.5).
-        return json_response({"statusCode": 401, "message": f"Unauthorized. Access token is missing or invalid: {exc.message}"},
-                             401, {"WWW-Authenticate": exc.challenge})
+        return json_response(provider_unauthorized_body(exc.message), 401, {"WWW-Authenticate": exc.challenge})
     response = register_error(Unauthorized(exc.message))
     response.headers["WWW-Authenticate"] = exc.challenge
     return response
