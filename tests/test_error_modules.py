@@ -81,3 +81,29 @@ def test_admin_body_through_its_schema(args, expected):
     assert body == expected and list(body) == list(expected)
     assert admin_errors.ERROR_SCHEMA.validate(body) == {}
     assert admin_errors.AdminError(*args[:2]).body() == {"error": args[0], "message": args[1]}
+
+
+# ---- one ProfileError → wire mapping per API (item 2) --------------------------------------------------------
+from sandbox.profiles import errors as profile_errors  # noqa: E402
+
+#: outcome → (bank status, ACC code), (register status, ERR code): the table in sandbox/profiles/errors.py.
+WIRE = {"forbidden": ((403, "ACC-011"), (403, "ERR-001")), "endpoint": ((400, "ACC-001"), (403, "ERR-001")),
+        "bad_request": ((400, "ACC-001"), (400, "ERR-006")), "period": ((400, "ACC-001"), (400, "ERR-003")),
+        "not_found": ((404, "ACC-003"), (403, "ERR-001"))}
+
+
+def _profile_error_classes():
+    return [cls for cls in vars(profile_errors).values()
+            if isinstance(cls, type) and issubclass(cls, profile_errors.ProfileError)]
+
+
+@pytest.mark.parametrize("cls", _profile_error_classes(), ids=lambda cls: cls.__name__)
+def test_every_profile_error_has_one_bank_and_one_register_error(cls):
+    exc = cls("why")
+    bank, register = bank_errors.for_profile(exc), register_errors.for_profile(exc)
+    assert ((bank.status, bank.code), (register.status, register.code)) == WIRE[cls.outcome]
+    assert bank.message == register.message == "why"
+
+
+def test_every_outcome_is_covered():
+    assert {cls.outcome for cls in _profile_error_classes()} == set(WIRE)

@@ -6,7 +6,12 @@ The views never build error bodies themselves: the blueprint's handler turns any
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .schemas import ERROR_SCHEMA
+
+if TYPE_CHECKING:
+    from sandbox.profiles.errors import ProfileError
 
 
 class BankError(Exception):
@@ -74,3 +79,13 @@ def for_status(status: int, message: str, code: str | None = None) -> BankError:
 
 _BY_STATUS = {cls.status: cls for cls in (UnknownAccount, MethodNotAllowed, NotAcceptable, TooManyRequests)}
 
+
+
+def for_profile(exc: "ProfileError") -> BankError:
+    """A service profile's refusal as the bank error of its outcome (sandbox/profiles/errors.py; D4, D12, D13;
+    spec/protocol.md §3.7.4): the one mapping the bank API and the workshop UI's preview share."""
+    return _BY_OUTCOME[exc.outcome](exc.message)
+
+
+_BY_OUTCOME = {"forbidden": Forbidden, "endpoint": BadRequest, "bad_request": BadRequest, "period": BadRequest,
+               "not_found": NotForThisParty}

@@ -14,7 +14,7 @@ from sandbox.web import json_response, query_args, request_headers
 
 from sandbox.profiles import ProfileError, service_profiles
 
-from .errors import BadRequest, BankError, Forbidden, NotAcceptable, NotForThisParty, Unauthorized, UnknownAccount
+from .errors import BankError, Forbidden, NotAcceptable, Unauthorized, UnknownAccount, for_profile
 from .params import parse_account_number, parse_accounts, parse_common
 
 bp = Blueprint("bank", __name__, url_prefix="/banks/<orgnr>/v2")
@@ -144,14 +144,9 @@ def bank_error(exc: BankError):
     return json_response(exc.body(), exc.status, exc.headers)
 
 
-#: sandbox/profiles/errors.py outcomes → bank errors (D4, D12, D13; spec/protocol.md §3.7.4).
-PROFILE_ERRORS = {"forbidden": Forbidden, "endpoint": BadRequest, "bad_request": BadRequest, "period": BadRequest,
-                  "not_found": NotForThisParty}
-
-
 @bp.errorhandler(ProfileError)
 def profile_error(exc: ProfileError):
-    return bank_error(PROFILE_ERRORS[exc.outcome](exc.message))
+    return bank_error(for_profile(exc))
 
 
 @bp.errorhandler(AuthenticationFailed)

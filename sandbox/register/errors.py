@@ -5,9 +5,14 @@ mandatory header."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sandbox.dsop.wire import sandbox_instant
 
 from .schemas import ERROR_SCHEMA, UNAUTHORIZED_SCHEMA
+
+if TYPE_CHECKING:
+    from sandbox.profiles.errors import ProfileError
 
 
 class RegisterError(Exception):
@@ -75,3 +80,14 @@ class HttpError(RegisterError):
         super().__init__(message)
         self.status, self.code = status, code or f"ERR-{status}"
 
+
+
+def for_profile(exc: "ProfileError") -> RegisterError:
+    """A service profile's refusal as the register error of its outcome (sandbox/profiles/errors.py;
+    spec/protocol.md §2.5 [INF]: mandate not valid for the consumer → 403 ERR-001, period → ERR-003, other header
+    rules → ERR-006)."""
+    return _BY_OUTCOME[exc.outcome](exc.message)
+
+
+_BY_OUTCOME = {"forbidden": Forbidden, "endpoint": Forbidden, "bad_request": InvalidHeader, "period": InvalidPeriod,
+               "not_found": Forbidden}

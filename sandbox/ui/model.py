@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from sandbox.profiles import extradition
-from sandbox.bank.errors import BadRequest, BankError, Forbidden, NotForThisParty
+from sandbox.bank.errors import BankError, for_profile
 from sandbox.client import SERVICES as CLIENT_SERVICES
 from sandbox.client import default_period
 from sandbox.directory.listing import entries
@@ -27,9 +27,6 @@ from sandbox.world.period import Period
 
 from . import timeline
 
-#: Profile outcomes → the bank error a bank answers with (the same mapping as sandbox/bank/views.py).
-_PROFILE_ERRORS = {"forbidden": Forbidden, "endpoint": BadRequest, "bad_request": BadRequest, "period": BadRequest,
-                   "not_found": NotForThisParty}
 #: Services the party page can preview (every DSOP v2 service; NAV has no v2 rules).
 PREVIEW_SERVICES = ("skatt", "politi", "konkurs", "oed", "verge", "fi-utlegg")
 RELATION_LABELS = {"owner": "owner", "role": "disposal right", "co_borrower": "co-borrower", "guarantor": "guarantor"}
@@ -269,7 +266,7 @@ def v21_types(world, numbers) -> dict[str, str]:
 
 def _refusal(exc: Exception) -> dict:
     if isinstance(exc, ProfileError):
-        exc = _PROFILE_ERRORS[exc.outcome](exc.message)
+        exc = for_profile(exc)  # the bank error a bank answers with
     if isinstance(exc, BankError):
         return {"status": exc.status, "code": exc.code, "message": exc.message}
     raise exc
