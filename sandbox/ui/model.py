@@ -17,6 +17,7 @@ from datetime import date
 
 from sandbox.profiles import extradition
 from sandbox.bank.errors import BankError, for_profile
+from sandbox.bank.service import authorized_accounts
 from sandbox.client import SERVICES as CLIENT_SERVICES
 from sandbox.client import default_period
 from sandbox.directory.listing import entries
@@ -299,9 +300,8 @@ def preview(services, party, window: Period, service_key: str) -> dict:
         for entry in register["banks"]:
             bank = world.bank_by_org[entry["organizationID"]]
             try:
-                grant = profiles.authorize(consumer, "accounts", mandate=profile.canonical, window=window,
-                                           party_identifier=party.identifier, only_primary=only_primary, **headers)
-                body = services.bank.list_accounts(bank, party.identifier, window, only_primary, grant=grant)
+                body = authorized_accounts(services.bank, profiles, consumer, bank, party.identifier, window,
+                                           only_primary, mandate=profile.canonical, **headers)
             except (ProfileError, BankError) as exc:
                 banks.append({"bank": bank, "refusal": _refusal(exc)})
                 continue
