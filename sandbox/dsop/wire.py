@@ -29,7 +29,7 @@ def month(d: date) -> str:
 
 
 def datetime_z(dt: datetime) -> str:
-    if dt.tzinfo is timezone.utc:  # every ledger timestamp: ~10x faster than astimezone + strftime
+    if dt.tzinfo is timezone.utc:  # every ledger timestamp is UTC already: no conversion, no strftime
         return dt.isoformat(timespec="seconds")[:19] + "Z"
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
