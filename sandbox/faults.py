@@ -236,7 +236,7 @@ def error_body(api: str, status: int, code: str | None, message: str, today: dat
     if api == "bank":
         from sandbox.bank.errors import for_status
 
-        return {"code": code or for_status(status, message).code, "message": message}
+        return for_status(status, message, code).body()
     from sandbox.register.errors import HttpError
 
     return HttpError(status, message, code).body(today)

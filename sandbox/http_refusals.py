@@ -107,14 +107,14 @@ def _header_label(name: str | None) -> str:
 def describe_gunicorn_error(exc) -> tuple[int, str, str | None]:
     """(status, message, header at fault or None) for an exception gunicorn's HTTP parser raised; status 500 for
     anything that is not the client's fault."""
-    from gunicorn.http import errors as e
+    from gunicorn.http import errors as gunicorn_errors
 
     def safe(text) -> str:
         return repr(str(text))[1:-1][:120]
 
     def kinds(*names) -> tuple:
         """gunicorn's exception classes of these names (older releases lack some: gunicorn>=22 is supported)."""
-        return tuple(getattr(e, name) for name in names if hasattr(e, name))
+        return tuple(getattr(gunicorn_errors, name) for name in names if hasattr(gunicorn_errors, name))
 
     if isinstance(exc, kinds("InvalidResponseHeader", "InvalidResponseHeaderName")):  # the app's fault, not the client's
         return 500, "internal error in the sandbox (logged)", None
@@ -153,7 +153,7 @@ def describe_gunicorn_error(exc) -> tuple[int, str, str | None]:
         return 417, f"cannot meet the expectation {safe(exc.expect)!r}", "EXPECT"
     if isinstance(exc, kinds("InvalidChunkSize", "ChunkMissingTerminator", "InvalidChunkExtension")):
         return 400, f"malformed chunked body: {safe(exc)}", None
-    if isinstance(exc, e.ParseException) and not isinstance(exc, kinds("ConfigurationProblem")):
+    if isinstance(exc, gunicorn_errors.ParseException) and not isinstance(exc, kinds("ConfigurationProblem")):
         return 400, f"malformed request: {safe(exc)}", None
     return 500, "internal error in the sandbox (logged)", None
 
@@ -202,6 +202,12 @@ def sandbox_worker_class():
     from gunicorn import util
     from gunicorn.workers.sync import SyncWorker
 
+    from sandbox.admin.errors import error_body
+    from sandbox.dsop.wire import body_bytes
+
+    #: the answer when answering a refusal itself failed: built now, so that path has nothing left to fail on.
+    malformed = body_bytes(error_body(400, "malformed request"))
+
     class SandboxWorker(SyncWorker):
         def handle_error(self, req, client, addr, exc):
             try:
@@ -214,7 +220,7 @@ def sandbox_worker_class():
                 status, body, headers = refusal(request_path_of(req, exc), status, message, header, services)
             except Exception:  # noqa: BLE001 - never fall back to gunicorn's HTML page
                 self.log.exception("Error answering a refused request")
-                status, body, headers = 400, b'{"error":400,"message":"malformed request"}', {"Content-Type": "application/json"}
+                status, body, headers = 400, malformed, {"Content-Type": "application/json"}
             head = [f"HTTP/1.1 {status} {http.HTTPStatus(status).phrase}", "Connection: close",
                     *(f"{k}: {v}" for k, v in headers.items()), f"Content-Length: {len(body)}", "", ""]
             try:

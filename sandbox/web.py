@@ -7,6 +7,7 @@ from functools import lru_cache
 
 from flask import Response, request
 
+from sandbox.admin.errors import error_body as admin_error_body
 from sandbox.bank.errors import for_status
 from sandbox.dsop.wire import body_bytes
 from sandbox.register.errors import HttpError
@@ -35,7 +36,7 @@ def error_body(path: str, status: int, message: str, today) -> dict:
         return for_status(status, message).body()
     if path.startswith(REGISTER_PREFIX):
         return HttpError(status, message).body(today)
-    return {"error": status, "message": message}
+    return admin_error_body(status, message)
 
 
 def request_headers() -> "EnvironHeaders":

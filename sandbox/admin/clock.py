@@ -11,6 +11,7 @@ from flask import Blueprint, current_app, request
 from sandbox.clock import ClockError
 from sandbox.web import json_response
 
+from .errors import error_body
 from .schemas import CLOCK_CHANGE, InputError, load
 
 bp = Blueprint("admin_clock", __name__, url_prefix="/sandbox/v1")
@@ -47,4 +48,4 @@ def change_clock():
 
 
 def _bad(message: str):
-    return json_response({"error": 400, "message": message}, 400)
+    return json_response(error_body(400, message), 400)

@@ -13,6 +13,8 @@ import hmac
 from sandbox import jwt_segments
 from sandbox.web import json_response
 
+from .errors import error_body
+
 PREFIX = "/sandbox/v1"
 
 
@@ -59,4 +61,4 @@ def install(app, services) -> None:
             return None
         status, message = refused
         headers = {"WWW-Authenticate": 'Bearer realm="dsop-sandbox admin"'} if status == 401 else None
-        return json_response({"error": status, "message": message}, status, headers)
+        return json_response(error_body(status, message), status, headers)

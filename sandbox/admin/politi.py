@@ -21,6 +21,8 @@ from flask import Blueprint, Response, current_app, request
 from sandbox.profiles.extradition import OrderInputError, claims_from_json, police_key
 from sandbox.web import json_response
 
+from .errors import error_body
+
 bp = Blueprint("admin_politi", __name__, url_prefix="/sandbox/v1/politi")
 
 
@@ -37,7 +39,7 @@ def mint_order():
     try:
         claims = claims_from_json(request.get_json(silent=True), world.today)
     except OrderInputError as exc:
-        return json_response({"error": 400, "message": str(exc), "field": exc.field}, 400)
+        return json_response(error_body(400, str(exc), exc.field), 400)
     order = police_key().sign(claims)
     if "application/jwt" in request.headers.get("Accept", ""):
         return Response(order, mimetype="application/jwt")

@@ -1,8 +1,8 @@
 """The request log's write path: one append-only journal file per worker process, imported into SQLite in batches.
 
 Why not an INSERT per request: every gunicorn worker writing its own autocommit into the one SQLite file
-serialises them on SQLite's write lock; under load a row cost 140–230 µs of lock waits and the log took a
-quarter of the sandbox's throughput (tests/perf/bench_audit.py). A journal line costs one `write(2)` of a
+serialises them on SQLite's write lock; under load every request waits for that lock and the log takes a large
+share of the sandbox's throughput (tests/perf/bench_audit.py measures it). A journal line costs one `write(2)` of a
 few hundred bytes to a file only this process appends to: no lock, no fsync, and once `write` returned the
 line is in the kernel's page cache, so a worker killed with SIGKILL right after answering loses nothing
 (only a power cut could, as with WAL and synchronous=NORMAL before).

@@ -79,7 +79,7 @@ CREATE TABLE IF NOT EXISTS audit_journal (
 
 #: Rows are served in `seq` order (when they were written, across workers); `id` numbers them as imported.
 #: No index on correlation_id: random UUIDs dirty a random index page per row, and checkpointing those pages
-#: tripled the cost of a row once the log held 100k rows (tests/perf/bench_audit.py); a correlationId filter
+#: makes a row's cost grow with the log (tests/perf/bench_audit.py measures it); a correlationId filter
 #: walks the log newest first instead, which finds a recent request at once.
 INDEXES = """
 CREATE INDEX IF NOT EXISTS audit_log_seq ON audit_log (seq, id);

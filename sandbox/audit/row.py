@@ -198,7 +198,7 @@ def build_row(request, response, g, started: float, today) -> dict:
         "worker": current_pid(),
     }
     # The body as the view built it (bank views leave it on g: no parsing, and it works for JWE bodies too);
-    # else the response's own JSON, parsed only when small (parsing a 1000-item page would cost ~2 ms).
+    # else the response's own JSON, parsed only when small (a 1000-item page is too big to parse again per request).
     body = g.get("audit_body") if response.status_code < 400 else None
     if body is None and response.mimetype == "application/json" and not response.direct_passthrough \
             and (response.content_length or 0) <= PARSE_LIMIT:

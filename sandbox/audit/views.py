@@ -22,6 +22,7 @@ from flask import Blueprint, current_app, request
 
 from sandbox.web import json_response
 
+from sandbox.admin.errors import AdminError
 from sandbox.admin.schemas import CASE_QUERY, REQUESTS_QUERY, InputError, load
 
 bp = Blueprint("admin_requests", __name__, url_prefix="/sandbox/v1")
@@ -36,20 +37,15 @@ _CAMEL = {
 }
 
 
-class _Refused(Exception):
-    def __init__(self, status: int, message: str):
-        self.status, self.message = status, message
-
-
-@bp.errorhandler(_Refused)
-def _refused(exc: _Refused):
-    return json_response({"error": exc.status, "message": exc.message}, exc.status)
+@bp.errorhandler(AdminError)
+def _refused(exc: AdminError):
+    return json_response(exc.body(), exc.status)
 
 
 def _log():
     audit = current_app.extensions.get("sandbox.audit")
     if audit is None:
-        raise _Refused(404, "the request log is off: the server runs with --no-audit")
+        raise AdminError(404, "the request log is off: the server runs with --no-audit")
     return audit
 
 
@@ -61,7 +57,7 @@ def _query(schema) -> dict:
     try:
         return load(schema, request.args)
     except InputError as exc:
-        raise _Refused(400, str(exc)) from None
+        raise AdminError(400, str(exc)) from None
 
 
 def _bank_org(value: str | None) -> str | None:
@@ -94,7 +90,7 @@ def list_requests():
     try:
         rows = audit.query(limit=limit + 1, before=query["before"], status=request.args.get("status"), **filters)
     except ValueError as exc:
-        raise _Refused(400, str(exc)) from None
+        raise AdminError(400, str(exc)) from None
     links = [{"rel": "self", "href": request.full_path.rstrip("?")}]
     if len(rows) > limit:
         rows = rows[:limit]
@@ -108,7 +104,7 @@ def show_request(row_id: int):
     """One row of the request log."""
     row = _log().get(row_id)
     if row is None:
-        raise _Refused(404, f"no request {row_id} in the log")
+        raise AdminError(404, f"no request {row_id} in the log")
     return json_response(wire(row))
 
 

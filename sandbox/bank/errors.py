@@ -6,7 +6,12 @@ The views never build error bodies themselves: the blueprint's handler turns any
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from .schemas import ERROR_SCHEMA
+
+if TYPE_CHECKING:
+    from sandbox.profiles.errors import ProfileError
 
 
 class BankError(Exception):
@@ -61,13 +66,26 @@ class BackendFailure(BankError):
     status, code = 500, "ACC-100"
 
 
-def for_status(status: int, message: str) -> BankError:
+def for_status(status: int, message: str, code: str | None = None) -> BankError:
     """An HTTP-level refusal (routing, the HTTP server, an injected fault) as the bank error of its status: the
     one place a status becomes an ACC code (404 → ACC-002, 405 → ACC-012, 406 → ACC-013, 429 → ACC-022, other
-    4xx → ACC-001, 5xx → ACC-100)."""
+    4xx → ACC-001, 5xx → ACC-100). `code`: a scenario's own ACC code for an injected fault, kept as given."""
     cls = _BY_STATUS.get(status) or (BadRequest if status < 500 else BackendFailure)
-    return cls(message)
+    exc = cls(message)
+    if code:
+        exc.code = code
+    return exc
 
 
 _BY_STATUS = {cls.status: cls for cls in (UnknownAccount, MethodNotAllowed, NotAcceptable, TooManyRequests)}
 
+
+
+def for_profile(exc: "ProfileError") -> BankError:
+    """A service profile's refusal as the bank error of its outcome (sandbox/profiles/errors.py; D4, D12, D13;
+    spec/protocol.md §3.7.4): the one mapping the bank API and the workshop UI's preview share."""
+    return _BY_OUTCOME[exc.outcome](exc.message)
+
+
+_BY_OUTCOME = {"forbidden": Forbidden, "endpoint": BadRequest, "bad_request": BadRequest, "period": BadRequest,
+               "not_found": NotForThisParty}

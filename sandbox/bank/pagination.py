@@ -61,7 +61,7 @@ class PageCursors:
     def scope(base_path: str, query: dict | None, *more: str) -> bytes:
         """The request a cursor is valid for: base path, the query parameters other than `page` as sent, `more`."""
         params = sorted((k, v) for k, v in (query or {}).items() if k != "page")
-        return orjson.dumps([base_path, params, more])  # a few µs less than json.dumps, on every paged request
+        return orjson.dumps([base_path, params, more])  # orjson, not json: this runs on every paged request
 
     def _tag(self, scope: bytes, number: int) -> bytes:
         return hmac.new(self._mac_key, scope + b"\0" + number.to_bytes(4, "big"), hashlib.sha256).digest()[:8]

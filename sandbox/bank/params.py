@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from sandbox.dsop import params as p
+from sandbox.dsop import params as dsop_params
 from sandbox.dsop.enums import ADDITIONAL_REFERENCE_TYPES
 from sandbox.world import Period
 
@@ -40,18 +40,18 @@ QUERY_PARAMETERS = ("fromDate", "toDate", "page")
 
 def parse_common(headers: dict, args, today: date, *, lenient: bool = False) -> BankRequest:
     try:
-        p.single(args, QUERY_PARAMETERS)
+        dsop_params.single(args, QUERY_PARAMETERS)
         ref_type = _additional_reference_type(headers)
         return BankRequest(
-            account_info_request_id=p.uuid_header(headers, "AccountInfoRequestID"),
-            correlation_id=p.uuid_header(headers, "CorrelationID"),
-            legal_mandate=p.legal_mandate(headers),
-            window=p.period(args, today, lenient=lenient),
-            requester_id=p.header(headers, "RequesterID", required=False),
-            additional_reference_id=p.header(headers, "AdditionalReferenceID", required=False),
+            account_info_request_id=dsop_params.uuid_header(headers, "AccountInfoRequestID"),
+            correlation_id=dsop_params.uuid_header(headers, "CorrelationID"),
+            legal_mandate=dsop_params.legal_mandate(headers),
+            window=dsop_params.period(args, today, lenient=lenient),
+            requester_id=dsop_params.header(headers, "RequesterID", required=False),
+            additional_reference_id=dsop_params.header(headers, "AdditionalReferenceID", required=False),
             additional_reference_id_type=ref_type,
         )
-    except p.ParamError as exc:
+    except dsop_params.ParamError as exc:
         raise BadRequest(str(exc)) from None
 
 
@@ -63,7 +63,7 @@ def _additional_reference_type(headers) -> str | None:
     value = raw.strip()
     if value not in ADDITIONAL_REFERENCE_TYPES:
         got = "an empty value" if value == "" else f"{value[:40]!r}"
-        raise p.ParamError("AdditionalReferenceIDType", f"header AdditionalReferenceIDType must be "
+        raise dsop_params.ParamError("AdditionalReferenceIDType", f"header AdditionalReferenceIDType must be "
                            f"{' or '.join(ADDITIONAL_REFERENCE_TYPES)} (got {got}); leave it out when the "
                            "service takes no additional reference")
     return value
@@ -72,10 +72,11 @@ def _additional_reference_type(headers) -> str | None:
 def parse_accounts(headers: dict, args) -> tuple[str, bool]:
     """PartyID header and OnlyPrimaryOwner query parameter of GET /accounts (D9)."""
     try:
-        party = p.party_identifier(p.header(headers, "PartyID", required=False), "PartyID")
-        p.single(args, ("OnlyPrimaryOwner",), any_case=True)  # matched in any letter case (_arg), so counted so
-        only_primary = p.boolean(_arg(args, "OnlyPrimaryOwner"), "OnlyPrimaryOwner")
-    except p.ParamError as exc:
+        party = dsop_params.party_identifier(dsop_params.header(headers, "PartyID", required=False), "PartyID")
+        # matched in any letter case (_arg), so counted so
+        dsop_params.single(args, ("OnlyPrimaryOwner",), any_case=True)
+        only_primary = dsop_params.boolean(_arg(args, "OnlyPrimaryOwner"), "OnlyPrimaryOwner")
+    except dsop_params.ParamError as exc:
         raise BadRequest(str(exc)) from None
     return party, only_primary
 

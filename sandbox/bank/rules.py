@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sandbox.dsop import wire as w
+from sandbox.dsop import wire as dsop_wire
 from sandbox.world import Period, World
 from sandbox.world.ledger import month_end
 
@@ -180,20 +180,20 @@ class BankRules:
         if owner is not None:
             body["primaryOwner"] = owner
         lifecycle = max((lc for lc in account.lifecycles if lc.start <= span.end), key=lambda lc: lc.start)
-        body["startDate"] = w.day(lifecycle.start)
+        body["startDate"] = dsop_wire.day(lifecycle.start)
         if lifecycle.end is not None and lifecycle.end <= self.today:
-            body["endDate"] = w.day(lifecycle.end)
+            body["endDate"] = dsop_wire.day(lifecycle.end)
         return self._out({"responseDetails": self._details(account, window, "details"), "account": body}, grant)
 
     def _balances(self, account, window: Period, span: Period) -> list[dict]:
         if account.closed_within(window):
             return []
         if span.end == self.today and account.is_open_on(self.today):  # today → available + booked
-            now = w.sandbox_now(self.today)
+            now = dsop_wire.sandbox_now(self.today)
             return [wire.balance("availableBalance", self.world.ledger.available(account), now, account),
                     wire.balance("bookedBalance", self.world.balance(account, self.today), now, account)]
         return [wire.balance("bookedBalance", self.world.balance(account, span.end),
-                             w.end_of_day_oslo(span.end), account)]
+                             dsop_wire.end_of_day_oslo(span.end), account)]
 
     def transactions(self, bank, reference: str, window: Period, page: str | None, base_path: str,
                      query: dict, grant=None) -> dict:
@@ -271,9 +271,9 @@ class BankRules:
             if o.period.overlaps(window):
                 party = self.world.parties[o.party_id]
                 entry = {"identifier": wire.identifier(party.identifier, party.identifier_type),
-                         "name": party.name[:140], "type": o.account_type, "startDate": w.day(o.period.start)}
+                         "name": party.name[:140], "type": o.account_type, "startDate": dsop_wire.day(o.period.start)}
                 if o.period.end is not None and o.period.end <= self.today:
-                    entry["endDate"] = w.day(o.period.end)
+                    entry["endDate"] = dsop_wire.day(o.period.end)
                 owners.append(entry)
         return self._out({"responseDetails": self._details(account, window, "owners"), "accountOwners": owners}, grant)
 

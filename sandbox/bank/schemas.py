@@ -19,7 +19,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from sandbox.dsop import codes
-from sandbox.dsop import params as p
+from sandbox.dsop import params as dsop_params
 from sandbox.dsop.enums import (ACCOUNT_STATUSES, ACCOUNT_TYPES_V20, ACCOUNT_TYPES_V21, ADDITIONAL_REFERENCE_TYPES,
                                 CARD_STATUSES, CARD_TYPES, IDENTIFIER_TYPES, PERMISSIONS, TRANSACTION_STATUSES)
 
@@ -323,17 +323,17 @@ RESPONSE_SCHEMAS = (
 # below is the parser's own constant: the published document cannot promise what the parser refuses, or refuse
 # what the server itself issues (the `page` cursors of links[].href; tests/bank/test_request_contract.py).
 def _header_text(description: str, pattern: str | None = None, **kw) -> fields.String:
-    checks = [validate.Length(max=p.MAX_HEADER)] + ([validate.Regexp(pattern)] if pattern else [])
+    checks = [validate.Length(max=dsop_params.MAX_HEADER)] + ([validate.Regexp(pattern)] if pattern else [])
     return fields.String(validate=checks, metadata={"description": description}, **kw)
 
 
 def _uuid(description: str, **kw) -> fields.String:
-    return fields.String(validate=validate.Regexp(p.UUID_PATTERN), metadata={"description": description,
+    return fields.String(validate=validate.Regexp(dsop_params.UUID_PATTERN), metadata={"description": description,
                                                                             "format": "uuid"}, **kw)
 
 
 def _query_date(description: str, **kw) -> fields.Date:
-    return fields.Date(metadata={"description": description, "pattern": p.DATE_PATTERN}, **kw)
+    return fields.Date(metadata={"description": description, "pattern": dsop_params.DATE_PATTERN}, **kw)
 
 
 class BankCaseHeadersSchema(Schema):
@@ -344,7 +344,7 @@ class BankCaseHeadersSchema(Schema):
     correlation_id = _uuid("a new UUID per technical request; echoed in the response header", required=True,
                            data_key="CorrelationID")
     legal_mandate = _header_text("the service's legal basis, percent-encoded UTF-8 (encodeURIComponent)",
-                                 p.LEGAL_MANDATE_PATTERN, required=True, data_key="Legal-Mandate")
+                                 dsop_params.LEGAL_MANDATE_PATTERN, required=True, data_key="Legal-Mandate")
     additional_reference_id = _header_text("reference required by some services (see AdditionalReferenceIDType), "
                                            "percent-encoded", data_key="AdditionalReferenceID")
     additional_reference_id_type = _enum(ADDITIONAL_REFERENCE_TYPES, "srf: guardian's person number "
@@ -364,7 +364,7 @@ class BankPeriodQuerySchema(Schema):
 class BankPartyHeaderSchema(Schema):
     """The control object of GET /accounts."""
 
-    party_id = _code(p.PARTY_ID_PATTERN, "person number or D-number (11 digits) or organisation number "
+    party_id = _code(dsop_params.PARTY_ID_PATTERN, "person number or D-number (11 digits) or organisation number "
                      "(9 digits), with valid check digits", data_key="PartyID", required=True)
 
 
@@ -373,7 +373,7 @@ class BankAccountsQuerySchema(Schema):
 
     only_primary_owner = fields.Boolean(required=True, data_key="OnlyPrimaryOwner", metadata={
         "description": "true: only accounts the party owns as primary owner; "
-                       f"{'/'.join(p.BOOLEAN_VALUES)} in any letter case"})
+                       f"{'/'.join(dsop_params.BOOLEAN_VALUES)} in any letter case"})
 
 
 class BankPageQuerySchema(Schema):

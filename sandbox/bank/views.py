@@ -14,8 +14,9 @@ from sandbox.web import json_response, query_args, request_headers
 
 from sandbox.profiles import ProfileError, service_profiles
 
-from .errors import BadRequest, BankError, Forbidden, NotAcceptable, NotForThisParty, Unauthorized, UnknownAccount
+from .errors import BankError, Forbidden, NotAcceptable, Unauthorized, UnknownAccount, for_profile
 from .params import parse_account_number, parse_accounts, parse_common
+from .service import authorized_accounts
 
 bp = Blueprint("bank", __name__, url_prefix="/banks/<orgnr>/v2")
 
@@ -85,15 +86,26 @@ def _context(orgnr: str):
     return services.bank, bank, req
 
 
-def _grant(req, endpoint: str, party: str | None = None, only_primary: bool | None = None):
-    """The request's service Grant (spec/services.md §3 steps 5–8; DESIGN D13), kept in g.grant."""
+def _profiles():
     services = _services()
-    profiles = service_profiles(services.world, services.settings.nav_v1)
-    g.grant = profiles.authorize(
-        g.caller.consumer, endpoint, mandate=req.legal_mandate, window=req.window, requester_id=req.requester_id,
-        reference_type=req.additional_reference_id_type, reference_id=req.additional_reference_id,
-        party_identifier=party, only_primary=only_primary,
-        aliases=services.compat.bank_mandates(request.view_args["orgnr"]))  # production: also "OED" (sandbox/compat)
+    return service_profiles(services.world, services.settings.nav_v1)
+
+
+def _profile_facts(req) -> dict:
+    """What the service profile judges of a request: the decoded mandate, the headers its rules read, and a
+    production bank's extra mandate texts (sandbox/compat: "OED" too)."""
+    return {"mandate": req.legal_mandate, "requester_id": req.requester_id,
+            "reference_type": req.additional_reference_id_type, "reference_id": req.additional_reference_id,
+            "aliases": _services().compat.bank_mandates(request.view_args["orgnr"])}
+
+
+def _keep_grant(grant):
+    g.grant = grant  # the request log's service (sandbox/audit/row.py), also when the call is refused later
+
+
+def _grant(req, endpoint: str):
+    """The request's service Grant for a call about one account (spec/services.md §3 steps 5–8; DESIGN D13)."""
+    _keep_grant(_profiles().authorize(g.caller.consumer, endpoint, window=req.window, **_profile_facts(req)))
     return g.grant
 
 
@@ -144,14 +156,9 @@ def bank_error(exc: BankError):
     return json_response(exc.body(), exc.status, exc.headers)
 
 
-#: sandbox/profiles/errors.py outcomes → bank errors (D4, D12, D13; spec/protocol.md §3.7.4).
-PROFILE_ERRORS = {"forbidden": Forbidden, "endpoint": BadRequest, "bad_request": BadRequest, "period": BadRequest,
-                  "not_found": NotForThisParty}
-
-
 @bp.errorhandler(ProfileError)
 def profile_error(exc: ProfileError):
-    return bank_error(PROFILE_ERRORS[exc.outcome](exc.message))
+    return bank_error(for_profile(exc))
 
 
 @bp.errorhandler(AuthenticationFailed)
@@ -169,9 +176,9 @@ def list_accounts(orgnr: str):
     """List the accounts a party has or had at this bank in the period."""
     rules, bank, req = _context(orgnr)
     party, only_primary = parse_accounts(request_headers(), request.args)
-    grant = _grant(req, "accounts", party, only_primary)
-    return _ok(rules.list_accounts(bank, party, req.window, only_primary, request.args.get("page"),
-                                   "/accounts", query_args(), grant=grant), req)
+    return _ok(authorized_accounts(rules, _profiles(), g.caller.consumer, bank, party, req.window, only_primary,
+                                   **_profile_facts(req), page=request.args.get("page"), query=query_args(),
+                                   granted=_keep_grant), req)
 
 
 @bp.get("/accounts/<reference>")

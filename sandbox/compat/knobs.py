@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import orjson
 
+from sandbox.bank.errors import BackendFailure
 from sandbox.dsop.wire import body_bytes
 from sandbox.faults import Latency
 from sandbox.scenario.fault_schema import MAX_DELAY_MS
@@ -111,7 +112,7 @@ class Knobs:
         delay = min(delay, MAX_DELAY_MS)
         if self.error_200 and self.draw("error_200", *key) < self.error_200:
             notes.append("200 with an error text")
-            return Outcome({"code": "ACC-100", "message": self.error_text}, delay, tuple(notes))
+            return Outcome(BackendFailure(self.error_text).body(), delay, tuple(notes))
         if endpoint == "details" and self.empty_details and self.draw("empty_details", *key) < self.empty_details:
             notes.append("empty details")
             return Outcome({"responseDetails": {"status": "complete"}}, delay, tuple(notes))

@@ -29,7 +29,7 @@ def month(d: date) -> str:
 
 
 def datetime_z(dt: datetime) -> str:
-    if dt.tzinfo is timezone.utc:  # every ledger timestamp: ~10x faster than astimezone + strftime
+    if dt.tzinfo is timezone.utc:  # every ledger timestamp is UTC already: no conversion, no strftime
         return dt.isoformat(timespec="seconds")[:19] + "Z"
     return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -44,9 +44,14 @@ def end_of_day_oslo(d: date) -> str:
     return datetime_z(datetime.combine(d, time(23, 59, 59), OSLO))
 
 
+def sandbox_instant(today: date) -> datetime:
+    """The sandbox clock's "now": noon UTC on today, so bodies are byte-stable (D15)."""
+    return datetime.combine(today, time(12), timezone.utc)
+
+
 def sandbox_now(today: date) -> str:
-    """The sandbox clock's "now" for body timestamps: noon UTC on today, so bodies are byte-stable (D15)."""
-    return f"{today.isoformat()}T12:00:00Z"
+    """The sandbox clock's "now" for body timestamps, written as every date-time is (RFC 3339 in UTC with Z)."""
+    return datetime_z(sandbox_instant(today))
 
 
 def body_bytes(body) -> bytes:

@@ -6,6 +6,22 @@ once to its own wire code (bank: 401 ACC-010 / 403 ACC-011; register: 401 / 403 
 
 from __future__ import annotations
 
+from marshmallow import Schema, fields, validate
+
+
+class OAuthErrorSchema(Schema):
+    """RFC 6749 §5.2 error response of the token endpoint, as Maskinporten sends it. The sandbox serves no OpenAPI
+    for Maskinporten (it follows the RFC and docs/maskinporten.md), so this schema is where the shape is written."""
+
+    error = fields.String(required=True, validate=validate.Length(min=1), metadata={
+        "description": "RFC 6749 §5.2 code: invalid_request, invalid_grant, invalid_client, invalid_scope, "
+                       "invalid_target (RFC 8707), unsupported_grant_type, ..."})
+    error_description = fields.String(required=True, validate=validate.Length(min=1), metadata={
+        "description": "what was wrong with the request and how to fix it"})
+
+
+ERROR_SCHEMA = OAuthErrorSchema()
+
 
 class TokenRequestError(Exception):
     """RFC 6749 §5.2 error of `/maskinporten/token`: `{"error": ..., "error_description": ...}`."""
@@ -15,7 +31,8 @@ class TokenRequestError(Exception):
         super().__init__(description)
 
     def body(self) -> dict:
-        return {"error": self.error, "error_description": self.description}
+        """Written through OAuthErrorSchema, the one place the token endpoint's error shape lives."""
+        return ERROR_SCHEMA.dump({"error": self.error, "error_description": self.description})
 
 
 class AuthenticationFailed(Exception):

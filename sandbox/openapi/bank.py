@@ -8,7 +8,7 @@ DESIGN D4 and spec/protocol.md §3.7.
 from __future__ import annotations
 
 from sandbox import __version__
-from sandbox.bank import schemas as s
+from sandbox.bank import schemas
 from sandbox.maskinporten.tokens import SCOPE_BANK as SCOPE
 
 from .common import Operation, blueprint_rules, json_content, new_spec, openapi_path, parameters, register_schemas
@@ -40,31 +40,33 @@ ERRORS = {
 
 ERROR_RESPONSES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
                    406: "NotAcceptable", 429: "TooManyRequests", 500: "InternalError"}
-_CASE = (s.BankCaseHeadersSchema, "header")
-_PERIOD = (s.BankPeriodQuerySchema, "query")
-_REF = (s.BankAccountReferencePathSchema, "path")
+_CASE = (schemas.BankCaseHeadersSchema, "header")
+_PERIOD = (schemas.BankPeriodQuerySchema, "query")
+_REF = (schemas.BankAccountReferencePathSchema, "path")
 _PAGING = "Paginated (D6): follow links[rel=next] with the same headers until it is absent."
 
 OPERATIONS = {
     "bank.list_accounts": Operation(
-        "listAccounts", "accounts", s.BankAccountsSchema, "accounts",
-        (_CASE, (s.BankPartyHeaderSchema, "header"), _PERIOD, (s.BankAccountsQuerySchema, "query"),
-         (s.BankPageQuerySchema, "query")), ERRORS,
+        "listAccounts", "accounts", schemas.BankAccountsSchema, "accounts",
+        (_CASE, (schemas.BankPartyHeaderSchema, "header"), _PERIOD, (schemas.BankAccountsQuerySchema, "query"),
+         (schemas.BankPageQuerySchema, "query")), ERRORS,
         "A case starts here: each account carries the accountReference the other endpoints take. A party "
         "without accounts, a guarantor only or a shielded person gets an empty, complete list (D16). " + _PAGING),
     "bank.show_account": Operation(
-        "showAccountById", "accounts", s.BankAccountDetailsSchema, "details", (_REF, _CASE, _PERIOD), ERRORS,
+        "showAccountById", "accounts", schemas.BankAccountDetailsSchema, "details", (_REF, _CASE, _PERIOD), ERRORS,
         "Balances (D15): toDate today gives availableBalance and bookedBalance; an earlier toDate the booked "
         "balance at its end; an account closed within the period has no balance."),
     "bank.list_transactions": Operation(
-        "listTransactions", "transactions", s.BankTransactionsSchema, "transactions",
-        (_REF, _CASE, _PERIOD, (s.BankPageQuerySchema, "query")), ERRORS,
+        "listTransactions", "transactions", schemas.BankTransactionsSchema, "transactions",
+        (_REF, _CASE, _PERIOD, (schemas.BankPageQuerySchema, "query")), ERRORS,
         "Booked transactions in the period; pending ones too when toDate is today. " + _PAGING),
-    "bank.list_cards": Operation("listCards", "cards", s.BankCardsSchema, "cards", (_REF, _CASE, _PERIOD), ERRORS),
-    "bank.list_roles": Operation("listRoles", "roles", s.BankRolesSchema, "roles", (_REF, _CASE, _PERIOD), ERRORS),
+    "bank.list_cards": Operation("listCards", "cards", schemas.BankCardsSchema, "cards", (_REF, _CASE, _PERIOD),
+                                 ERRORS),
+    "bank.list_roles": Operation("listRoles", "roles", schemas.BankRolesSchema, "roles", (_REF, _CASE, _PERIOD),
+                                 ERRORS),
     "bank.list_owners": Operation(
-        "listOwners", "owners", s.BankOwnersSchema, "owners",
-        ((s.BankAccountNumberPathSchema, "path"), _CASE, _PERIOD), ERRORS,
+        "listOwners", "owners", schemas.BankOwnersSchema, "owners",
+        ((schemas.BankAccountNumberPathSchema, "path"), _CASE, _PERIOD), ERRORS,
         "DSOP Control API v2.1 (draft, not in the published v2.0 OpenAPI): takes the real account number, "
         "and gives each owner's real ownership dates, not clipped to the period.",
         {"x-dsop-version": "2.1"}),
@@ -128,13 +130,13 @@ def _responses(op: Operation, examples, auth: bool) -> dict:
 def _error_responses(spec, examples) -> None:
     """One shared response per error status (components/responses), with its codes and examples."""
     for status, text in ERRORS.items():
-        response = {"description": text, "content": json_content(s.BankErrorSchema, examples.errors.get(status))}
+        response = {"description": text, "content": json_content(schemas.BankErrorSchema, examples.errors.get(status))}
         if status == 401:
             response["headers"] = {"WWW-Authenticate": {"description": 'Bearer error="invalid_token"',
                                                         "schema": {"type": "string"}}}
         spec.components.response(ERROR_RESPONSES[status], response)
     spec.components.response("OtherError", {"description": "Any other error status, as {code, message}.",
-                                            "content": json_content(s.BankErrorSchema, None)})
+                                            "content": json_content(schemas.BankErrorSchema, None)})
 
 
 def bank_document(app) -> dict:
@@ -146,7 +148,7 @@ def bank_document(app) -> dict:
     spec.components.security_scheme("maskinporten", {
         "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
         "description": f"Maskinporten access token (RS256 JWT) with the scope `{SCOPE}` and the bank's audience."})
-    register_schemas(spec, s.RESPONSE_SCHEMAS)
+    register_schemas(spec, schemas.RESPONSE_SCHEMAS)
     _error_responses(spec, examples)
     optional = frozenset() if not services.settings.lenient else frozenset({"fromDate", "toDate"})
     for endpoint, rule in blueprint_rules(app, "bank"):

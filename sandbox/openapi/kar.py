@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sandbox import __version__
 from sandbox.maskinporten.tokens import SCOPE_ACCOUNT_PROVIDER, SCOPE_RELATIONS
-from sandbox.register import schemas as s
+from sandbox.register import schemas
 
 from .common import Operation, blueprint_rules, json_content, new_spec, openapi_path, parameters, register_schemas
 from .common import auth_sentence, summary_and_details, without_design_refs
@@ -22,13 +22,13 @@ _AUTH = {
     405: "ERR-405: a method other than GET.",
     500: "ERR-500: internal error.",
 }
-_CASE = (s.RegisterCaseHeadersSchema, "header")
+_CASE = (schemas.RegisterCaseHeadersSchema, "header")
 
 OPERATIONS = {
     "register.customer_relationships": Operation(
-        "getCustomerRelation", "customers", s.RegisterCustomerRelationsSchema, "customerRelationships",
-        ((s.RegisterCustomerHeaderSchema, "header"), _CASE, (s.RegisterPeriodQuerySchema, "query"),
-         (s.RegisterOwnershipQuerySchema, "query")),
+        "getCustomerRelation", "customers", schemas.RegisterCustomerRelationsSchema, "customerRelationships",
+        ((schemas.RegisterCustomerHeaderSchema, "header"), _CASE, (schemas.RegisterPeriodQuerySchema, "query"),
+         (schemas.RegisterOwnershipQuerySchema, "query")),
         {400: "ERR-002: CustomerID missing or malformed. ERR-003: fromDate/toDate missing, malformed, reversed "
               "or after today. ERR-006 (sandbox code): CorrelationID, AccountInfoRequestID or Legal-Mandate "
               "missing or malformed, or onlyPrimaryOwner not true/false.", **_AUTH},
@@ -36,8 +36,8 @@ OPERATIONS = {
         "Banks known only through KFR always have activeAccount false.",
         {"x-maskinporten-scope": SCOPE_RELATIONS}),
     "register.account_servicing_provider": Operation(
-        "getAccountServicingProvider", "customers", s.RegisterBankSchema, "accountServicingProvider",
-        ((s.RegisterAccountHeaderSchema, "header"), _CASE),
+        "getAccountServicingProvider", "customers", schemas.RegisterBankSchema, "accountServicingProvider",
+        ((schemas.RegisterAccountHeaderSchema, "header"), _CASE),
         {400: "ERR-004: AccountID is not an account number. ERR-006 (sandbox code): CorrelationID, "
               "AccountInfoRequestID or Legal-Mandate missing or malformed.",
          404: "ERR-005 (sandbox code): no bank in this sandbox services the account number.", **_AUTH,
@@ -45,7 +45,7 @@ OPERATIONS = {
               "checks tokens)."},
         "Found by the account itself, never guessed from the registration number; the check digit is not "
         "verified.",
-        {"x-maskinporten-scope": SCOPE_ACCOUNT_PROVIDER}, {401: s.RegisterUnauthorizedSchema}),
+        {"x-maskinporten-scope": SCOPE_ACCOUNT_PROVIDER}, {401: schemas.RegisterUnauthorizedSchema}),
 }
 SECURITY = {SCOPE_RELATIONS: "kundeforhold", SCOPE_ACCOUNT_PROVIDER: "kundeforholdKonto"}
 
@@ -77,7 +77,7 @@ def kar_document(app) -> dict:
         spec.components.security_scheme(name, {
             "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
             "description": f"Maskinporten access token (RS256 JWT) with the scope `{scope}`."})
-    register_schemas(spec, s.RESPONSE_SCHEMAS)
+    register_schemas(spec, schemas.RESPONSE_SCHEMAS)
     optional = frozenset() if not services.settings.lenient else frozenset({"fromDate", "toDate"})
     for endpoint, rule in blueprint_rules(app, "register"):
         op = OPERATIONS.get(endpoint)
@@ -92,7 +92,7 @@ def kar_document(app) -> dict:
             shown = (examples.responses.get(f"{op.example_key}:{status}") if own else
                      {code: ex for code, ex in examples.errors.get(status, {}).items() if code in text})
             responses[str(status)] = {"description": text,
-                                      "content": json_content(own or s.RegisterErrorSchema, shown)}
+                                      "content": json_content(own or schemas.RegisterErrorSchema, shown)}
         responses["401"]["headers"] = {"WWW-Authenticate": {"description": 'Bearer error="invalid_token"',
                                                             "schema": {"type": "string"}}}
         spec.path(path=openapi_path(rule, PREFIX, {}), operations={"get": {

@@ -7,8 +7,7 @@ rules that raise them (see examples.py for the rest of the approach).
 
 from __future__ import annotations
 
-from sandbox.dsop import params as p
-from sandbox.dsop.wire import sandbox_now
+from sandbox.dsop import params as dsop_params
 from sandbox.maskinporten.tokens import SCOPE_RELATIONS
 from sandbox.profiles import BY_SERVICE
 from sandbox.register import errors as register_errors
@@ -54,25 +53,25 @@ def register_examples(services) -> Examples:
 
 def _errors(out: Examples, services) -> None:
     today = services.world.today
-    stamp = sandbox_now(today)
     public = services.settings.public_url.rstrip("/")
 
     def body(exc) -> dict:
-        return {"errorCode": exc.code, "errorMessage": exc.message, "timestamp": stamp}
+        return exc.body(today)
 
     def param_error(call, cls):
-        exc = raised(call, p.ParamError)
+        exc = raised(call, dsop_params.ParamError)
         return cls(str(exc) if exc is not None else "invalid request")
 
     no_token = no_token_message(services, f"{public}/kar-ws/api/v2", SCOPE_RELATIONS)
     bad = {exc.code: example(summary, body(exc)) for exc, summary in (
-        (param_error(lambda: p.party_identifier("12345678901", "CustomerID"), register_errors.InvalidCustomer),
+        (param_error(lambda: dsop_params.party_identifier("12345678901", "CustomerID"),
+                     register_errors.InvalidCustomer),
          "CustomerID fails the check digit"),
-        (param_error(lambda: p.period({"fromDate": today.isoformat(), "toDate": "2015-13-01"}, today),
+        (param_error(lambda: dsop_params.period({"fromDate": today.isoformat(), "toDate": "2015-13-01"}, today),
                      register_errors.InvalidPeriod), "Not a calendar date"),
         (register_errors.InvalidAccountNumber("AccountID must be an account number of 11 digits"),
          "AccountID is not an account number"),
-        (param_error(lambda: p.uuid_header({}, "CorrelationID"), register_errors.InvalidHeader),
+        (param_error(lambda: dsop_params.uuid_header({}, "CorrelationID"), register_errors.InvalidHeader),
          "A mandatory header is missing (a sandbox code)"))}
     out.errors = {
         400: bad,
@@ -89,4 +88,4 @@ def _errors(out: Examples, services) -> None:
                                                  body(unknown))}
     out.responses["accountServicingProvider:401"] = {"statusCode": example(
         "No access token (KAR.yaml's own 401 shape for this endpoint)",
-        {"statusCode": 401, "message": f"Unauthorized. Access token is missing or invalid: {no_token}"})}
+        register_errors.provider_unauthorized_body(no_token))}

@@ -1,5 +1,6 @@
 """Service-profile errors (plain Python). Each names the field or rule that failed and carries an `outcome`;
-each API maps outcomes to its own wire error once, in its blueprint (DESIGN D4, D12, D13):
+each API maps outcomes to its own wire error once, in its errors module (`sandbox.bank.errors.for_profile`,
+`sandbox.register.errors.for_profile`; DESIGN D4, D12, D13):
 
 | outcome       | bank                 | register            | when                                               |
 |---------------|----------------------|---------------------|----------------------------------------------------|

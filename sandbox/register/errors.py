@@ -1,7 +1,18 @@
-"""Register errors with their wire codes (spec/protocol.md §2.5). ERR-005 and ERR-006 are sandbox codes,
-documented as such: the standard names no code for an unknown account number or a bad mandatory header."""
+"""Register errors with their wire codes (spec/protocol.md §2.5), and the one place their bodies are written:
+through the schemas that document them in /openapi/kar.json (sandbox/register/schemas.py). ERR-005 and ERR-006
+are sandbox codes, documented as such: the standard names no code for an unknown account number or a bad
+mandatory header."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sandbox.dsop.wire import sandbox_instant
+
+from .schemas import ERROR_SCHEMA, UNAUTHORIZED_SCHEMA
+
+if TYPE_CHECKING:
+    from sandbox.profiles.errors import ProfileError
 
 
 class RegisterError(Exception):
@@ -13,9 +24,15 @@ class RegisterError(Exception):
 
     def body(self, today) -> dict:
         """The register's error body (KAR.yaml ErrorResponse), its timestamp on the sandbox clock."""
-        from sandbox.dsop.wire import sandbox_now
+        return ERROR_SCHEMA.dump({"error_code": self.code, "error_message": self.message,
+                                  "timestamp": sandbox_instant(today)})
 
-        return {"errorCode": self.code, "errorMessage": self.message, "timestamp": sandbox_now(today)}
+
+def provider_unauthorized_body(reason: str) -> dict:
+    """The 401 body of accountServicingProvider, which the register's OpenAPI gives a shape of its own
+    (KAR.yaml ErrorResponse401; spec/protocol.md §2.5)."""
+    return UNAUTHORIZED_SCHEMA.dump({"status_code": 401,
+                                     "message": f"Unauthorized. Access token is missing or invalid: {reason}"})
 
 
 class Unauthorized(RegisterError):
@@ -63,3 +80,14 @@ class HttpError(RegisterError):
         super().__init__(message)
         self.status, self.code = status, code or f"ERR-{status}"
 
+
+
+def for_profile(exc: "ProfileError") -> RegisterError:
+    """A service profile's refusal as the register error of its outcome (sandbox/profiles/errors.py;
+    spec/protocol.md §2.5 [INF]: mandate not valid for the consumer → 403 ERR-001, period → ERR-003, other header
+    rules → ERR-006)."""
+    return _BY_OUTCOME[exc.outcome](exc.message)
+
+
+_BY_OUTCOME = {"forbidden": Forbidden, "endpoint": Forbidden, "bad_request": InvalidHeader, "period": InvalidPeriod,
+               "not_found": Forbidden}

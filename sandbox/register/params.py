@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sandbox.dsop import params as p
+from sandbox.dsop import params as dsop_params
 from sandbox.world import Period
 
 from .errors import InvalidAccountNumber, InvalidCustomer, InvalidHeader, InvalidPeriod
@@ -38,10 +38,10 @@ class ProviderRequest:
 def parse_common(headers) -> str:
     """The mandatory headers' formats (CorrelationID, AccountInfoRequestID); → the decoded Legal-Mandate."""
     try:
-        p.uuid_header(headers, "CorrelationID")
-        p.uuid_header(headers, "AccountInfoRequestID")
-        return p.legal_mandate(headers)
-    except p.ParamError as exc:
+        dsop_params.uuid_header(headers, "CorrelationID")
+        dsop_params.uuid_header(headers, "AccountInfoRequestID")
+        return dsop_params.legal_mandate(headers)
+    except dsop_params.ParamError as exc:
         raise InvalidHeader(str(exc)) from None
 
 
@@ -49,20 +49,20 @@ def parse_relationships(headers, args, today: date, *, lenient: bool = False) ->
     """CustomerID, the common headers, fromDate/toDate (each once) and onlyPrimaryOwner (D9: a query parameter,
     also accepted as a header; once; true/false in any letter case)."""
     try:
-        customer = p.party_identifier(p.header(headers, "CustomerID", required=False), "CustomerID")
-    except p.ParamError as exc:
+        customer = dsop_params.party_identifier(dsop_params.header(headers, "CustomerID", required=False), "CustomerID")
+    except dsop_params.ParamError as exc:
         raise InvalidCustomer(str(exc)) from None
     mandate = parse_common(headers)
     try:
-        p.single(args, ("fromDate", "toDate"), kind="period")
-        window = p.period(args, today, lenient=lenient)
-    except p.ParamError as exc:
+        dsop_params.single(args, ("fromDate", "toDate"), kind="period")
+        window = dsop_params.period(args, today, lenient=lenient)
+    except dsop_params.ParamError as exc:
         raise InvalidPeriod(str(exc)) from None
     raw = args.get("onlyPrimaryOwner", headers.get("onlyprimaryowner"))
     try:
-        p.single(args, ("onlyPrimaryOwner",))
-        only_primary = None if raw is None else p.boolean(raw, "onlyPrimaryOwner")
-    except p.ParamError as exc:
+        dsop_params.single(args, ("onlyPrimaryOwner",))
+        only_primary = None if raw is None else dsop_params.boolean(raw, "onlyPrimaryOwner")
+    except dsop_params.ParamError as exc:
         raise InvalidHeader(str(exc)) from None
     return RelationshipsRequest(customer, mandate, window, only_primary)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from sandbox.dsop.enums import OWNERSHIP_TYPES
+from sandbox.dsop.wire import datetime_z
 
 ORGANISATION_NUMBER = r"^[0-9]{9}$"
 
@@ -17,6 +18,14 @@ ORGANISATION_NUMBER = r"^[0-9]{9}$"
 class _Open(Schema):
     class Meta:
         unknown = EXCLUDE
+
+
+class _Timestamp(fields.DateTime):
+    """A date-time written as every sandbox date-time is (D5: RFC 3339 in UTC with `Z`, sandbox.dsop.wire);
+    marshmallow's own ISO format would write `+00:00`. Documented as any DateTime (`format: date-time`)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else datetime_z(value)
 
 
 def _org() -> fields.String:
@@ -61,7 +70,7 @@ class RegisterErrorSchema(_Open):
                                metadata={"description": "ERR-xxx code for automatic handling"})
     error_message = fields.String(required=True, data_key="errorMessage", validate=validate.Length(min=1),
                                   metadata={"description": "what went wrong"})
-    timestamp = fields.DateTime(required=True, metadata={"description": "when (sandbox clock), RFC 3339 with Z"})
+    timestamp = _Timestamp(required=True, metadata={"description": "when (sandbox clock), RFC 3339 with Z"})
 
 
 class RegisterUnauthorizedSchema(_Open):
@@ -71,6 +80,8 @@ class RegisterUnauthorizedSchema(_Open):
                                  metadata={"description": "always 401"})
     message = fields.String(required=True, validate=validate.Length(min=1), metadata={"description": "why"})
 
+
+ERROR_SCHEMA, UNAUTHORIZED_SCHEMA = RegisterErrorSchema(), RegisterUnauthorizedSchema()
 
 RESPONSE_SCHEMAS = (RegisterCustomerRelationsSchema, RegisterBankSchema, RegisterErrorSchema,
                     RegisterUnauthorizedSchema, RegisterCustomerRelationSchema)

@@ -10,7 +10,7 @@ from sandbox.maskinporten.tokens import ANONYMOUS, SCOPE_ACCOUNT_PROVIDER, SCOPE
 from sandbox.profiles import ProfileError, service_profiles
 from sandbox.web import json_response, request_headers
 
-from .errors import Forbidden, InvalidHeader, InvalidPeriod, RegisterError, Unauthorized
+from .errors import Forbidden, RegisterError, Unauthorized, for_profile, provider_unauthorized_body
 from .params import parse_provider, parse_relationships
 
 bp = Blueprint("register", __name__, url_prefix="/kar-ws/api/v2/customers")
@@ -25,8 +25,7 @@ def register_error(exc: RegisterError):
 def unauthenticated(exc: AuthenticationFailed):
     if request.endpoint == "register.account_servicing_provider":
         # The register's OpenAPI gives this one endpoint a different 401 body (spec/protocol.md §2.5).
-        return json_response({"statusCode": 401, "message": f"Unauthorized. Access token is missing or invalid: {exc.message}"},
-                             401, {"WWW-Authenticate": exc.challenge})
+        return json_response(provider_unauthorized_body(exc.message), 401, {"WWW-Authenticate": exc.challenge})
     response = register_error(Unauthorized(exc.message))
     response.headers["WWW-Authenticate"] = exc.challenge
     return response
@@ -48,15 +47,9 @@ def _authenticate(scope: str) -> None:
                                  services.compat.register_auth)  # production: also a bare token, aud "unspecified"
 
 
-#: sandbox/profiles/errors.py outcomes → register errors (spec/protocol.md §2.5 [INF]: mandate not valid for the
-#: consumer → 403 ERR-001, period → ERR-003, other header rules → ERR-006).
-PROFILE_ERRORS = {"forbidden": Forbidden, "endpoint": Forbidden, "bad_request": InvalidHeader, "period": InvalidPeriod,
-                  "not_found": Forbidden}
-
-
 @bp.errorhandler(ProfileError)
 def profile_error(exc: ProfileError):
-    return register_error(PROFILE_ERRORS[exc.outcome](exc.message))
+    return register_error(for_profile(exc))
 
 
 def _grant(endpoint: str, mandate: str, **facts) -> None:

@@ -24,7 +24,7 @@ from apispec.ext.marshmallow.field_converter import DEFAULT_FIELD_MAPPING, Field
 from marshmallow import Schema, fields, missing, validate
 from packaging.version import Version
 
-from . import schema as S
+from . import schema as scenario_schema
 from .fields import DateField, Identifier, Money, MonthField, Range, Seed, Unique
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -95,13 +95,13 @@ def _field_by_key(schema_cls, key: str) -> fields.Field:
 
 def _schema_rules(schema_cls) -> dict:
     """Rules of the schemas' @validates_schema methods that JSON Schema can express."""
-    if schema_cls is S.ExplicitTransactionSchema:
+    if schema_cls is scenario_schema.ExplicitTransactionSchema:
         return {"dependentRequired": {"original_currency": ["original_amount"],
                                       "original_amount": ["original_currency"]}}
-    if schema_cls is S.EventSchema:
+    if schema_cls is scenario_schema.EventSchema:
         rules = [{"if": {"properties": {"type": {"const": kind}}, "required": ["type"]},
                   "then": {"required": list(needs)}}
-                 for kind, needs in S._EVENT_NEEDS.items()]
+                 for kind, needs in scenario_schema._EVENT_NEEDS.items()]
         return {"allOf": rules}
     return {}
 
@@ -207,7 +207,7 @@ class _Walker:
         return self.converter.field2property(field)
 
 
-_OWN_FIELDS = (Identifier, S.TodayField, DateField, MonthField, Money, Seed, Range)
+_OWN_FIELDS = (Identifier, scenario_schema.TodayField, DateField, MonthField, Money, Seed, Range)
 
 
 def _own_field(field: fields.Field) -> dict | None:
@@ -217,7 +217,7 @@ def _own_field(field: fields.Field) -> dict | None:
         pattern = rf"^[0-9]{{{length}}}$" if length else r"^[0-9]+$"
         return {"type": "string", "pattern": pattern,
                 "description": f"{what}; quote it in YAML (an unquoted number loses leading zeros)"}
-    if isinstance(field, S.TodayField):
+    if isinstance(field, scenario_schema.TodayField):
         return {"type": "string", "pattern": rf"^\s*({_ABSOLUTE_DATE}|real)\s*$",
                 "description": "an absolute date YYYY-MM-DD, or 'real'. " + _YAML_DATES}
     if isinstance(field, DateField):
@@ -299,7 +299,7 @@ def _first_paragraph(doc: str | None) -> str:
 def scenario_json_schema() -> dict:
     """The JSON Schema (draft 2020-12) of scenario files, walked from schema.ScenarioSchema."""
     walker = _Walker()
-    root = walker.object(S.ScenarioSchema)
+    root = walker.object(scenario_schema.ScenarioSchema)
     root.pop("description", None)
     return {
         "$schema": DIALECT,

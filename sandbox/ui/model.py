@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from sandbox.profiles import extradition
-from sandbox.bank.errors import BadRequest, BankError, Forbidden, NotForThisParty
+from sandbox.bank.errors import BankError, for_profile
+from sandbox.bank.service import authorized_accounts
 from sandbox.client import SERVICES as CLIENT_SERVICES
 from sandbox.client import default_period
 from sandbox.directory.listing import entries
@@ -27,9 +28,6 @@ from sandbox.world.period import Period
 
 from . import timeline
 
-#: Profile outcomes → the bank error a bank answers with (the same mapping as sandbox/bank/views.py).
-_PROFILE_ERRORS = {"forbidden": Forbidden, "endpoint": BadRequest, "bad_request": BadRequest, "period": BadRequest,
-                   "not_found": NotForThisParty}
 #: Services the party page can preview (every DSOP v2 service; NAV has no v2 rules).
 PREVIEW_SERVICES = ("skatt", "politi", "konkurs", "oed", "verge", "fi-utlegg")
 RELATION_LABELS = {"owner": "owner", "role": "disposal right", "co_borrower": "co-borrower", "guarantor": "guarantor"}
@@ -269,7 +267,7 @@ def v21_types(world, numbers) -> dict[str, str]:
 
 def _refusal(exc: Exception) -> dict:
     if isinstance(exc, ProfileError):
-        exc = _PROFILE_ERRORS[exc.outcome](exc.message)
+        exc = for_profile(exc)  # the bank error a bank answers with
     if isinstance(exc, BankError):
         return {"status": exc.status, "code": exc.code, "message": exc.message}
     raise exc
@@ -302,9 +300,8 @@ def preview(services, party, window: Period, service_key: str) -> dict:
         for entry in register["banks"]:
             bank = world.bank_by_org[entry["organizationID"]]
             try:
-                grant = profiles.authorize(consumer, "accounts", mandate=profile.canonical, window=window,
-                                           party_identifier=party.identifier, only_primary=only_primary, **headers)
-                body = services.bank.list_accounts(bank, party.identifier, window, only_primary, grant=grant)
+                body = authorized_accounts(services.bank, profiles, consumer, bank, party.identifier, window,
+                                           only_primary, mandate=profile.canonical, **headers)
             except (ProfileError, BankError) as exc:
                 banks.append({"bank": bank, "refusal": _refusal(exc)})
                 continue

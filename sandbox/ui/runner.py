@@ -28,9 +28,9 @@ not read: a retried attempt, an answer it did not decrypt). The page shows trans
 counts every page without keeping the transactions (`transaction_items=False`). Nothing holds the answers in a
 reference cycle, and cyclic GC waits until the case is described (`cyclic_gc_paused`), so they are freed at once,
 not walked by a later collection. A 10-year Skatt-Kontroll case of a party with busy accounts (ola-joint 25
-requests, fjellbygg 56) moves ~4–5 MB of JWE and takes ~100–150 ms: the sandbox answering ~35–55 ms, the
-reference client ~55–70 ms (decrypting ~30–40, parsing ~23–25), describing ~1–3 ms, rendering ~2–5 ms, freeing
-the answers ~8–10 ms. tests/perf/bench_ui.py prints the breakdown.
+requests, fjellbygg 56) moves megabytes of JWE, and decrypting and parsing them is a large part of the page's time,
+which is why nothing is done twice; tests/perf/bench_ui.py prints where the time goes (the sandbox answering, the
+reference client decrypting and parsing, describing, rendering, freeing the answers).
 
 The case runs in a fresh thread, joined at once: Flask reuses the current app context for a nested request, so
 inside the UI's own request all of the case's requests would share one `flask.g` (the audit row, the grant, the
@@ -242,7 +242,7 @@ def run(app, services, form: RunForm) -> RunOutcome:
 def warm_up(app, services) -> None:
     """Before the workers fork (serve.py): compile every template, import every shipped consumer key the page
     runs cases with, and build the service profiles (they import the police's key), so no worker's first case pays
-    for them (about 60 ms, once per worker) and the forked workers share them."""
+    for them (RSA key imports and template compiles) and the forked workers share them."""
     from sandbox.profiles import service_profiles
 
     service_profiles(services.world, services.settings.nav_v1)  # built on first use: with the police's key
@@ -259,7 +259,7 @@ def warm_up(app, services) -> None:
 def cyclic_gc_paused():
     """No cyclic garbage collection while the case runs and is described: a 10-year case parses ~4 MB of JSON,
     hundreds of thousands of acyclic dicts and lists that reference counting frees anyway, whose allocation alone
-    triggers full collections of the whole heap (the world included) — 40–90 ms of a POST /run, for nothing.
+    triggers full collections of the whole heap (the world included): work on the request's time that frees nothing.
     Collection resumes afterwards (it is only deferred)."""
     paused = gc.isenabled()
     gc.disable()

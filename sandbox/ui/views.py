@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 
+from sandbox.admin.errors import error_body
 from sandbox.web import json_response
 
 from . import access, model, runner, tokens, traffic
@@ -60,7 +61,7 @@ def page(template: str, status: int = 200, **context):
 def error_page(status: int, message: str):
     """An HTML error page for UI paths (JSON for the UI's `.json` endpoints)."""
     if request.path.endswith(".json"):
-        return json_response({"error": status, "message": message}, status)
+        return json_response(error_body(status, message), status)
     return page("error.html", status, code=status, message=message, active=None)
 
 
@@ -70,7 +71,7 @@ def _guard():
     if request.endpoint in OPEN_ENDPOINTS or access.allowed(services.settings, request.cookies.get(access.COOKIE)):
         return None
     if request.path.endswith(".json"):
-        return json_response({"error": 401, "message": "log in to the workshop UI first (/login)"}, 401)
+        return json_response(error_body(401, "log in to the workshop UI first (/login)"), 401)
     return redirect(url_for("ui.login_form", next=request.full_path.rstrip("?")))
 
 

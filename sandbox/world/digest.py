@@ -11,8 +11,8 @@ not) and the first LEDGER_SAMPLE accounts of all, each in the order of CRC-32(ac
 are picked on every machine.
 
 Why a sample: generating the current month of every account made the digest the slowest part of `serve`'s
-start-up (100–250 s at 100k people, issue 8); the entities go through orjson's own dataclass encoding in
-chunks, and the sample costs about a tenth of a second whatever the size of the world.
+start-up, growing with the world (issue 8); the entities go through orjson's own dataclass encoding in
+chunks, and the sample's cost does not grow with the size of the world.
 """
 
 from __future__ import annotations
