@@ -34,7 +34,9 @@ run: install
 	$(BIN)/dsop-sandbox serve --scenario $(SCENARIO) --host $(HOST) --port $(PORT) \
 	  $(if $(TODAY),--today $(TODAY)) $(if $(PROFILE),--profile $(PROFILE))
 
+# ruff first (seconds): a lint finding fails the run before the suite starts ([tool.ruff] in pyproject.toml).
 test: install browser
+	$(BIN)/ruff check sandbox tests
 	$(BIN)/python -m pytest -q
 
 # The workshop UI's browser tests (tests/ui/) drive Debian's chromium through Playwright (the `test` extra); they

@@ -39,9 +39,9 @@ def build_services(settings: Settings, real_today: date | None = None) -> Servic
     from sandbox.compat import Compat
     from sandbox.maskinporten.tokens import Maskinporten, shortcut_enabled
     from sandbox.register.rules import RegisterRules
-    from sandbox.state import StateStore
     from sandbox.scenario import load_scenario
     from sandbox.scenario.catalog import resolve
+    from sandbox.state import StateStore
     from sandbox.world import build_world, world_digest
 
     spec = load_scenario(resolve(settings.scenario), today=settings.today, seed=settings.seed,
@@ -79,15 +79,16 @@ def allowed_methods(path: str, rule_methods) -> list[str]:
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
     from sandbox import clock, faults
-    from sandbox.audit import log as audit_log
     from sandbox.admin import guard
     from sandbox.admin.clock import bp as clock_bp
     from sandbox.admin.politi import bp as politi_bp
-    from sandbox.audit.views import bp as requests_bp
     from sandbox.admin.views import bp as admin_bp
+    from sandbox.audit import log as audit_log
+    from sandbox.audit.views import bp as requests_bp
     from sandbox.bank.views import bp as bank_bp
     from sandbox.directory.views import bp as directory_bp
-    from sandbox.maskinporten.views import bp as maskinporten_bp, root_bp as maskinporten_root_bp
+    from sandbox.maskinporten.views import bp as maskinporten_bp
+    from sandbox.maskinporten.views import root_bp as maskinporten_root_bp
     from sandbox.openapi.views import bp as openapi_bp
     from sandbox.register.views import bp as register_bp
     from sandbox.ui.views import bp as ui_bp

@@ -33,7 +33,7 @@ import os
 import threading
 import time
 from contextvars import ContextVar
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2199, 12, 31)
@@ -157,7 +157,7 @@ class SandboxClock:
         if self.store is None:
             self._local_override = day
         else:
-            stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            stamp = datetime.now(UTC).isoformat(timespec="seconds")
             self.store.connection().execute(
                 "INSERT INTO sandbox_clock (id, today, changed_at) VALUES (1, ?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET today = excluded.today, changed_at = excluded.changed_at",

@@ -106,7 +106,7 @@ def _mod11(digits: str, weights: tuple[int, ...]) -> int | None:
     Own implementation because stdnum.no.orgnr exposes only a whole-number
     checksum and stdnum.no.kontonr keeps its calculator private.
     """
-    check = (11 - sum(w * int(d) for w, d in zip(weights, digits)) % 11) % 11
+    check = (11 - sum(w * int(d) for w, d in zip(weights, digits, strict=True)) % 11) % 11
     return None if check == 10 else check
 
 

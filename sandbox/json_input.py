@@ -9,7 +9,7 @@ schema declares its fields, as the hand-written checks these schemas replaced di
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from marshmallow import Schema, ValidationError, fields
 
@@ -80,7 +80,7 @@ class Timestamp(Checked):
 
 def parse_timestamp(value: str) -> datetime | None:
     try:
-        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except ValueError:
         return None
 

@@ -39,7 +39,7 @@ def error_body(path: str, status: int, message: str, today) -> dict:
     return admin_error_body(status, message)
 
 
-def request_headers() -> "EnvironHeaders":
+def request_headers() -> EnvironHeaders:
     """Header names lower-cased (D10: matched case-insensitively; values exact), as a read-only mapping."""
     return EnvironHeaders(request.environ)
 

@@ -272,7 +272,7 @@ class AuditLog:
         self.sync()
         cur = self.store.connection().execute(sql, args)
         names = [d[0] for d in cur.description]
-        return [dict(zip(names, values)) for values in cur.fetchall()]
+        return [dict(zip(names, values, strict=True)) for values in cur.fetchall()]
 
 
 def _add_seq(conn: sqlite3.Connection) -> None:

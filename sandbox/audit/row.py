@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from urllib.parse import unquote
 
@@ -168,7 +168,7 @@ def build_row(request, response, g, started: float, today) -> dict:
         if named:
             consumer, scope, supplier = consumer or named["consumer"], named["scope"], named["supplier"]
     row = {
-        "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "sandbox_date": today.isoformat() if today else None,
         "api": api,
         "bank": _cut(view_args.get("orgnr"), 20) if api == "bank" else None,

@@ -20,10 +20,9 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, current_app, request
 
-from sandbox.web import json_response
-
 from sandbox.admin.errors import AdminError
 from sandbox.admin.schemas import CASE_QUERY, REQUESTS_QUERY, InputError, load
+from sandbox.web import json_response
 
 bp = Blueprint("admin_requests", __name__, url_prefix="/sandbox/v1")
 

@@ -81,7 +81,7 @@ _BY_STATUS = {cls.status: cls for cls in (UnknownAccount, MethodNotAllowed, NotA
 
 
 
-def for_profile(exc: "ProfileError") -> BankError:
+def for_profile(exc: ProfileError) -> BankError:
     """A service profile's refusal as the bank error of its outcome (sandbox/profiles/errors.py; D4, D12, D13;
     spec/protocol.md §3.7.4): the one mapping the bank API and the workshop UI's preview share."""
     return _BY_OUTCOME[exc.outcome](exc.message)

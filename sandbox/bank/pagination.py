@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 import orjson
 
 from .errors import BadRequest
-from .formats import CURSOR_LENGTH, CURSOR_PATTERN
+from .formats import CURSOR_PATTERN
 
 #: What a cursor looks like: 16 characters of the URL-safe base64 alphabet (12 bytes, no padding, no spare bits).
 #: The request schema documents `page` from these (bank/schemas.py): the document and the parser cannot drift.

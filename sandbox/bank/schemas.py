@@ -20,8 +20,17 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from sandbox.dsop import codes
 from sandbox.dsop import params as dsop_params
-from sandbox.dsop.enums import (ACCOUNT_STATUSES, ACCOUNT_TYPES_V20, ACCOUNT_TYPES_V21, ADDITIONAL_REFERENCE_TYPES,
-                                CARD_STATUSES, CARD_TYPES, IDENTIFIER_TYPES, PERMISSIONS, TRANSACTION_STATUSES)
+from sandbox.dsop.enums import (
+    ACCOUNT_STATUSES,
+    ACCOUNT_TYPES_V20,
+    ACCOUNT_TYPES_V21,
+    ADDITIONAL_REFERENCE_TYPES,
+    CARD_STATUSES,
+    CARD_TYPES,
+    IDENTIFIER_TYPES,
+    PERMISSIONS,
+    TRANSACTION_STATUSES,
+)
 
 from .formats import ACCOUNT_NUMBER_PATTERN, CURSOR_LENGTH, CURSOR_PATTERN, REFERENCE_PATTERN
 

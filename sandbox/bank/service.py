@@ -4,7 +4,7 @@ workshop UI's preview both call it, so the UI shows what the API answers."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sandbox.world import Period
 

@@ -6,13 +6,12 @@ from functools import lru_cache
 
 from flask import Blueprint, Response, current_app, g, request
 
+from sandbox.dsop.wire import body_bytes
 from sandbox.maskinporten.errors import AccessDenied, AuthenticationFailed
 from sandbox.maskinporten.jwe import encrypt_for
 from sandbox.maskinporten.tokens import ANONYMOUS, SCOPE_BANK
-from sandbox.dsop.wire import body_bytes
-from sandbox.web import json_response, query_args, request_headers
-
 from sandbox.profiles import ProfileError, service_profiles
+from sandbox.web import json_response, query_args, request_headers
 
 from .errors import BankError, Forbidden, NotAcceptable, Unauthorized, UnknownAccount, for_profile
 from .params import parse_account_number, parse_accounts, parse_common

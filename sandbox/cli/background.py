@@ -44,7 +44,7 @@ class BackgroundServer:
         self._tmp: tempfile.TemporaryDirectory | None = None
 
     # ---- life cycle ------------------------------------------------------------------------------------
-    def start(self) -> "BackgroundServer":
+    def start(self) -> BackgroundServer:
         from sandbox.app import build_services, create_app
         from sandbox.config import Settings
 
@@ -78,7 +78,7 @@ class BackgroundServer:
             self._tmp.cleanup()
             self._tmp = None
 
-    def __enter__(self) -> "BackgroundServer":
+    def __enter__(self) -> BackgroundServer:
         return self.start()
 
     def __exit__(self, *exc) -> None:

@@ -99,7 +99,7 @@ class _Exporter:
             raise ExportError(f"the scenario has no consumer offering {SERVICE.name} ({SERVICE.key})")
         self.tokens: dict[str, str] = {}
         default = corpus_period(self.world.today)
-        start, end = (p or d for p, d in zip(corpus.period or (None, None), default))
+        start, end = (p or d for p, d in zip(corpus.period or (None, None), default, strict=True))
         self.period = {"fromDate": start.isoformat(), "toDate": end.isoformat()}
         self.public = services.settings.public_url.rstrip("/")
 

@@ -22,10 +22,17 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sandbox.client import (
-    SERVICES, CaseRequest, ClientConfig, DsopClient, PeriodNeedsFacts, RetryPolicy, Transport, complete_period,
-)
 from sandbox.cli.flow_report import report
+from sandbox.client import (
+    SERVICES,
+    CaseRequest,
+    ClientConfig,
+    DsopClient,
+    PeriodNeedsFacts,
+    RetryPolicy,
+    Transport,
+    complete_period,
+)
 
 FLOW_SERVICES = ("skatt", "politi", "konkurs", "oed", "verge", "fi-utlegg")
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2

@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from sandbox import __version__
-from sandbox.cli.args import iso_date, non_negative, sandbox_today, token_ttl
+from sandbox.cli.args import non_negative, sandbox_today, token_ttl
 
 
 def _load(args):
@@ -25,15 +25,16 @@ def _load(args):
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) found; nothing was built.", file=sys.stderr)
-        raise SystemExit(2)
+        raise SystemExit(2) from None
     return spec, build_world(spec)
 
 
 def cmd_validate(args) -> int:
     """Validate a scenario, build its world and print a one-screen summary with the world digest."""
     if args.schema:
-        from sandbox.scenario.jsonschema import scenario_json_schema
         import json
+
+        from sandbox.scenario.jsonschema import scenario_json_schema
 
         print(json.dumps(scenario_json_schema(), indent=2, ensure_ascii=False))
         return 0
@@ -58,7 +59,7 @@ def cmd_scenarios(args) -> int:
 
     rows = shipped()
     width = max((len(name) for name, _, _ in rows), default=4)
-    for name, path, about in rows:
+    for name, _path, about in rows:
         print(f"{name:<{width}}  {about}")
     return 0
 
@@ -243,8 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dev", action="store_true", help="use Flask's development server instead of gunicorn")
     p.set_defaults(func=cmd_serve)
 
-    from sandbox.cli import export
-    from sandbox.cli import flow
+    from sandbox.cli import export, flow
 
     for name, module, func in (("flow", flow, cmd_flow), ("export", export, cmd_export)):
         p = sub.add_parser(name, help=module.HELP, description=module.DESCRIPTION, epilog=module.EPILOG,

@@ -11,11 +11,16 @@ import os
 import sys
 
 from sandbox.config import Settings
+from sandbox.http_refusals import (
+    LIMIT_REQUEST_FIELD_SIZE,
+    LIMIT_REQUEST_FIELDS,
+    LIMIT_REQUEST_LINE,
+    dev_request_handler,
+    sandbox_worker_class,
+)
 
 #: Seconds a SIGTERMed server has to answer what it accepted before its workers are killed (see load_config).
 GRACEFUL_TIMEOUT = 70
-from sandbox.http_refusals import (LIMIT_REQUEST_FIELD_SIZE, LIMIT_REQUEST_FIELDS, LIMIT_REQUEST_LINE,
-                                    dev_request_handler, sandbox_worker_class)
 
 
 def settings_from_args(args) -> Settings:
@@ -33,8 +38,8 @@ def settings_from_args(args) -> Settings:
 
 def serve(args) -> int:
     from sandbox.app import build_services, create_app
-    from sandbox.scenario import ScenarioError
     from sandbox.cli.summary import summary_lines
+    from sandbox.scenario import ScenarioError
 
     settings = settings_from_args(args)
     try:

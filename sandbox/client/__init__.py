@@ -24,8 +24,17 @@ from .auth import Maskinporten, TokenError, decrypt, load_key, read_response
 from .case import CaseRequest, ClientConfig, DsopClient
 from .result import AccountResult, Balance, BankResult, CaseResult, Partial, Refusal, Transactions
 from .services import (
-    BANK_ENDPOINTS, SERVICES, PeriodNeedsFacts, Service, add_months, complete_period, default_period, earliest_from,
-    encode_mandate, latest_to, service,
+    BANK_ENDPOINTS,
+    SERVICES,
+    PeriodNeedsFacts,
+    Service,
+    add_months,
+    complete_period,
+    default_period,
+    earliest_from,
+    encode_mandate,
+    latest_to,
+    service,
 )
 from .transport import Response, RetryPolicy, Transport, TransportError, retry_after_seconds
 

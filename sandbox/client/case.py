@@ -20,11 +20,11 @@ import time
 import urllib.parse
 import uuid
 import weakref
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
 
 from .auth import Maskinporten, load_key
 from .result import CaseResult, Refusal
@@ -53,7 +53,7 @@ class ClientConfig:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
 
     @classmethod
-    def shipped(cls, base_url: str, service_key: str | Service, **more) -> "ClientConfig":
+    def shipped(cls, base_url: str, service_key: str | Service, **more) -> ClientConfig:
         """The shipped consumer of a service (its key, or a Service the client does not ship) with its published
         test key (sandbox/keys/consumer-<orgno>.pem)."""
         svc = service_key if isinstance(service_key, Service) else find_service(service_key)
@@ -192,7 +192,7 @@ class DsopClient:
                 self._timings[key] = self._timings.get(key, 0.0) + time.perf_counter() - started
 
 
-def _say_retries(client: "weakref.ref[DsopClient]") -> Callable[[str, int, str, float], None]:
+def _say_retries(client: weakref.ref[DsopClient]) -> Callable[[str, int, str, float], None]:
     """The transport's on_retry: a progress line. It holds the client weakly — the client holds the transport, and
     a cycle would keep both (and every answer an observer keeps on the transport) until a cyclic GC pass."""
 

@@ -56,7 +56,7 @@ class Balance:
         return self.amount if self.credit_debit == "credit" else -self.amount
 
     @classmethod
-    def from_wire(cls, b: dict) -> "Balance":
+    def from_wire(cls, b: dict) -> Balance:
         line = b.get("creditLineAmount")
         return cls(b.get("type", ""), Decimal(str(b.get("amount", 0))), b.get("creditDebitIndicator", "credit"),
                    b.get("currency"), b.get("registered"), b.get("creditLineIncluded"),
@@ -78,7 +78,7 @@ class Transactions:
     kept: bool = True  # False: counted but not kept (CaseRequest(transaction_items=False)), `items` stays empty
 
     @classmethod
-    def of(cls, items: list[dict], pages: int) -> "Transactions":
+    def of(cls, items: list[dict], pages: int) -> Transactions:
         out = cls(pages=pages)
         out.add(items)
         return out

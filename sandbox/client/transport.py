@@ -20,14 +20,13 @@ from __future__ import annotations
 import http.client
 import json
 import random
-import socket
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 from email.utils import parsedate_to_datetime
-from typing import Callable
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -89,7 +88,7 @@ def retry_after_seconds(value: str | None, now: float) -> float | None:
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - now)
 
 
@@ -146,8 +145,7 @@ class Transport:
             body = data() if callable(data) else data
             try:
                 status, got, payload = self._once(method, url, hdrs, body)
-            except (urllib.error.URLError, http.client.HTTPException, ConnectionError, socket.timeout,
-                    TimeoutError, OSError) as exc:
+            except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError, OSError) as exc:
                 last_reason = _reason(exc)
                 if not retry or attempt >= self.retry.attempts:
                     raise TransportError(url, last_reason, attempt) from None

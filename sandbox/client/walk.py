@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import time
 import urllib.parse
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from .auth import TokenError, read_response
 from .result import AccountResult, Balance, BankResult, CaseResult, Partial, Refusal, Transactions

@@ -6,7 +6,7 @@ YYYY-MM-DD, date-times RFC 3339 in UTC with `Z`, card months YYYY-MM.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -29,9 +29,9 @@ def month(d: date) -> str:
 
 
 def datetime_z(dt: datetime) -> str:
-    if dt.tzinfo is timezone.utc:  # every ledger timestamp is UTC already: no conversion, no strftime
+    if dt.tzinfo is UTC:  # every ledger timestamp is UTC already: no conversion, no strftime
         return dt.isoformat(timespec="seconds")[:19] + "Z"
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def midnight_z(d: date) -> str:
@@ -46,7 +46,7 @@ def end_of_day_oslo(d: date) -> str:
 
 def sandbox_instant(today: date) -> datetime:
     """The sandbox clock's "now": noon UTC on today, so bodies are byte-stable (D15)."""
-    return datetime.combine(today, time(12), timezone.utc)
+    return datetime.combine(today, time(12), UTC)
 
 
 def sandbox_now(today: date) -> str:
@@ -75,7 +75,7 @@ class Rendered(dict):
         super().__init__(body)
         self.json = orjson.dumps(body) if data is None else data
 
-    def copy(self) -> "Rendered":
+    def copy(self) -> Rendered:
         return Rendered(self, self.json)
 
     # Every way of changing the body itself forgets the bytes.

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography import x509
@@ -27,8 +27,8 @@ from cryptography.x509.oid import NameOID
 
 HERE = Path(__file__).parent
 #: Long enough that no test or workshop meets an expired shipped certificate.
-NOT_BEFORE = datetime(2025, 1, 1, tzinfo=timezone.utc)
-NOT_AFTER = datetime(2075, 1, 1, tzinfo=timezone.utc)
+NOT_BEFORE = datetime(2025, 1, 1, tzinfo=UTC)
+NOT_AFTER = datetime(2075, 1, 1, tzinfo=UTC)
 
 
 def certificate_path(key_path: str | Path) -> Path:

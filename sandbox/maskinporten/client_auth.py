@@ -23,8 +23,8 @@ from dataclasses import dataclass
 
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jws import JWSRegistry
 from joserfc.jwk import RSAKey
+from joserfc.jws import JWSRegistry
 
 from sandbox import jwt_segments
 from sandbox.keys import KeyFileError, load_rsa_key

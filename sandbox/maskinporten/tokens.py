@@ -35,12 +35,25 @@ from sandbox import jwt_segments
 from sandbox.config import bank_base_url
 from sandbox.keys import load_rsa_key, public_jwk, shipped
 
-from .client_auth import (ASSERTION_ALGORITHMS, LEEWAY, MAX_ASSERTION_LIFETIME, accepted_audiences,  # noqa: F401
-                          registered_keys, verified_claims)
+from .client_auth import (  # noqa: F401
+    ASSERTION_ALGORITHMS,
+    LEEWAY,
+    MAX_ASSERTION_LIFETIME,
+    accepted_audiences,
+    registered_keys,
+    verified_claims,
+)
 from .errors import AccessDenied, AuthenticationFailed, TokenRequestError
 from .resources import UNSPECIFIED, Audience, resolve_resource
-from .scopes import (BANK_SCOPES, KNOWN_SCOPES, REGISTER_SCOPES, SCOPE_ACCOUNT_PROVIDER, SCOPE_BANK,  # noqa: F401
-                     SCOPE_RELATIONS, allowed_scopes)
+from .scopes import (  # noqa: F401
+    BANK_SCOPES,
+    KNOWN_SCOPES,
+    REGISTER_SCOPES,
+    SCOPE_ACCOUNT_PROVIDER,
+    SCOPE_BANK,
+    SCOPE_RELATIONS,
+    allowed_scopes,
+)
 
 JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 SHORTCUT = "client_credentials"

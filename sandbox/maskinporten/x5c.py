@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -75,7 +75,7 @@ def certificate_key(x5c, consumer, registered: list[RSAKey], now: int) -> RSAKey
         raise TokenRequestError("invalid_grant", f"the x5c certificate ({subject}) has a "
                                                  f"{type(public).__name__.removeprefix('_')} key; Maskinporten "
                                                  "assertions are RS256/RS384/RS512, so an RSA key is needed")
-    moment = datetime.fromtimestamp(now, timezone.utc)
+    moment = datetime.fromtimestamp(now, UTC)
     if moment < cert.not_valid_before_utc:
         raise TokenRequestError("invalid_grant", f"the x5c certificate ({subject}) is not valid before "
                                                  f"{cert.not_valid_before_utc.isoformat()}")

@@ -11,10 +11,22 @@ from sandbox import __version__
 from sandbox.bank import schemas
 from sandbox.maskinporten.tokens import SCOPE_BANK as SCOPE
 
-from .common import Operation, blueprint_rules, json_content, new_spec, openapi_path, parameters, register_schemas
-from .common import auth_sentence, component_name, summary_and_details, without_design_refs
+from .common import (
+    Operation,
+    auth_sentence,
+    blueprint_rules,
+    component_name,
+    json_content,
+    new_spec,
+    openapi_path,
+    parameters,
+    register_schemas,
+    summary_and_details,
+    without_design_refs,
+)
 from .examples import bank_examples
-from .service_headers import describe as describe_service_headers, header_table
+from .service_headers import describe as describe_service_headers
+from .service_headers import header_table
 
 PREFIX = "/banks/<orgnr>/v2"
 JWE_COMPACT = r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$"

@@ -11,8 +11,18 @@ from sandbox import __version__
 from sandbox.maskinporten.tokens import SCOPE_ACCOUNT_PROVIDER, SCOPE_RELATIONS
 from sandbox.register import schemas
 
-from .common import Operation, blueprint_rules, json_content, new_spec, openapi_path, parameters, register_schemas
-from .common import auth_sentence, summary_and_details, without_design_refs
+from .common import (
+    Operation,
+    auth_sentence,
+    blueprint_rules,
+    json_content,
+    new_spec,
+    openapi_path,
+    parameters,
+    register_schemas,
+    summary_and_details,
+    without_design_refs,
+)
 from .register_examples import register_examples
 
 PREFIX = "/kar-ws/api/v2"

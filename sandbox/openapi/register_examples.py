@@ -13,8 +13,22 @@ from sandbox.profiles import BY_SERVICE
 from sandbox.register import errors as register_errors
 from sandbox.world import Period
 
-from .examples import (ACCOUNT_INFO_REQUEST_ID, CORRELATION_ID, INTERNAL_MESSAGE, METHOD_MESSAGE, SERVICE, Examples,
-                       encoded, example, nobody, no_token_message, raised, showcase, ten_years_back, unknown_account)
+from .examples import (
+    ACCOUNT_INFO_REQUEST_ID,
+    CORRELATION_ID,
+    INTERNAL_MESSAGE,
+    METHOD_MESSAGE,
+    SERVICE,
+    Examples,
+    encoded,
+    example,
+    no_token_message,
+    nobody,
+    raised,
+    showcase,
+    ten_years_back,
+    unknown_account,
+)
 
 ACCOUNT_SERVICE = "politi"
 

@@ -7,9 +7,17 @@ period, about which control object, and which fields are delivered. Plain Python
 - errors.py: ProfileError classes with an `outcome` each API maps once to its wire error.
 """
 
-from .errors import (  # noqa: F401  (errors first: sandbox.profiles.extradition imports them)
-    EndpointNotInService, HeaderRuleViolated, MalformedOrder, MandateNotForConsumer, NotInGrant, OrderRefused,
-    PeriodOutsideWindow, PreconditionFailed, ProfileError, UnknownMandate,
-)
 from .catalog import BY_SERVICE, ENDPOINTS, PROFILES, Profile  # noqa: F401, E402
+from .errors import (  # noqa: F401  (errors first: sandbox.profiles.extradition imports them)
+    EndpointNotInService,
+    HeaderRuleViolated,
+    MalformedOrder,
+    MandateNotForConsumer,
+    NotInGrant,
+    OrderRefused,
+    PeriodOutsideWindow,
+    PreconditionFailed,
+    ProfileError,
+    UnknownMandate,
+)
 from .grant import Grant, ServiceProfiles, normalize, service_profiles  # noqa: F401, E402

@@ -28,7 +28,7 @@ import json
 import random
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from joserfc import jwt
@@ -71,11 +71,11 @@ _COMPACT = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$")
 
 def sandbox_now(today: date) -> datetime:
     """The sandbox clock's "now": noon UTC on the world's today (as sandbox.dsop.wire.sandbox_now)."""
-    return datetime.combine(today, time(12, 0), timezone.utc)
+    return datetime.combine(today, time(12, 0), UTC)
 
 
 def _stamp(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 # ---- the order ---------------------------------------------------------------------------------------------
@@ -342,7 +342,7 @@ def _content(claims: dict, today: date) -> ExtraditionOrder:
     exp = claims.get("exp")
     if isinstance(exp, bool) or not isinstance(exp, int):
         raise _refuse("exp must be a NumericDate")
-    expires = datetime.fromtimestamp(exp, timezone.utc)
+    expires = datetime.fromtimestamp(exp, UTC)
     if expires - approved_at > MAX_VALIDITY:
         raise _refuse("exp is more than 90 days after approval.approvalTimestamp")
     now = sandbox_now(today)

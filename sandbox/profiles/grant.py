@@ -31,7 +31,12 @@ from sandbox.world.period import Period
 from . import windows
 from .catalog import PROFILES, Profile
 from .errors import (
-    EndpointNotInService, HeaderRuleViolated, MandateNotForConsumer, NotInGrant, OrderRefused, PreconditionFailed,
+    EndpointNotInService,
+    HeaderRuleViolated,
+    MandateNotForConsumer,
+    NotInGrant,
+    OrderRefused,
+    PreconditionFailed,
     UnknownMandate,
 )
 
@@ -74,7 +79,7 @@ class Grant:
         return self.service == "politi"
 
     # ---- the subject ------------------------------------------------------------------------------------
-    def bind(self, world, party, identifier: str) -> "Grant":
+    def bind(self, world, party, identifier: str) -> Grant:
         """Check the subject precondition (403) and the subject-dependent window (400); → the bound Grant.
 
         A pure function of the grant and the subject, so the answer is kept on the grant (outside its fields):
@@ -89,7 +94,7 @@ class Grant:
             bound = memo[key] = self._bind(world, party, identifier)
         return bound
 
-    def _bind(self, world, party, identifier: str) -> "Grant":
+    def _bind(self, world, party, identifier: str) -> Grant:
         guardianship = None
         precondition = self.profile.precondition
         if precondition == "bankruptcy":

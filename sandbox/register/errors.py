@@ -82,7 +82,7 @@ class HttpError(RegisterError):
 
 
 
-def for_profile(exc: "ProfileError") -> RegisterError:
+def for_profile(exc: ProfileError) -> RegisterError:
     """A service profile's refusal as the register error of its outcome (sandbox/profiles/errors.py;
     spec/protocol.md §2.5 [INF]: mandate not valid for the consumer → 403 ERR-001, period → ERR-003, other header
     rules → ERR-006)."""

@@ -1,6 +1,6 @@
 """Scenario files: YAML in, a validated ScenarioSpec out (see scenarios/README.md for the format)."""
 
-from .errors import ScenarioError, Problem
-from .loader import load_scenario, load_scenario_text, ScenarioSpec
+from .errors import Problem, ScenarioError
+from .loader import ScenarioSpec, load_scenario, load_scenario_text
 
 __all__ = ["ScenarioError", "Problem", "load_scenario", "load_scenario_text", "ScenarioSpec"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from .fault_schema import LatencySchema, MAX_DELAY_MS
+from .fault_schema import MAX_DELAY_MS, LatencySchema
 
 PROFILES = ("strict", "production")
 

@@ -110,7 +110,7 @@ class _Converter(FieldConverterMixin):
     """apispec's field → JSON Schema conversion (OpenAPI 3.1 = JSON Schema 2020-12), taught the scenario's fields.
     Nested schemas become `$ref`s into the walker's `$defs` instead of an OpenAPI document's components."""
 
-    def __init__(self, walker: "_Walker"):
+    def __init__(self, walker: _Walker):
         self.openapi_version = Version("3.1.0")
         self.walker = walker
         # The scenario's own fields get their whole description from scenario_field (below), no generic type.

@@ -10,12 +10,17 @@ from __future__ import annotations
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from sandbox.dsop.enums import (
-    ACCOUNT_STATUSES, ACCOUNT_TYPES_V21, CARD_STATUSES, CARD_TYPES, PERMISSIONS, SERVICES,
+    ACCOUNT_STATUSES,
+    ACCOUNT_TYPES_V21,
+    CARD_STATUSES,
+    CARD_TYPES,
+    PERMISSIONS,
+    SERVICES,
 )
 
-from .fields import SLUG, SLUG_MESSAGE, DateField, Identifier, Money, MonthField, Range, Seed, Unique
 from .compat_schema import DeviationsSchema, Profile, RegisterCompatSchema, check_bank
 from .fault_schema import FaultSchema
+from .fields import SLUG, SLUG_MESSAGE, DateField, Identifier, Money, MonthField, Range, Seed, Unique
 
 ACTIVITY_PROFILES = ("household", "savings", "loan", "business", "credit_card", "none")
 TRANSACTION_KINDS = (

@@ -15,7 +15,6 @@ import weakref
 from dataclasses import dataclass
 from datetime import date
 
-from sandbox.profiles import extradition
 from sandbox.bank.errors import BankError, for_profile
 from sandbox.bank.service import authorized_accounts
 from sandbox.client import SERVICES as CLIENT_SERVICES
@@ -23,7 +22,7 @@ from sandbox.client import default_period
 from sandbox.directory.listing import entries
 from sandbox.dsop import params as dsop_params
 from sandbox.dsop.enums import v20_account_type
-from sandbox.profiles import BY_SERVICE, ProfileError, service_profiles
+from sandbox.profiles import BY_SERVICE, ProfileError, extradition, service_profiles
 from sandbox.world.period import Period
 
 from . import timeline
@@ -217,7 +216,7 @@ def party_accounts(world, party) -> list[dict]:
     return rows
 
 
-_CARD_INDEX: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_CARD_INDEX: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _cards_by_holder(world) -> dict[str, list[str]]:

@@ -45,15 +45,25 @@ import gc
 import json
 import threading
 import time
-import urllib.parse
 import uuid
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
 from sandbox.client import (
-    BANK_ENDPOINTS, SERVICES, CaseRequest, ClientConfig, DsopClient, PeriodNeedsFacts, Response, RetryPolicy, Service,
-    Transport, add_months, complete_period, load_key,
+    BANK_ENDPOINTS,
+    SERVICES,
+    CaseRequest,
+    ClientConfig,
+    DsopClient,
+    PeriodNeedsFacts,
+    Response,
+    RetryPolicy,
+    Service,
+    Transport,
+    add_months,
+    complete_period,
+    load_key,
 )
 from sandbox.profiles import BY_SERVICE
 
@@ -74,7 +84,7 @@ class RunForm:
     guardian: str = ""
 
     @classmethod
-    def of(cls, values) -> "RunForm":
+    def of(cls, values) -> RunForm:
         def flag(name: str, default: bool) -> bool:
             value = values.get(name)
             return default if value is None else value in ("on", "true", "1", "yes")

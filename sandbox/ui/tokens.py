@@ -18,12 +18,16 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sandbox import jwt_segments
-from sandbox.profiles import extradition
 from sandbox.client import PeriodNeedsFacts, default_period, encode_mandate
 from sandbox.maskinporten.tokens import (
-    KNOWN_SCOPES, MAX_TTL, SCOPE_ACCOUNT_PROVIDER, SCOPE_BANK, SCOPE_RELATIONS, allowed_scopes,
+    KNOWN_SCOPES,
+    MAX_TTL,
+    SCOPE_ACCOUNT_PROVIDER,
+    SCOPE_BANK,
+    SCOPE_RELATIONS,
+    allowed_scopes,
 )
-from sandbox.profiles import BY_SERVICE
+from sandbox.profiles import BY_SERVICE, extradition
 
 from .model import current_guardian, find_party
 
@@ -38,7 +42,7 @@ class TokenForm:
     party: str = "ola-joint"
 
     @classmethod
-    def of(cls, values) -> "TokenForm":
+    def of(cls, values) -> TokenForm:
         return cls(**{k: (values.get(k) or getattr(cls, k)).strip() for k in
                       ("consumer", "scope", "audience", "ttl", "service", "party")})
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from .model import Account, Counterparty
 from .pools import BASE_RATES, Pools
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def at(day: date, rng: random.Random, start_hour: int = 6, end_hour: int = 21) -> datetime:

@@ -19,8 +19,23 @@ from . import crowd
 from .dates_util import add_years_month
 from .ledger import month_end
 from .model import (
-    DEFAULT_GUARDIAN_TASKS, Account, Activity, Address, Bank, Card, Consumer, Counterparty, ExplicitTransaction, Freeze,
-    Guardianship, Ownership, Party, PartialNotice, PartyPeriod, PendingItem, Role,
+    DEFAULT_GUARDIAN_TASKS,
+    Account,
+    Activity,
+    Address,
+    Bank,
+    Card,
+    Consumer,
+    Counterparty,
+    ExplicitTransaction,
+    Freeze,
+    Guardianship,
+    Ownership,
+    PartialNotice,
+    Party,
+    PartyPeriod,
+    PendingItem,
+    Role,
 )
 from .period import Period
 from .rng import faker_for, rng_for

@@ -104,7 +104,7 @@ def canonical_dump(world) -> bytes:
 
 
 #: Digests already computed, per world and today (serve's start-up asks twice: build_services and the summary).
-_digests: "weakref.WeakKeyDictionary[object, dict]" = weakref.WeakKeyDictionary()
+_digests: weakref.WeakKeyDictionary[object, dict] = weakref.WeakKeyDictionary()
 
 
 def world_digest(world) -> str:

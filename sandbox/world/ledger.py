@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import calendar
 import dataclasses
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from .activity import BALANCING, at, month_items, target
@@ -164,7 +164,7 @@ class Ledger(FollowsClock):
         if date(y, m, 1) > today:
             return ()
         generated, last_booked, last_registered = self._months(account, y, m)
-        now = datetime.combine(today, time(12), timezone.utc)
+        now = datetime.combine(today, time(12), UTC)
         if last_booked <= today and last_registered <= now:
             return generated  # a month wholly in the past (nearly all of them): nothing to filter or clamp
         return tuple(t if t.registered is None or t.registered <= now else dataclasses.replace(t, registered=now)
@@ -172,7 +172,7 @@ class Ledger(FollowsClock):
 
     def now(self) -> datetime:
         """The sandbox clock's "now": noon UTC on today (the same instant dsop.wire.sandbox_now writes)."""
-        return datetime.combine(self.today, time(12), timezone.utc)
+        return datetime.combine(self.today, time(12), UTC)
 
     def booked(self, account: Account, window: Period) -> list[Transaction]:
         end = window.last_day(self.today)
@@ -283,7 +283,7 @@ class Ledger(FollowsClock):
         return self.balance(account, self.today) - account.blocked_amount - held
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _card_id(cards, rng):

@@ -6,7 +6,7 @@ over time carries a Period; the questions "who owned this on day X" live in quer
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from .period import Period
@@ -208,7 +208,7 @@ class Account:
     generated: bool = False
     frozen: tuple[Freeze, ...] = ()  # oldest first; derived at build time from the owners' deaths/bankruptcies
 
-    def freeze_on(self, day: date) -> "Freeze | None":
+    def freeze_on(self, day: date) -> Freeze | None:
         """The freeze covering `day`, if any (a date comparison or two: nearly every account has none)."""
         for f in self.frozen:
             if f.period.contains(day):

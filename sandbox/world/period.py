@@ -18,10 +18,10 @@ class Period:
     def contains(self, day: date) -> bool:
         return self.start <= day and (self.end is None or day <= self.end)
 
-    def overlaps(self, other: "Period") -> bool:
+    def overlaps(self, other: Period) -> bool:
         return (self.end is None or other.start <= self.end) and (other.end is None or self.start <= other.end)
 
-    def intersect(self, other: "Period") -> "Period | None":
+    def intersect(self, other: Period) -> Period | None:
         start = max(self.start, other.start)
         ends = [e for e in (self.end, other.end) if e is not None]
         end = min(ends) if ends else None
