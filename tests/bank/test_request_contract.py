@@ -181,16 +181,16 @@ def test_every_request_of_a_full_walk_validates_against_the_served_documents(app
 
 def test_documented_parameters_are_the_parsers_constants(app):
     """One source per parameter: the document's patterns, lengths and enums are the parser's own constants."""
-    from sandbox.bank import pagination, references
+    from sandbox.bank import formats, pagination, references
     from sandbox.bank import params as bank_params
     from sandbox.dsop import params
 
     doc = Validator(app.test_client(), "bank", app.extensions["dsop"].settings.public_url).doc
     schema = {name: p["schema"] for name, p in doc["components"]["parameters"].items()}
-    assert schema["page"]["pattern"] == pagination.CURSOR_PATTERN
-    assert schema["page"]["minLength"] == schema["page"]["maxLength"] == pagination.CURSOR_LENGTH
-    assert schema["accountReference"]["pattern"] == references.REFERENCE_PATTERN
-    assert schema["accountID"]["pattern"] == bank_params.ACCOUNT_NUMBER_PATTERN
+    assert schema["page"]["pattern"] == formats.CURSOR_PATTERN == pagination._CURSOR.pattern
+    assert schema["page"]["minLength"] == schema["page"]["maxLength"] == formats.CURSOR_LENGTH
+    assert schema["accountReference"]["pattern"] == formats.REFERENCE_PATTERN == references._REFERENCE.pattern
+    assert schema["accountID"]["pattern"] == formats.ACCOUNT_NUMBER_PATTERN == bank_params._ACCOUNT_NUMBER.pattern
     assert schema["PartyID"]["pattern"] == params.PARTY_ID_PATTERN
     assert schema["AccountInfoRequestID"]["pattern"] == schema["CorrelationID"]["pattern"] == params.UUID_PATTERN
     assert schema["fromDate"]["pattern"] == schema["toDate"]["pattern"] == params.DATE_PATTERN
