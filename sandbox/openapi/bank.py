@@ -8,7 +8,7 @@ DESIGN D4 and spec/protocol.md §3.7.
 from __future__ import annotations
 
 from sandbox import __version__
-from sandbox.bank import schemas
+from sandbox.bank import request_schemas, schemas
 from sandbox.maskinporten.tokens import SCOPE_BANK as SCOPE
 
 from .common import (
@@ -52,16 +52,16 @@ ERRORS = {
 
 ERROR_RESPONSES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
                    406: "NotAcceptable", 429: "TooManyRequests", 500: "InternalError"}
-_CASE = (schemas.BankCaseHeadersSchema, "header")
-_PERIOD = (schemas.BankPeriodQuerySchema, "query")
-_REF = (schemas.BankAccountReferencePathSchema, "path")
+_CASE = (request_schemas.BankCaseHeadersSchema, "header")
+_PERIOD = (request_schemas.BankPeriodQuerySchema, "query")
+_REF = (request_schemas.BankAccountReferencePathSchema, "path")
 _PAGING = "Paginated (D6): follow links[rel=next] with the same headers until it is absent."
 
 OPERATIONS = {
     "bank.list_accounts": Operation(
         "listAccounts", "accounts", schemas.BankAccountsSchema, "accounts",
-        (_CASE, (schemas.BankPartyHeaderSchema, "header"), _PERIOD, (schemas.BankAccountsQuerySchema, "query"),
-         (schemas.BankPageQuerySchema, "query")), ERRORS,
+        (_CASE, (request_schemas.BankPartyHeaderSchema, "header"), _PERIOD, (request_schemas.BankAccountsQuerySchema, "query"),
+         (request_schemas.BankPageQuerySchema, "query")), ERRORS,
         "A case starts here: each account carries the accountReference the other endpoints take. A party "
         "without accounts, a guarantor only or a shielded person gets an empty, complete list (D16). " + _PAGING),
     "bank.show_account": Operation(
@@ -70,7 +70,7 @@ OPERATIONS = {
         "balance at its end; an account closed within the period has no balance."),
     "bank.list_transactions": Operation(
         "listTransactions", "transactions", schemas.BankTransactionsSchema, "transactions",
-        (_REF, _CASE, _PERIOD, (schemas.BankPageQuerySchema, "query")), ERRORS,
+        (_REF, _CASE, _PERIOD, (request_schemas.BankPageQuerySchema, "query")), ERRORS,
         "Booked transactions in the period; pending ones too when toDate is today. " + _PAGING),
     "bank.list_cards": Operation("listCards", "cards", schemas.BankCardsSchema, "cards", (_REF, _CASE, _PERIOD),
                                  ERRORS),
@@ -78,7 +78,7 @@ OPERATIONS = {
                                  ERRORS),
     "bank.list_owners": Operation(
         "listOwners", "owners", schemas.BankOwnersSchema, "owners",
-        ((schemas.BankAccountNumberPathSchema, "path"), _CASE, _PERIOD), ERRORS,
+        ((request_schemas.BankAccountNumberPathSchema, "path"), _CASE, _PERIOD), ERRORS,
         "DSOP Control API v2.1 (draft, not in the published v2.0 OpenAPI): takes the real account number, "
         "and gives each owner's real ownership dates, not clipped to the period.",
         {"x-dsop-version": "2.1"}),

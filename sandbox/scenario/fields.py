@@ -124,3 +124,19 @@ class Unique(validate.Validator):
                 raise ValidationError(f"'{item}' is listed twice")
             seen.add(item)
         return value
+
+
+#: `today: real`: the sandbox's date is the real date, and follows it while the server runs (sandbox/clock.py).
+TODAY_REAL = "real"
+
+
+class TodayField(DateField):
+    """The scenario's `today`: an absolute date YYYY-MM-DD, or `real` (the real date, followed at run time)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(absolute_only=True, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str) and value.strip().lower() == TODAY_REAL:
+            return TODAY_REAL
+        return super()._deserialize(value, attr, data, **kwargs)

@@ -25,7 +25,7 @@ from marshmallow import Schema, fields, missing, validate
 from packaging.version import Version
 
 from . import schema as scenario_schema
-from .fields import DateField, Identifier, Money, MonthField, Range, Seed, Unique
+from .fields import DateField, Identifier, Money, MonthField, Range, Seed, TodayField, Unique
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "https://dsop-sandbox.invalid/schemas/scenario-v1.json"
@@ -207,7 +207,7 @@ class _Walker:
         return self.converter.field2property(field)
 
 
-_OWN_FIELDS = (Identifier, scenario_schema.TodayField, DateField, MonthField, Money, Seed, Range)
+_OWN_FIELDS = (Identifier, TodayField, DateField, MonthField, Money, Seed, Range)
 
 
 def _own_field(field: fields.Field) -> dict | None:
@@ -217,7 +217,7 @@ def _own_field(field: fields.Field) -> dict | None:
         pattern = rf"^[0-9]{{{length}}}$" if length else r"^[0-9]+$"
         return {"type": "string", "pattern": pattern,
                 "description": f"{what}; quote it in YAML (an unquoted number loses leading zeros)"}
-    if isinstance(field, scenario_schema.TodayField):
+    if isinstance(field, TodayField):
         return {"type": "string", "pattern": rf"^\s*({_ABSOLUTE_DATE}|real)\s*$",
                 "description": "an absolute date YYYY-MM-DD, or 'real'. " + _YAML_DATES}
     if isinstance(field, DateField):

@@ -15,7 +15,8 @@ from marshmallow import ValidationError
 from .checks import check
 from .dates import DateExpr
 from .errors import Problem, ScenarioError
-from .schema import TODAY_REAL, ScenarioSchema
+from .fields import TODAY_REAL
+from .schema import ScenarioSchema
 from .yamlsource import YamlSyntaxError, dotted, line_for, read_yaml
 
 

@@ -20,7 +20,7 @@ from sandbox.dsop.enums import (
 
 from .compat_schema import DeviationsSchema, Profile, RegisterCompatSchema, check_bank
 from .fault_schema import FaultSchema
-from .fields import SLUG, SLUG_MESSAGE, DateField, Identifier, Money, MonthField, Range, Seed, Unique
+from .fields import SLUG, SLUG_MESSAGE, DateField, Identifier, Money, MonthField, Range, Seed, TodayField, Unique
 
 ACTIVITY_PROFILES = ("household", "savings", "loan", "business", "credit_card", "none")
 TRANSACTION_KINDS = (
@@ -368,22 +368,6 @@ class MaskinportenSchema(_Strict):
         load_default=list,
         metadata={"description": "more aud values accepted in client assertions besides the sandbox's issuer, e.g. "
                                  "https://test.maskinporten.no/ for a client library whose audience is fixed"})
-
-
-#: `today: real`: the sandbox's date is the real date, and follows it while the server runs (sandbox/clock.py).
-TODAY_REAL = "real"
-
-
-class TodayField(DateField):
-    """The scenario's `today`: an absolute date YYYY-MM-DD, or `real` (the real date, followed at run time)."""
-
-    def __init__(self, **kwargs):
-        super().__init__(absolute_only=True, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        if isinstance(value, str) and value.strip().lower() == TODAY_REAL:
-            return TODAY_REAL
-        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class ScenarioSchema(_Strict):
