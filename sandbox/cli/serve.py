@@ -36,12 +36,39 @@ def settings_from_args(args) -> Settings:
                     token_shortcut=getattr(args, "token_shortcut", None), profile=getattr(args, "profile", None))
 
 
+def port_in_use(host: str, port: int) -> str | None:
+    """Why `host:port` cannot be served (another server listens there, or the address is not this machine's), or
+    None. Checked before the world is built: gunicorn would otherwise print the banner and then its own raw
+    "Connection in use" lines. SO_REUSEADDR as gunicorn sets it, so a port in TIME_WAIT still counts as free."""
+    import errno
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    except socket.gaierror as exc:
+        return f"cannot serve on {host}: {exc.strerror}"
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return f"{host}:{port} is already in use (another server listens there)"
+            return f"cannot serve on {host}:{port}: {exc.strerror}"
+    return None
+
+
 def serve(args) -> int:
     from sandbox.app import build_services, create_app
     from sandbox.cli.summary import summary_lines
     from sandbox.scenario import ScenarioError
 
     settings = settings_from_args(args)
+    busy = port_in_use(args.host, args.port)
+    if busy:
+        print(f"dsop-sandbox serve: {busy}; nothing was started. Choose another port: --port {args.port + 1} "
+              f"(make run PORT={args.port + 1}), and point your consumer at it.", file=sys.stderr)
+        return 2
     try:
         services = build_services(settings)
     except ScenarioError as exc:
