@@ -129,7 +129,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         return json_response({"status": "ok", "scenario": services.world.name, "digest": services.digest,
                               "today": services.world.today.isoformat(), "auth": settings.auth,
                               "audit": settings.audit, "token_shortcut": services.maskinporten.shortcut,
-                              "profiles": services.compat.describe(services.world)})
+                              "profiles": services.compat.describe(services.world),
+                              "state_dir": str(services.state.directory) if services.state is not None else None})
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

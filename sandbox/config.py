@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,10 +13,15 @@ def bank_base_url(public_url: str, org_number: str) -> str:
     return f"{public_url.rstrip('/')}/banks/{org_number}/v2"
 
 
-def default_state_dir() -> str:
-    """Where `serve` keeps its state (audit log, clock, used jti): $XDG_STATE_HOME/dsop-sandbox, else
-    ~/.local/state/dsop-sandbox."""
-    return os.path.join(os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state"), "dsop-sandbox")
+def default_state_dir(scenario: str = "default", seed: str | None = None, port: int | None = None) -> str:
+    """Where `serve` keeps its state (request log, clock, used jti) when no --state-dir is given: one directory per
+    scenario, seed and port under $XDG_STATE_HOME/dsop-sandbox (else ~/.local/state/dsop-sandbox), so two servers
+    started side by side never share a request log or a clock, and a restarted server finds its own again."""
+    stem = re.sub(r"[^A-Za-z0-9_.-]+", "-", os.path.splitext(os.path.basename(str(scenario)))[0]).strip("-.") or "scenario"
+    parts = [stem] + ([f"seed-{re.sub(r'[^A-Za-z0-9_.-]+', '-', str(seed))[:40]}"] if seed is not None else []) \
+        + ([f"port-{port}"] if port is not None else [])
+    home = os.environ.get("XDG_STATE_HOME") or os.path.expanduser("~/.local/state")
+    return os.path.join(home, "dsop-sandbox", "-".join(parts))
 
 
 @dataclass(frozen=True)

@@ -211,11 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--auth", choices=("on", "off"), default="on",
                    help="check Maskinporten tokens (default on); off answers every call and says so in a "
                         "`Sandbox-Auth: off` response header")
-    from sandbox.config import default_state_dir
-
-    p.add_argument("--state-dir", default=default_state_dir(), metavar="DIR",
-                   help="where the shared run-time state lives: request log, clock, used jti "
-                        "(default: $XDG_STATE_HOME or ~/.local/state, then /dsop-sandbox)")
+    p.add_argument("--state-dir", default=None, metavar="DIR",
+                   help="where the workers' shared run-time state lives: request log, clock, used jti (default: "
+                        "one directory per scenario, seed and port under $XDG_STATE_HOME or ~/.local/state, then "
+                        "/dsop-sandbox; two servers never share one unless given the same DIR)")
     p.add_argument("--no-audit", dest="audit", action="store_false",
                    help="do not log requests (GET /sandbox/v1/requests then answers 404)")
     p.add_argument("--audit-keep", type=non_negative, default=500_000, metavar="ROWS",

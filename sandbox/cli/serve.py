@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from sandbox.config import Settings
+from sandbox.config import Settings, default_state_dir
 from sandbox.http_refusals import (
     LIMIT_REQUEST_FIELD_SIZE,
     LIMIT_REQUEST_FIELDS,
@@ -27,7 +27,8 @@ def settings_from_args(args) -> Settings:
     public = args.public_url or f"http://{args.host}:{args.port}"
     return Settings(scenario=args.scenario, seed=args.seed, today=args.today, public_url=public,
                     lenient=args.lenient, auth=getattr(args, "auth", "on") != "off",
-                    state_dir=getattr(args, "state_dir", None), audit=getattr(args, "audit", True),
+                    state_dir=getattr(args, "state_dir", None) or default_state_dir(args.scenario, args.seed, args.port),
+                    audit=getattr(args, "audit", True),
                     admin_token=getattr(args, "admin_token", None) or os.environ.get("DSOP_SANDBOX_ADMIN_TOKEN") or None,
                     allow_fault_headers=getattr(args, "allow_fault_headers", False),
                     nav_v1=getattr(args, "nav_v1", False), audit_keep=getattr(args, "audit_keep", 500_000),

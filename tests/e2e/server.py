@@ -39,10 +39,12 @@ def stop(proc: subprocess.Popen) -> None:
 
 
 @contextmanager
-def running_server(scenario: Path, workers: int = 1, extra: tuple = ()):
+def running_server(scenario: Path, workers: int = 1, extra: tuple = (), *, own_state: bool = True):
+    """A real `dsop-sandbox serve` on a free port. `own_state=False`: no --state-dir, the server's default (the
+    caller points XDG_STATE_HOME at a temporary directory)."""
     port = free_port()
     exe = Path(sys.executable).with_name("dsop-sandbox")
-    if "--state-dir" not in extra:  # never the user's ~/.local/state: a fresh request log and clock per server
+    if own_state and "--state-dir" not in extra:  # never ~/.local/state: a fresh request log and clock per server
         import tempfile
 
         extra = (*extra, "--state-dir", tempfile.mkdtemp(prefix="dsop-e2e-state-"))
