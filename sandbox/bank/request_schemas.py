@@ -14,7 +14,7 @@ from sandbox.dsop import params as dsop_params
 from sandbox.dsop.enums import ADDITIONAL_REFERENCE_TYPES
 
 from .formats import ACCOUNT_NUMBER_PATTERN, CURSOR_LENGTH, CURSOR_PATTERN, REFERENCE_PATTERN
-from .schemas import _code, _enum
+from .schemas import code_field, enum_field
 
 
 def _header_text(description: str, pattern: str | None = None, **kw) -> fields.String:
@@ -42,7 +42,7 @@ class BankCaseHeadersSchema(Schema):
                                  dsop_params.LEGAL_MANDATE_PATTERN, required=True, data_key="Legal-Mandate")
     additional_reference_id = _header_text("reference required by some services (see AdditionalReferenceIDType), "
                                            "percent-encoded", data_key="AdditionalReferenceID")
-    additional_reference_id_type = _enum(ADDITIONAL_REFERENCE_TYPES, "srf: guardian's person number "
+    additional_reference_id_type = enum_field(ADDITIONAL_REFERENCE_TYPES, "srf: guardian's person number "
                                          "(Vergekontroll); pol1: signed extradition order (Politi); leave it out "
                                          "otherwise (an empty value is refused)", data_key="AdditionalReferenceIDType")
     requester_id = _header_text("stable (pseudonymous) id of the agency's user", data_key="RequesterID")
@@ -59,7 +59,7 @@ class BankPeriodQuerySchema(Schema):
 class BankPartyHeaderSchema(Schema):
     """The control object of GET /accounts."""
 
-    party_id = _code(dsop_params.PARTY_ID_PATTERN, "person number or D-number (11 digits) or organisation number "
+    party_id = code_field(dsop_params.PARTY_ID_PATTERN, "person number or D-number (11 digits) or organisation number "
                      "(9 digits), with valid check digits", data_key="PartyID", required=True)
 
 
@@ -82,12 +82,12 @@ class BankPageQuerySchema(Schema):
 class BankAccountReferencePathSchema(Schema):
     """Path parameter of details, transactions, cards and roles."""
 
-    account_reference = _code(REFERENCE_PATTERN, "opaque reference from GET /accounts for this party (D14), "
+    account_reference = code_field(REFERENCE_PATTERN, "opaque reference from GET /accounts for this party (D14), "
                               "exactly as issued; not the account number", required=True, data_key="accountReference")
 
 
 class BankAccountNumberPathSchema(Schema):
     """Path parameter of the v2.1 Owners endpoint (D2)."""
 
-    account_id = _code(ACCOUNT_NUMBER_PATTERN, "the 11-digit account number (not an accountReference)",
+    account_id = code_field(ACCOUNT_NUMBER_PATTERN, "the 11-digit account number (not an accountReference)",
                        data_key="accountID", required=True)

@@ -39,11 +39,11 @@ def _text(lo: int | None = 1, hi: int | None = None, description: str = "", **kw
     return fields.String(validate=validate.Length(min=lo, max=hi), metadata={"description": description}, **kw)
 
 
-def _enum(values, description: str = "", **kw) -> fields.String:
+def enum_field(values, description: str = "", **kw) -> fields.String:
     return fields.String(validate=validate.OneOf(values), metadata={"description": description}, **kw)
 
 
-def _code(pattern: str, description: str, **kw) -> fields.String:
+def code_field(pattern: str, description: str, **kw) -> fields.String:
     return fields.String(validate=validate.Regexp(pattern), metadata={"description": description}, **kw)
 
 
@@ -77,7 +77,7 @@ class BankResponseDetailsSchema(_Open):
     """How complete the answer is: `partial` only when the bank knows of data it cannot deliver through the API
     (then `message` says why); never a paging or outage signal (R-06, D17)."""
 
-    status = _enum(codes.RESPONSE_STATUSES, "complete, or partial when data exists offline", required=True)
+    status = enum_field(codes.RESPONSE_STATUSES, "complete, or partial when data exists offline", required=True)
     message = _text(1, 500, "why the answer is partial")
 
 
@@ -92,10 +92,10 @@ class BankLinkSchema(_Open):
 class BankIdentifierSchema(_Open):
     """A national identifier of a person or an organisation."""
 
-    country_of_residence = _code(COUNTRY, "ISO 3166-1 alpha-2 country code", data_key="countryOfResidence")
+    country_of_residence = code_field(COUNTRY, "ISO 3166-1 alpha-2 country code", data_key="countryOfResidence")
     value = fields.String(required=True, metadata={"description": "person number, D-number (11 digits) or "
                                                                   "organisation number (9 digits)"})
-    type = _enum(IDENTIFIER_TYPES, "nationalIdentityNumber for persons, countryIdentificationCode for "
+    type = enum_field(IDENTIFIER_TYPES, "nationalIdentityNumber for persons, countryIdentificationCode for "
                                    "organisations", required=True)
 
 
@@ -109,7 +109,7 @@ class BankFinancialInstitutionSchema(_Open):
 class BankAccountRoleSchema(_Open):
     """A party with a right on the account (owner or disponent) and the period of that right."""
 
-    permission = _enum(PERMISSIONS, "rightToUseAlone for owners; the disponent's right otherwise")
+    permission = enum_field(PERMISSIONS, "rightToUseAlone for owners; the disponent's right otherwise")
     identifier = _nested(BankIdentifierSchema, "who holds the right")
     name = _text(1, 140, "the party's name")
     start_date = _date("first day of the right", data_key="startDate")
@@ -122,27 +122,27 @@ class BankBalanceSchema(_Open):
     credit_line_included = fields.Boolean(data_key="creditLineIncluded",
                                           metadata={"description": "whether amount includes the credit line"})
     amount = _amount("absolute amount; the sign is in creditDebitIndicator")
-    credit_debit_indicator = _enum(codes.CREDIT_DEBIT, "credit (positive) or debit (negative balance)",
+    credit_debit_indicator = enum_field(codes.CREDIT_DEBIT, "credit (positive) or debit (negative balance)",
                                    data_key="creditDebitIndicator")
     registered = _datetime("when the balance was taken (sandbox clock)")
-    type = _enum(codes.BALANCE_TYPES, "availableBalance or bookedBalance")
+    type = enum_field(codes.BALANCE_TYPES, "availableBalance or bookedBalance")
     credit_line_amount = _amount("the account's credit line", data_key="creditLineAmount")
-    credit_line_currency = _code(CURRENCY, "ISO 4217 currency of the credit line", data_key="creditLineCurrency")
-    currency = _code(CURRENCY, "ISO 4217 currency code")
+    credit_line_currency = code_field(CURRENCY, "ISO 4217 currency of the credit line", data_key="creditLineCurrency")
+    currency = code_field(CURRENCY, "ISO 4217 currency code")
 
 
 # ---- accounts -----------------------------------------------------------------------------------------------
 class BankAccountSchema(_Open):
     """One account in the account list."""
 
-    status = _enum(ACCOUNT_STATUSES, "enabled, disabled (e.g. blocked) or deleted (closed)")
+    status = enum_field(ACCOUNT_STATUSES, "enabled, disabled (e.g. blocked) or deleted (closed)")
     servicer = _nested(BankFinancialInstitutionSchema, "the bank")
     account_identifier = fields.String(required=True, data_key="accountIdentifier",
                                        metadata={"description": "the 11-digit account number"})
     account_reference = fields.String(required=True, data_key="accountReference", metadata={
         "description": "opaque reference to use in the other endpoints; valid for this party (D14)"})
-    type = _enum(ACCOUNT_TYPES_V20, "account type (v2.0 list: a leasing account is otherAccount)")
-    currency = _code(CURRENCY, "ISO 4217 currency code")
+    type = enum_field(ACCOUNT_TYPES_V20, "account type (v2.0 list: a leasing account is otherAccount)")
+    currency = code_field(CURRENCY, "ISO 4217 currency code")
     primary_owner = _nested(BankAccountRoleSchema, "the primary owner at the end of the period",
                             data_key="primaryOwner")
     name = _text(1, 70, "the account's name, when the bank has one")
@@ -175,9 +175,9 @@ class BankAccountDetailsSchema(_Open):
 class BankTransactionCodeSchema(_Open):
     """ISO 20022 bank transaction code."""
 
-    domain = _enum(codes.DOMAINS, "ISO 20022 domain")
-    family = _enum(codes.FAMILIES, "ISO 20022 family")
-    sub_family = _enum(codes.SUB_FAMILIES, "ISO 20022 sub-family", data_key="subFamily")
+    domain = enum_field(codes.DOMAINS, "ISO 20022 domain")
+    family = enum_field(codes.FAMILIES, "ISO 20022 family")
+    sub_family = enum_field(codes.SUB_FAMILIES, "ISO 20022 sub-family", data_key="subFamily")
     free_text = _text(1, 500, "the bank's own text for the code", data_key="freeText")
 
 
@@ -185,18 +185,18 @@ class BankTransactionReferenceSchema(_Open):
     """A reference of the transaction (the sandbox sends the archive reference)."""
 
     value = fields.String(required=True, metadata={"description": "the reference"})
-    type = _enum(codes.TRANSACTION_REFERENCE_TYPES, "what kind of reference", required=True)
+    type = enum_field(codes.TRANSACTION_REFERENCE_TYPES, "what kind of reference", required=True)
 
 
 class BankPostalAddressSchema(_Open):
     """A counterparty's postal address."""
 
     post_code = _text(1, 16, "post code", data_key="postCode")
-    type = _enum(codes.ADDRESS_TYPES, "address type")
+    type = enum_field(codes.ADDRESS_TYPES, "address type")
     street_name = _text(1, 70, "street", data_key="streetName")
     building_number = _text(1, 16, "building number", data_key="buildingNumber")
     town_name = _text(1, 35, "town", data_key="townName")
-    country = _code(COUNTRY, "ISO 3166-1 alpha-2 country code")
+    country = code_field(COUNTRY, "ISO 3166-1 alpha-2 country code")
     address_lines = fields.List(fields.String(validate=validate.Length(min=1, max=70)), data_key="addressLines",
                                 metadata={"description": "unstructured address lines"})
 
@@ -208,7 +208,7 @@ class BankCounterPartySchema(_Open):
                                        metadata={"description": "the counterparty's account number"})
     identifier = _nested(BankIdentifierSchema, "the counterparty's national identifier")
     name = _text(1, 140, "the counterparty's name")
-    type = _enum(codes.COUNTERPARTY_TYPES, "creditor for a debit, debtor for a credit (R-49)")
+    type = enum_field(codes.COUNTERPARTY_TYPES, "creditor for a debit, debtor for a credit (R-49)")
     postal_address = _nested(BankPostalAddressSchema, "postal address", data_key="postalAddress")
 
 
@@ -216,9 +216,9 @@ class BankCurrencyExchangeSchema(_Open):
     """Currency conversion of a transaction made in a foreign currency."""
 
     original_amount = _amount("amount in the source currency", data_key="originalAmount")
-    source_currency = _code(CURRENCY, "currency of the original amount", data_key="sourceCurrency")
-    target_currency = _code(CURRENCY, "the account's currency", data_key="targetCurrency")
-    unit_currency = _code(CURRENCY, "currency the rate is quoted per unit of", data_key="unitCurrency")
+    source_currency = code_field(CURRENCY, "currency of the original amount", data_key="sourceCurrency")
+    target_currency = code_field(CURRENCY, "the account's currency", data_key="targetCurrency")
+    unit_currency = code_field(CURRENCY, "currency the rate is quoted per unit of", data_key="unitCurrency")
     exchange_rate = _amount("exchange rate", data_key="exchangeRate")
 
 
@@ -228,11 +228,11 @@ class BankPaymentCardSchema(_Open):
     card_identifier = fields.String(required=True, data_key="cardIdentifier",
                                     metadata={"description": "masked card number"})
     holder_name = _text(1, 140, "the card holder", data_key="holderName")
-    start_date = _code(YEAR_MONTH, "first month of validity, YYYY-MM", data_key="startDate")
-    expiry_date = _code(YEAR_MONTH, "expiry month, YYYY-MM", data_key="expiryDate")
+    start_date = code_field(YEAR_MONTH, "first month of validity, YYYY-MM", data_key="startDate")
+    expiry_date = code_field(YEAR_MONTH, "expiry month, YYYY-MM", data_key="expiryDate")
     card_issuer_name = _text(1, 140, "the issuing bank", data_key="cardIssuerName")
-    type = _enum(CARD_TYPES, "debitCard or creditCard")
-    card_status = _enum(CARD_STATUSES, "active or blocked", data_key="cardStatus")
+    type = enum_field(CARD_TYPES, "debitCard or creditCard")
+    card_status = enum_field(CARD_STATUSES, "active or blocked", data_key="cardStatus")
     version_number = _text(1, 1, "card version (re-issue count)", data_key="versionNumber")
     card_issuer_identifier = _nested(BankIdentifierSchema, "the issuer's organisation number",
                                      data_key="cardIssuerIdentifier")
@@ -244,11 +244,11 @@ class BankTransactionSchema(_Open):
     transaction_identifier = fields.String(required=True, data_key="transactionIdentifier",
                                            metadata={"description": "the bank's stable transaction id"})
     references = _list(BankTransactionReferenceSchema, "references of the transaction")
-    credit_debit_indicator = _enum(codes.CREDIT_DEBIT, "credit (money in) or debit (money out)",
+    credit_debit_indicator = enum_field(codes.CREDIT_DEBIT, "credit (money in) or debit (money out)",
                                    data_key="creditDebitIndicator")
     reversal_indicator = fields.Boolean(data_key="reversalIndicator",
                                         metadata={"description": "true for a reversal of an earlier transaction"})
-    status = _enum(TRANSACTION_STATUSES, "booked, or pending (only when toDate is today)")
+    status = enum_field(TRANSACTION_STATUSES, "booked, or pending (only when toDate is today)")
     transaction_code = _nested(BankTransactionCodeSchema, "ISO 20022 code", data_key="transactionCode")
     booking_date = _datetime("booking day (00:00Z); left out while pending", data_key="bookingDate")
     value_date = _datetime("value day (00:00Z); left out while pending", data_key="valueDate")
@@ -260,7 +260,7 @@ class BankTransactionSchema(_Open):
     payment_card = _nested(BankPaymentCardSchema, "the card used", data_key="paymentCard")
     registered = _datetime("when the bank registered the transaction")
     amount = _amount("absolute amount in the account's currency; the sign is in creditDebitIndicator")
-    currency = _code(CURRENCY, "ISO 4217 currency code")
+    currency = code_field(CURRENCY, "ISO 4217 currency code")
 
 
 class BankTransactionsSchema(_Open):
@@ -291,7 +291,7 @@ class BankAccountOwnerSchema(_Open):
 
     identifier = _nested(BankIdentifierSchema, "the owner's national identifier")
     name = _text(1, 140, "the owner's name")
-    type = _enum(ACCOUNT_TYPES_V21, "the account's type during the ownership (v2.1 list, with leasingAccount)")
+    type = enum_field(ACCOUNT_TYPES_V21, "the account's type during the ownership (v2.1 list, with leasingAccount)")
     start_date = _date("first day of the ownership, whatever the period; left out when unknown",
                        data_key="startDate")
     end_date = _date("last day of the ownership; left out while the party still owns the account",
@@ -308,7 +308,7 @@ class BankOwnersSchema(_Open):
 class BankErrorSchema(_Open):
     """Every bank error: an ACC code and a message; plain JSON, never encrypted (D4)."""
 
-    code = _code(r"^ACC-[0-9]{3}$", "ACC-xxx code for automatic handling", required=True)
+    code = code_field(r"^ACC-[0-9]{3}$", "ACC-xxx code for automatic handling", required=True)
     message = _text(1, None, "what went wrong and how to fix it", required=True)
 
 

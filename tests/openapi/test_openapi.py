@@ -27,6 +27,7 @@ from openapi_spec_validator import validate as validate_spec
 from sandbox.bank import schemas as bank_schemas
 from sandbox.dsop import codes
 from tests.support import BANK_OPENAPI, HEADERS, POLITI_MANDATE, TEN_YEARS, inline_refs, link, load_yaml
+from tests.support.bank import strict_schema
 
 PUBLIC = "http://127.0.0.1:8000"  # Settings.public_url of the test apps
 BLUEPRINTS = {"bank": ("bank", "/banks/<orgnr>/v2"), "kar": ("register", "/kar-ws/api/v2")}
@@ -59,20 +60,9 @@ def unwrap(node):
     return node
 
 
-def strict(node):
-    """The same schema with `additionalProperties: false` wherever properties are listed."""
-    if isinstance(node, dict):
-        out = {k: strict(v) for k, v in node.items()}
-        if "properties" in out and "additionalProperties" not in out:
-            out["additionalProperties"] = False
-        return out
-    if isinstance(node, list):
-        return [strict(v) for v in node]
-    return node
-
 
 def schema_errors(schema: dict, value) -> list[str]:
-    validator = OAS30Validator(strict(schema), format_checker=oas30_format_checker)
+    validator = OAS30Validator(strict_schema(schema), format_checker=oas30_format_checker)
     return [f"at {list(e.absolute_path)}: {e.message[:200]}" for e in validator.iter_errors(value)][:20]
 
 
