@@ -11,12 +11,13 @@ SCENARIO ?= scenarios/default.yaml
 TODAY    ?=
 PROFILE  ?=
 
-.PHONY: install run test browser bench validate fixtures clean help
+.PHONY: install run test test-fast browser bench validate fixtures clean help
 
 help:
 	@echo "make run      install (first time) and serve $(SCENARIO) at http://$(HOST):$(PORT)"
 	@echo "             (PORT=8001, TODAY=real, PROFILE=production: see README)"
-	@echo "make test     install (first time) and run the whole test suite"
+	@echo "make test     install (first time) and run the whole test suite on every core (~4 min on 2 cores)"
+	@echo "make test-fast the quick subset: no real servers, browsers or JVM (-m 'not slow', ~1.5 min on 2 cores)"
 	@echo "make validate validate the default scenario and print its summary"
 	@echo "make fixtures regenerate the golden corpus fixtures/default (dsop-sandbox export); review the diff"
 	@echo "make bench    sandbox vs a bare-Flask ceiling under wrk, world build time/RSS (~5 min; tests/perf/bench.py)"
@@ -35,9 +36,19 @@ run: install
 	  $(if $(TODAY),--today $(TODAY)) $(if $(PROFILE),--profile $(PROFILE))
 
 # ruff first (seconds): a lint finding fails the run before the suite starts ([tool.ruff] in pyproject.toml).
+# pytest-xdist spreads the modules over the cores (--dist loadfile: a module's servers start once, in one worker);
+# the progress is a count of tests done at the end of each line. PYTEST_ARGS passes more, e.g. PYTEST_ARGS=-x.
+PYTEST := $(BIN)/python -m pytest -q -n auto --dist loadfile -o console_output_style=count $(PYTEST_ARGS)
+
 test: install browser
 	$(BIN)/ruff check sandbox tests
-	$(BIN)/python -m pytest -q
+	$(PYTEST)
+
+# The quick subset while editing: tests/conftest.py marks everything that starts gunicorn, Chromium, a JVM or pip
+# `slow` (SLOW_PATHS), and `make test` runs those too.
+test-fast: install
+	$(BIN)/ruff check sandbox tests
+	$(PYTEST) -m "not slow"
 
 # The workshop UI's browser tests (tests/ui/) drive Debian's chromium through Playwright (the `test` extra); they
 # are skipped, with the reason, where no chromium can be installed. Playwright never downloads a browser here.

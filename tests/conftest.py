@@ -43,6 +43,21 @@ from tests.support import (
     load_yaml,
 )
 
+# ----------------------------------------------------------------------------------------------------------
+#  The quick subset (`make test-fast`): everything that starts real servers, browsers or pip is `slow`
+# ----------------------------------------------------------------------------------------------------------
+#: Paths (relative to tests/) whose every test starts gunicorn, Chromium, a JVM or pip: marked `slow` here, once,
+#: rather than by hand in each module, so that a new end-to-end test cannot slip into the quick subset.
+SLOW_PATHS = ("e2e/", "ui/test_browser", "ui/test_rooms_browser", "test_pytest_plugin.py")
+_TESTS = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        relative = Path(str(item.fspath)).resolve().relative_to(_TESTS).as_posix()
+        if relative.startswith(SLOW_PATHS):
+            item.add_marker(pytest.mark.slow)
+
 
 # ----------------------------------------------------------------------------------------------------------
 #  Scenario text
