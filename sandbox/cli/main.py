@@ -30,7 +30,8 @@ def _load(args):
 
 
 def cmd_validate(args) -> int:
-    """Validate a scenario, build its world and print a one-screen summary with the world digest."""
+    """Validate a scenario, build its world and print the named parties with their identity numbers (--parties:
+    the generated crowd too), then a summary ending in the world digest."""
     if args.schema:
         import json
 
@@ -43,11 +44,15 @@ def cmd_validate(args) -> int:
         return 2
     import time
 
-    from sandbox.cli.summary import summary_lines
+    from sandbox.cli.summary import party_lines, summary_lines
 
     started = time.perf_counter()
     spec, world = _load(args)
     elapsed = time.perf_counter() - started
+    # The parties first, the summary after them: its last line stays the world digest (`| tail -1` in scripts).
+    for line in party_lines(world, generated=args.parties):
+        print(line)
+    print()
     for line in summary_lines(spec, world, elapsed):
         print(line)
     return 0
@@ -176,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description=cmd_validate.__doc__)
     world_options(p, True)
     p.add_argument("--schema", action="store_true", help="print the scenario format as JSON Schema and exit")
+    p.add_argument("--parties", action="store_true",
+                   help="list every party, the generated crowd too (default: the named ones)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("scenarios", help="list the shipped scenarios", description=cmd_scenarios.__doc__)
