@@ -94,7 +94,9 @@ def cmd_token(args) -> int:
         print("dsop-sandbox token: give --consumer and one of --bank/--register/--audience "
               "(or --extradition-order)", file=sys.stderr)
         return 2
-    public = (args.public_url or "http://127.0.0.1:8000").rstrip("/")
+    import os
+
+    public = (args.public_url or os.environ.get("DSOP_SANDBOX_URL") or "http://127.0.0.1:8000").rstrip("/")
     issuer = Maskinporten(world, public, None, spec.data.get("maskinporten"))
     consumer = _find_consumer(world, args.consumer)
     if args.bank:
@@ -199,7 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--register", action="store_true", help="audience: the register (KAR)")
     where.add_argument("--audience", metavar="URL", help="audience: any URL (e.g. to test a wrong aud)")
     p.add_argument("--ttl", type=token_ttl, metavar="SECONDS", help="lifetime (default: the scenario's, 120 s)")
-    p.add_argument("--public-url", metavar="URL", help="the server's base URL (default http://127.0.0.1:8000)")
+    p.add_argument("--public-url", metavar="URL",
+                   help="the server's base URL (default $DSOP_SANDBOX_URL, else http://127.0.0.1:8000)")
     p.add_argument("--extradition-order", metavar="JSON|@FILE",
                    help="instead of an access token, print a Politi-Utlevering extradition order (PS256 JWS) for "
                         "AdditionalReferenceID, e.g. '{\"partyID\": \"20907245528\", \"fromDate\": \"2024-01-01\", "

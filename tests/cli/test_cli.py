@@ -335,3 +335,23 @@ def test_resolve_finds_a_shipped_scenario_by_name(shipped_dir, good):
     assert catalog.resolve(str(good)) == good
     assert catalog.resolve("default") == shipped_dir / "default.yaml"
     assert catalog.resolve("elsewhere/missing.yaml") == Path("elsewhere/missing.yaml")
+
+
+# ---- DSOP_SANDBOX_URL -------------------------------------------------------------------------------------
+
+def test_token_takes_the_server_url_from_the_environment(monkeypatch, capsys):
+    """docs/serve.md: a server on another port is named once, `export DSOP_SANDBOX_URL=...`; --public-url wins."""
+    from sandbox.jwt_segments import payload
+
+    monkeypatch.setenv("DSOP_SANDBOX_URL", "http://127.0.0.1:8001/")
+    code, out, _ = run_main(["token", "--consumer", "skatteetaten", "--bank", "320907063"], capsys)
+    assert code == 0
+    claims = payload(out.strip())
+    assert (claims["aud"], claims["iss"]) == ("http://127.0.0.1:8001/banks/320907063/v2",
+                                              "http://127.0.0.1:8001/maskinporten/")
+    code, out, _ = run_main(["token", "--consumer", "skatteetaten", "--register", "--public-url",
+                             "http://sandbox.example:9000"], capsys)
+    assert payload(out.strip())["aud"] == "http://sandbox.example:9000/kar-ws/api/v2"
+    monkeypatch.delenv("DSOP_SANDBOX_URL")
+    code, out, _ = run_main(["token", "--consumer", "skatteetaten", "--register"], capsys)
+    assert payload(out.strip())["aud"] == "http://127.0.0.1:8000/kar-ws/api/v2"
