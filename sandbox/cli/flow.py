@@ -217,7 +217,7 @@ def run(args, out=None, err=None) -> int:
             server = BackgroundServer(args.scenario, seed=args.seed, today=args.today).start()
             base = server.base_url
         else:
-            base = (args.base_url or "http://127.0.0.1:8000").rstrip("/")
+            base = (args.base_url or os.environ.get("DSOP_SANDBOX_URL") or "http://127.0.0.1:8000").rstrip("/")
         admin = args.admin_token or os.environ.get("DSOP_SANDBOX_ADMIN_TOKEN") or None
         sandbox = Sandbox(base, Transport(timeout=args.timeout), admin)
         try:
@@ -297,7 +297,7 @@ def add_arguments(p) -> None:
     p.add_argument("--from", dest="from_date", type=iso_date, metavar="YYYY-MM-DD", help="fromDate (default: see above)")
     p.add_argument("--to", dest="to_date", type=iso_date, metavar="YYYY-MM-DD", help="toDate (default: see above)")
     where = p.add_argument_group("which sandbox")
-    where.add_argument("--base-url", metavar="URL", help="a running sandbox (default http://127.0.0.1:8000)")
+    where.add_argument("--base-url", metavar="URL", help="a running sandbox (default $DSOP_SANDBOX_URL, else http://127.0.0.1:8000)")
     where.add_argument("--scenario", metavar="FILE",
                        help="start an in-process sandbox for this scenario (file or shipped name) instead")
     where.add_argument("--seed", help="with --scenario: override its seed")

@@ -30,7 +30,8 @@ def _load(args):
 
 
 def cmd_validate(args) -> int:
-    """Validate a scenario, build its world and print a one-screen summary with the world digest."""
+    """Validate a scenario, build its world and print the named parties with their identity numbers (--parties:
+    the generated crowd too), then a summary ending in the world digest."""
     if args.schema:
         import json
 
@@ -43,11 +44,15 @@ def cmd_validate(args) -> int:
         return 2
     import time
 
-    from sandbox.cli.summary import summary_lines
+    from sandbox.cli.summary import party_lines, summary_lines
 
     started = time.perf_counter()
     spec, world = _load(args)
     elapsed = time.perf_counter() - started
+    # The parties first, the summary after them: its last line stays the world digest (`| tail -1` in scripts).
+    for line in party_lines(world, generated=args.parties):
+        print(line)
+    print()
     for line in summary_lines(spec, world, elapsed):
         print(line)
     return 0
@@ -89,7 +94,9 @@ def cmd_token(args) -> int:
         print("dsop-sandbox token: give --consumer and one of --bank/--register/--audience "
               "(or --extradition-order)", file=sys.stderr)
         return 2
-    public = (args.public_url or "http://127.0.0.1:8000").rstrip("/")
+    import os
+
+    public = (args.public_url or os.environ.get("DSOP_SANDBOX_URL") or "http://127.0.0.1:8000").rstrip("/")
     issuer = Maskinporten(world, public, None, spec.data.get("maskinporten"))
     consumer = _find_consumer(world, args.consumer)
     if args.bank:
@@ -176,6 +183,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description=cmd_validate.__doc__)
     world_options(p, True)
     p.add_argument("--schema", action="store_true", help="print the scenario format as JSON Schema and exit")
+    p.add_argument("--parties", action="store_true",
+                   help="list every party, the generated crowd too (default: the named ones)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("scenarios", help="list the shipped scenarios", description=cmd_scenarios.__doc__)
@@ -192,7 +201,8 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--register", action="store_true", help="audience: the register (KAR)")
     where.add_argument("--audience", metavar="URL", help="audience: any URL (e.g. to test a wrong aud)")
     p.add_argument("--ttl", type=token_ttl, metavar="SECONDS", help="lifetime (default: the scenario's, 120 s)")
-    p.add_argument("--public-url", metavar="URL", help="the server's base URL (default http://127.0.0.1:8000)")
+    p.add_argument("--public-url", metavar="URL",
+                   help="the server's base URL (default $DSOP_SANDBOX_URL, else http://127.0.0.1:8000)")
     p.add_argument("--extradition-order", metavar="JSON|@FILE",
                    help="instead of an access token, print a Politi-Utlevering extradition order (PS256 JWS) for "
                         "AdditionalReferenceID, e.g. '{\"partyID\": \"20907245528\", \"fromDate\": \"2024-01-01\", "

@@ -84,9 +84,15 @@ def _key_files(data: dict, base_dir: Path):
         holder[key] = str(resolved)
 
 
+#: What a scenario without agencies is told: it would build, and then every token request fail with invalid_client.
+NO_CONSUMERS = ("no consumers: list at least one agency that calls the sandbox, e.g. consumers: [{id: skatteetaten, "
+                "name: Skatteetaten, org_number: \"974761076\", services: [skatt]}] (scenarios/README.md); without one "
+                "every token request fails with invalid_client")
+
+
 def load_scenario_text(text: str, source: str = "<scenario>", *, today: date | str | None = None,
                        seed: str | None = None, real_today: date | None = None,
-                       base_dir: Path | None = None) -> ScenarioSpec:
+                       base_dir: Path | None = None, require_consumers: bool = False) -> ScenarioSpec:
     """Validate scenario text. `today` (a date or "real") and `seed` override the file; `real_today` is the real
     date (default: the clock's) used for "real" or when neither gives one.
 
@@ -94,7 +100,10 @@ def load_scenario_text(text: str, source: str = "<scenario>", *, today: date | s
     layer never reads the wall clock and imports nothing of the server (DESIGN §2, issue 14). A scenario that
     fixes no date, loaded without `today` or `real_today`, is a problem like any other.
 
-    Key files named in the scenario are resolved against `base_dir` (the scenario's folder; default cwd)."""
+    Key files named in the scenario are resolved against `base_dir` (the scenario's folder; default cwd).
+
+    `require_consumers`: a scenario someone serves needs at least one agency (consumers); load_scenario, the path
+    of every file a user gives, asks for it. Worlds built in-process for the world's own tests need none."""
     import hashlib
 
     try:
@@ -121,6 +130,9 @@ def load_scenario_text(text: str, source: str = "<scenario>", *, today: date | s
                                      "the scenario fixes no date (no today, or today: real) and none was given (--today, or the real date)")])
     for path, msg in check(data, resolved_today):
         problems.append(Problem(source, line_for(lines, path), dotted(path), msg))
+    if require_consumers and not data["consumers"]:
+        problems.append(Problem(source, line_for(lines, ("consumers",)) if "consumers" in raw else None,
+                                "consumers", NO_CONSUMERS))
     for path, msg in _key_files(data, base_dir or Path.cwd()):
         problems.append(Problem(source, line_for(lines, path), dotted(path), msg))
     if problems:
@@ -132,8 +144,9 @@ def load_scenario_text(text: str, source: str = "<scenario>", *, today: date | s
     )
 
 
-def load_scenario(path: str | Path, **kwargs) -> ScenarioSpec:
-    """Load and validate a scenario file (see load_scenario_text for the keyword arguments)."""
+def load_scenario(path: str | Path, *, require_consumers: bool = True, **kwargs) -> ScenarioSpec:
+    """Load and validate a scenario file (see load_scenario_text for the keyword arguments): a file is what a user
+    serves, so it must name at least one consumer."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -143,4 +156,4 @@ def load_scenario(path: str | Path, **kwargs) -> ScenarioSpec:
         raise ScenarioError([Problem(str(path), None, "", f"not UTF-8 text ({exc.reason})")]) from None
     except OSError as exc:
         raise ScenarioError([Problem(str(path), None, "", f"cannot read: {exc.strerror}")]) from None
-    return load_scenario_text(text, str(path), base_dir=path.parent, **kwargs)
+    return load_scenario_text(text, str(path), base_dir=path.parent, require_consumers=require_consumers, **kwargs)

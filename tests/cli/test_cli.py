@@ -32,6 +32,8 @@ people:
   - {id: ola}
 accounts:
   - {id: a1, bank: alpha, type: salaryAccount, opened: -2y, owners: [{party: kari}, {party: ola}]}
+consumers:
+  - {id: skatteetaten, name: Skatteetaten, org_number: "974761076", services: [skatt]}
 generate:
   people: {count: 5}
 """
@@ -86,7 +88,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 def test_validate_prints_summary_and_digest(good, capsys):
     code, out, err = run_main(["validate", str(good)], capsys)
     assert (code, err) == (0, "")
-    lines = out.splitlines()
+    lines = out.split("\n\n")[1].splitlines()  # after the parties (test_validate_lists_the_named_parties)
     labels = [line.split("  ")[0] for line in lines]
     assert labels == ["scenario", "seed", "today", "date range", "entities", "banks", "personas", "build time",
                       "world digest"]
@@ -168,6 +170,64 @@ def test_missing_file_exits_2(tmp_path, capsys):
     assert err.splitlines() == [f"{path}: (top level): no such file", "1 problem(s) found; nothing was built."]
 
 
+def _party_rows(out: str) -> dict[str, list[str]]:
+    """The party table `validate` prints first: {id: [name, identity number, kind, banks]}."""
+    rows = {}
+    for line in out.split("\n\n")[0].splitlines()[1:]:
+        if line.startswith("  ") and not line.startswith("  ..."):
+            cells = re.split(r"\s{2,}", line.strip())
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_validate_lists_the_named_parties(good, capsys):
+    """A scenario author needs the generated identity numbers for a first call (issue 15)."""
+    code, out, _ = run_main(["validate", str(good)], capsys)
+    assert code == 0
+    table = out.split("\n\n")[0].splitlines()
+    assert table[0] == "named parties: id, name, identity number, kind, banks"
+    assert table[-1] == "  ... and 5 generated (validate --parties lists them)"
+    world = build_world(load_scenario(good))
+    rows = _party_rows(out)
+    assert set(rows) == {"kari", "ola"}
+    for pid, (name, number, kind, banks) in rows.items():
+        party = world.parties[pid]
+        assert (name, number, kind, banks) == (party.name, party.identifier, "person", "alpha")
+
+
+def test_validate_parties_lists_the_generated_crowd_too(good, capsys):
+    code, out, _ = run_main(["validate", str(good), "--parties"], capsys)
+    assert code == 0
+    assert out.splitlines()[0] == "parties (named and generated): id, name, identity number, kind, banks"
+    world = build_world(load_scenario(good))
+    rows = _party_rows(out)
+    assert set(rows) == set(world.parties) and len(rows) == 7
+    for pid, (_name, number, _kind, _banks) in rows.items():
+        assert number == world.parties[pid].identifier
+    assert "generated (validate --parties" not in out
+
+
+def test_validate_names_the_kind_of_the_shipped_personas(capsys):
+    code, out, _ = run_main(["validate", "default"], capsys)
+    assert code == 0
+    rows = _party_rows(out)
+    assert rows["arne-deceased"][1:3] == ["11824623319", "person, died 2025-06-09"]
+    assert rows["hanne-shielded"][2] == "person, shielded"
+    assert rows["lukas-dnumber"][2] == "D-number"
+    assert rows["smuldre-bakeri"][2] == "organisation, bankrupt 2025-02-28"
+    assert rows["ingrid-multibank"][3] == "sandkasse, fjordtest, nordlys, kfr-finans"
+
+
+def test_validate_refuses_a_scenario_without_consumers(good, capsys):
+    path = good.with_name("nobody.yaml")
+    path.write_text(GOOD.split("consumers:")[0] + "generate:\n  people: {count: 5}\n", encoding="utf-8")
+    code, out, err = run_main(["validate", str(path)], capsys)
+    assert (code, out) == (2, "")
+    first = err.splitlines()[0]
+    assert first.startswith(f"{path}: consumers: no consumers: list at least one agency")
+    assert "invalid_client" in first
+
+
 def test_validate_needs_a_file(capsys):
     code, out, err = run_main(["validate"], capsys)
     assert code == 2 and out == ""
@@ -195,7 +255,7 @@ DEFAULT = Path(__file__).resolve().parents[2] / "scenarios" / "default.yaml"
 def test_validate_the_shipped_default_by_name(capsys):
     code, out, err = run_main(["validate", "default"], capsys)
     assert code == 0, err
-    assert out.splitlines()[0].startswith("scenario      ")
+    assert out.split("\n\n")[1].startswith("scenario      ")  # after the party table
     assert re.fullmatch(r"world digest  [0-9a-f]{64}", out.splitlines()[-1])
 
 
@@ -275,3 +335,23 @@ def test_resolve_finds_a_shipped_scenario_by_name(shipped_dir, good):
     assert catalog.resolve(str(good)) == good
     assert catalog.resolve("default") == shipped_dir / "default.yaml"
     assert catalog.resolve("elsewhere/missing.yaml") == Path("elsewhere/missing.yaml")
+
+
+# ---- DSOP_SANDBOX_URL -------------------------------------------------------------------------------------
+
+def test_token_takes_the_server_url_from_the_environment(monkeypatch, capsys):
+    """docs/serve.md: a server on another port is named once, `export DSOP_SANDBOX_URL=...`; --public-url wins."""
+    from sandbox.jwt_segments import payload
+
+    monkeypatch.setenv("DSOP_SANDBOX_URL", "http://127.0.0.1:8001/")
+    code, out, _ = run_main(["token", "--consumer", "skatteetaten", "--bank", "320907063"], capsys)
+    assert code == 0
+    claims = payload(out.strip())
+    assert (claims["aud"], claims["iss"]) == ("http://127.0.0.1:8001/banks/320907063/v2",
+                                              "http://127.0.0.1:8001/maskinporten/")
+    code, out, _ = run_main(["token", "--consumer", "skatteetaten", "--register", "--public-url",
+                             "http://sandbox.example:9000"], capsys)
+    assert payload(out.strip())["aud"] == "http://sandbox.example:9000/kar-ws/api/v2"
+    monkeypatch.delenv("DSOP_SANDBOX_URL")
+    code, out, _ = run_main(["token", "--consumer", "skatteetaten", "--register"], capsys)
+    assert payload(out.strip())["aud"] == "http://127.0.0.1:8000/kar-ws/api/v2"

@@ -30,8 +30,8 @@ def readme_personas() -> list[tuple[str, str, tuple[str, ...]]]:
     The services are the words of that cell that name one, in order: "Skatteetaten (skatt, fi-utlegg)", "Digdir
     (oed)", "FI-Utlegg (available balance)". NAV (nav) is no flow service: the flow runs the services the
     reference consumer knows."""
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    table = text.split("## Personas of the default scenario", 1)[1].split("\n## ", 1)[0]
+    text = (ROOT / "docs" / "personas.md").read_text(encoding="utf-8")  # the README links it (issue 15)
+    table = text.split("\n## Personas\n", 1)[1].split("\n## ", 1)[0]
     rows = []
     for line in table.splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]

@@ -623,15 +623,50 @@ def test_file_problems_name_the_path(tmp_path, line_of):
     assert str(only(info.value.problems)).startswith(f"{path}:{line_of(text, 'nmae')}: people[1].nmae: unknown key")
 
 
+CONSUMERS = """\
+consumers:
+  - {id: skatteetaten, name: Skatteetaten, org_number: "974761076", services: [skatt]}
+"""
+
+
 def test_valid_file_loads(tmp_path):
     path = tmp_path / "ok.yaml"
-    text = HEAD + ACCOUNT + OWNER_KARI
+    text = HEAD + ACCOUNT + OWNER_KARI + CONSUMERS
     path.write_text(text, encoding="utf-8")
     spec = load_scenario(path, today=date(2025, 6, 30), seed="abc")
     assert (spec.source, spec.seed, spec.today) == (str(path), "abc", date(2025, 6, 30))
     import hashlib
 
     assert spec.text_sha256 == hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_a_file_without_consumers_is_refused_naming_file_and_path(tmp_path):
+    """A scenario without agencies would load, and then every token request fail with invalid_client (issue 15)."""
+    path = tmp_path / "nobody.yaml"
+    path.write_text(HEAD + ACCOUNT + OWNER_KARI, encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path, today=date(2025, 6, 30))
+    problem = only(info.value.problems)
+    assert (problem.file, problem.line, problem.path) == (str(path), None, "consumers")
+    assert str(problem).startswith(f"{path}: consumers: no consumers: list at least one agency")
+    assert "invalid_client" in problem.message and "org_number" in problem.message
+
+
+def test_an_empty_consumers_list_is_refused_at_its_line(tmp_path, line_of):
+    path = tmp_path / "empty.yaml"
+    text = HEAD + ACCOUNT + OWNER_KARI + "consumers: []\n"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path, today=date(2025, 6, 30))
+    assert str(only(info.value.problems)).startswith(f"{path}:{line_of(text, 'consumers: []')}: consumers: no consumers")
+
+
+def test_text_loaded_in_process_may_leave_consumers_out():
+    """The world's own tests build worlds without agencies: only a file (what a user serves) must have one."""
+    spec = load_scenario_text(HEAD + ACCOUNT + OWNER_KARI, today=date(2025, 6, 30))
+    assert spec.data["consumers"] == []
+    with pytest.raises(ScenarioError):
+        load_scenario_text(HEAD + ACCOUNT + OWNER_KARI, today=date(2025, 6, 30), require_consumers=True)
 
 
 # ---- relative dates and today -----------------------------------------------------------------------------

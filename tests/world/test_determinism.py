@@ -24,6 +24,8 @@ banks:
   - {id: alpha, name: ALPHA SPAREBANK, registration_numbers: ["9910", "9911"]}
   - {id: beta, name: BETA BANK}
   - {id: gamma, name: GAMMA KREDITT, register: kfr}
+consumers:  # a scenario file needs an agency (the CLI test below validates it as a file)
+  - {id: skatteetaten, name: Skatteetaten, org_number: "974761076", services: [skatt]}
 people:
   - id: kari
     name: Kari Nordmann
