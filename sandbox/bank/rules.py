@@ -22,6 +22,7 @@ from . import wire
 from .body_cache import BodyCache
 from .errors import NotForThisParty, UnknownAccount
 from .pagination import PageCursors, href, paginate
+from .privacy import Shield
 from .references import DATA_NOT_DELIVERED, ReferenceCodec
 
 COMPLETE = {"status": "complete"}
@@ -38,6 +39,7 @@ class BankRules:
         self.codec = ReferenceCodec(world.seed, world.accounts, world.parties)
         self.cursors = PageCursors(world.seed)  # the `page` cursors of links (pagination.py)
         self.cache = BodyCache(cache_bytes)
+        self.shield = Shield(world)  # who may not be named (R-30 extended, docs/privacy.md)
 
     @property
     def today(self) -> date:
@@ -62,13 +64,18 @@ class BankRules:
         end = window.end if any(e is None for e in ends) else min(window.end, max(ends))
         return Period(start, end)
 
-    def _primary_owner(self, account, span: Period) -> dict | None:
-        """R-31: the primary owner at the end of the period, capped at the end of the party's relation."""
+    def _entry(self, account, bank, reference: str, span: Period) -> dict:
+        """An Accounts entry as the party sees it at the end of its span: R-31 primaryOwner is the primary owner then
+        (capped at the end of the party's relation), and the type is that owner's type for its period (R-62, seed
+        003: the type belongs to each owner's period), so Accounts, Details and Owners agree after a transfer. A
+        shielded primary owner is not named (R-30 extended: bank/privacy.py, docs/privacy.md)."""
         owner = self.world.primary_owner_on(account, span.end)
-        if owner is None:
-            return None
-        party = self.world.parties[owner.party_id]
-        return wire.party_role(party, "rightToUseAlone", owner.period.start, owner.period.end, self.today)
+        shown = None
+        if owner is not None and not self.shield.hides(owner.party_id):
+            party = self.world.parties[owner.party_id]
+            shown = wire.party_role(party, "rightToUseAlone", owner.period.start, owner.period.end, self.today)
+        return wire.account_entry(account, bank, self.world.status(account), reference, shown,
+                                  owner.account_type if owner is not None else None)
 
     def _reference(self, account, party_id: str) -> str:
         return DATA_NOT_DELIVERED if account.data_not_delivered else self.codec.encode(account.id, party_id)
@@ -87,6 +94,8 @@ class BankRules:
         if account.bank_id != bank.id:
             raise UnknownAccount("unknown accountReference: it was not issued by this bank")
         party = self.world.parties[party_id]
+        if party.shielded:  # R-30: /accounts never issues her a reference; one from elsewhere finds nothing either
+            raise UnknownAccount("unknown accountReference: use a reference from this bank's /accounts response")
         bound = grant.bind(self.world, party, party.identifier) if grant is not None else None
         span = self._party_span(account, party_id, window)
         if span is None:
@@ -144,8 +153,7 @@ class BankRules:
         entries, partial = [], []
         for account in accounts:
             span = self._party_span(account, party.id, window)
-            entries.append(wire.account_entry(account, bank, self.world.status(account),
-                                              self._reference(account, party.id), self._primary_owner(account, span)))
+            entries.append(self._entry(account, bank, self._reference(account, party.id), span))
             det = self._details(account, window, "accounts")
             if det["status"] == "partial":
                 partial.append(det["message"])
@@ -172,8 +180,7 @@ class BankRules:
                                 lambda: self._account_details(bank, reference, window, account, span, grant))
 
     def _account_details(self, bank, reference: str, window: Period, account, span: Period, grant) -> dict:
-        body = wire.account_entry(account, bank, self.world.status(account), reference,
-                                  self._primary_owner(account, span))
+        body = self._entry(account, bank, reference, span)
         owner = body.pop("primaryOwner", None)
         if account.type != "accountWithoutBalance":  # Q-29: no balance for that type
             body["balances"] = self._balances(account, window, span)
@@ -215,9 +222,10 @@ class BankRules:
         cards = wire.card_versions(account.cards)
         holders = self.world.parties
         today = self.today
+        shield = self.shield or None  # shielded counterparties and card holders are not named (docs/privacy.md)
 
         def render(t):
-            return wire.transaction(t, account, bank, cards, holders, today)
+            return wire.transaction(t, account, bank, cards, holders, today, shield)
 
         items, links = paginate(txs, paging, self.page_size, render=render)
         return self._out({"responseDetails": self._details(account, window, "transactions"), "transactions": items,
@@ -241,20 +249,21 @@ class BankRules:
         """GET …/roles: owners and disponents in the period, latest period per party (R-57, Q-11)."""
         account, party, span, grant = self.resolve(bank, reference, window, grant)
         return self._remembered("roles", bank, reference, window, grant,
-                                lambda: self._roles(window, account, span, grant))
+                                lambda: self._roles(window, account, grant))
 
-    def _roles(self, window: Period, account, span: Period, grant) -> dict:
+    def _roles(self, window: Period, account, grant) -> dict:
+        """Role holders "for the specified account and period" (seed 001): the requested period, not the part of it
+        the requesting party shares (Q-34 clips balances, transactions and cards only), so Roles names the same
+        owners as Owners (seed 003) for the same account and period. Shielded persons are left out (R-30
+        extended, docs/privacy.md)."""
         latest: dict[tuple, tuple] = {}
-        for o in account.owners:
-            if o.period.overlaps(span):
-                key = (o.party_id, "rightToUseAlone")
-                if key not in latest or o.period.start > latest[key][0].start:
-                    latest[key] = (o.period,)
-        for r in account.roles:
-            if r.period.overlaps(span):
-                key = (r.party_id, r.permission)
-                if key not in latest or r.period.start > latest[key][0].start:
-                    latest[key] = (r.period,)
+        ties = [(o.party_id, "rightToUseAlone", o.period) for o in account.owners]
+        ties += [(r.party_id, r.permission, r.period) for r in account.roles]
+        for party_id, permission, period in ties:
+            if period.overlaps(window) and not self.shield.hides(party_id):
+                key = (party_id, permission)
+                if key not in latest or period.start > latest[key][0].start:
+                    latest[key] = (period,)
         roles = [wire.party_role(self.world.parties[pid], perm, p[0].start, p[0].end, self.today)
                  for (pid, perm), p in sorted(latest.items(), key=lambda kv: (kv[1][0].start, kv[0]))]
         return self._out({"responseDetails": self._details(account, window, "roles"), "roles": roles}, grant)
@@ -268,7 +277,7 @@ class BankRules:
             grant.check_owners_account(self.world, account)
         owners = []
         for o in sorted(account.owners, key=lambda o: o.period.start, reverse=True):
-            if o.period.overlaps(window):
+            if o.period.overlaps(window) and not self.shield.hides(o.party_id):  # R-30 extended, docs/privacy.md
                 party = self.world.parties[o.party_id]
                 entry = {"identifier": wire.identifier(party.identifier, party.identifier_type),
                          "name": party.name[:140], "type": o.account_type, "startDate": dsop_wire.day(o.period.start)}

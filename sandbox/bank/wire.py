@@ -43,12 +43,16 @@ def balance(kind: str, minor: int, registered: str, account) -> dict:
 
 
 def card(c, bank, holder, today) -> dict:
-    return {
-        "cardIdentifier": ids.mask_card_number(c.number), "holderName": holder.name[:140],
+    """A card; a shielded holder is not named (no holderName: bank/privacy.py, docs/privacy.md)."""
+    out = {"cardIdentifier": ids.mask_card_number(c.number)}
+    if not holder.shielded:
+        out["holderName"] = holder.name[:140]
+    out.update({
         "startDate": wire.month(c.issued), "expiryDate": wire.month(c.expires), "cardIssuerName": bank.name,
         "type": c.type, "cardStatus": c.status_on(today), "versionNumber": str(c.version),
         "cardIssuerIdentifier": identifier(bank.org_number, "countryIdentificationCode", bank.country),
-    }
+    })
+    return out
 
 
 def counterparty(cp, direction: str) -> dict:
@@ -77,7 +81,8 @@ def card_versions(cards) -> dict[str, list]:
     return out
 
 
-def transaction(t, account, bank, cards_by_id, holders, today) -> dict:
+def transaction(t, account, bank, cards_by_id, holders, today, shield=None) -> dict:
+    """One transaction; a counterparty `shield` (bank/privacy.py) hides is left out (docs/privacy.md)."""
     domain, family, sub_family, free_text = t.code
     out = {"transactionIdentifier": t.id}
     if t.reference:
@@ -89,7 +94,7 @@ def transaction(t, account, bank, cards_by_id, holders, today) -> dict:
     if t.booking_date is not None:
         out["bookingDate"] = wire.midnight_z(t.booking_date)
         out["valueDate"] = wire.midnight_z(t.value_date)
-    if t.counterparty is not None:
+    if t.counterparty is not None and not (shield and shield.hides_counterparty(t.counterparty)):
         out["counterParties"] = [counterparty(t.counterparty, t.direction)]
     if t.text:
         out["additionalInfo"] = t.text[:500]
@@ -108,9 +113,11 @@ def transaction(t, account, bank, cards_by_id, holders, today) -> dict:
     return out
 
 
-def account_entry(account, bank, status: str, reference: str, owner: dict | None) -> dict:
-    out = {"status": status, "servicer": servicer(bank), "accountIdentifier": account.number,
-           "accountReference": reference, "type": v20_account_type(account.type), "currency": account.currency}
+def account_entry(account, bank, status: str, reference: str, owner: dict | None,
+                  account_type: str | None = None) -> dict:
+    """An Accounts entry; `account_type` is the type of the ownership the request sees (R-62), else the account's."""
+    out = {"status": status, "servicer": servicer(bank), "accountIdentifier": account.number, "accountReference": reference,
+           "type": v20_account_type(account_type or account.type), "currency": account.currency}
     if owner is not None:
         out["primaryOwner"] = owner
     return out

@@ -9,9 +9,17 @@ from sandbox.world import Period, World
 
 from .errors import UnknownAccountNumber
 
-# KAR has held disponent (role) relations only since Q3 2019 (spec/data-model.md §2.1): a bank known only through
-# roles that ended before then cannot tell whether the customer owned anything → ownershipType "unknown".
+# KAR has held the role of a relation (owner or disponent) only since Q3 2019 (spec/data-model.md §2.1, from
+# dsop_v2fellesstandard_architecturedocument.md: "older periods can legitimately yield unknown"). A relation that
+# ended before then is known only as a customer relationship, without the role that tells an owner from a
+# disponent: when nothing later decides it, the bank's ownershipType is "unknown" (R-22: "role cannot be
+# determined because historical data is missing"; docs/privacy.md).
 ROLE_HISTORY_SINCE = date(2019, 7, 1)
+
+
+def _untyped(rel) -> bool:
+    """A relation the register holds without its role: it ended before KAR kept roles."""
+    return rel.period.end is not None and rel.period.end < ROLE_HISTORY_SINCE
 
 
 class RegisterRules:
@@ -40,8 +48,8 @@ class RegisterRules:
                     stale = {"organizationID": bank.org_number, "bankName": bank.name, "activeAccount": False}
                     banks.append(stale if only_primary is None else {**stale, "ownershipType": "primaryOwner"})
                 continue
-            owned_funds = [self.world.accounts[r.account_id] for r in rels
-                           if r.kind == "owner" and self.world.accounts[r.account_id].type in FUNDS_ACCOUNT_TYPES]
+            owned_funds = [self.world.accounts[r.account_id] for r in rels if r.kind == "owner" and not _untyped(r)
+                           and self.world.accounts[r.account_id].type in FUNDS_ACCOUNT_TYPES]
             active = bank.register == "kar" and window.end == today and any(
                 a.is_open_on(today) and any(o.party_id == party.id for o in self.world.owners_on(a, today))
                 for a in owned_funds)
@@ -49,7 +57,7 @@ class RegisterRules:
             if only_primary is not None:
                 if owned_funds:
                     kind = "primaryOwner"
-                elif all(r.kind == "role" and r.period.end is not None and r.period.end < ROLE_HISTORY_SINCE for r in rels):
+                elif any(_untyped(r) for r in rels):
                     kind = "unknown"
                 else:
                     kind = "notPrimaryOwner"

@@ -39,7 +39,7 @@ from .model import (
 )
 from .period import Period
 from .rng import faker_for, rng_for
-from .timeline import apply_events, freezes
+from .timeline import apply_events, freezes, held_roles, issued_cards
 from .world import World
 
 # Default activity per account type when the scenario gives none: (profile, monthly amount in NOK).
@@ -190,7 +190,7 @@ class Builder:
             lambda: ids.generate_account_number(rng, rng.choice(bank.registration_numbers)))
         frozen = freezes(a["owners"], parties)
         cards, numbers = [], {}
-        for c in a["cards"]:
+        for c in issued_cards(a["cards"], parties, frozen):
             pan = c["number"] or numbers.get(c["id"]) or ids.generate_card_number(rng_for(self.seed, "card", f"{a['id']}:{c['id']}"))
             numbers[c["id"]] = pan
             cards.append(Card(c["id"], c["holder"], c["type"], pan, c["issued"], c["expires"], c["status"], c["version"],
@@ -210,7 +210,8 @@ class Builder:
             id=a["id"], bank_id=a["bank"], number=number, type=a["type"], currency=a["currency"], name=a.get("name"),
             lifecycles=tuple(Period(lc["start"], lc["end"]) for lc in a["lifecycles"]),
             owners=tuple(Ownership(o["party"], o["primary"], Period(o["start"], o["end"]), o["account_type"]) for o in a["owners"]),
-            roles=tuple(Role(r["party"], r["permission"], Period(r["start"], r["end"])) for r in a["roles"]),
+            roles=tuple(Role(r["party"], r["permission"], Period(r["start"], r["end"]))
+                        for r in held_roles(a["roles"], parties, frozen)),
             co_borrowers=tuple(PartyPeriod(c["party"], Period(self.d(c.get("from_")) or a["lifecycles"][0]["start"], self.d(c.get("to")))) for c in a["co_borrowers"]),
             guarantors=tuple(PartyPeriod(g["party"], Period(self.d(g.get("from_")) or a["lifecycles"][0]["start"], self.d(g.get("to")))) for g in a["guarantors"]),
             opening_balance=a["opening_balance"], credit_line=a["credit_line"],

@@ -102,3 +102,41 @@ def freezes(owners: list[dict], parties: dict[str, dict]) -> list[tuple[date, da
         if cause is not None:
             out.append([day, None, cause])
     return [tuple(f) for f in out]
+
+
+def _bankruptcies(frozen) -> list[tuple[date, date | None]]:
+    return [(start, end) for start, end, cause in frozen if cause == "bankruptcy"]
+
+
+def held_roles(roles: list[dict], parties: dict[str, dict], frozen) -> list[dict]:
+    """The draft roles as the bank holds them after deaths and bankruptcies. A right ends on the day its holder
+    dies (a dead person cannot use an account) and on the day its account freezes for a bankruptcy (the estate's
+    accounts are blocked at the ruling and nobody but the estate can use them: spec/services.md §2.3 and §6,
+    R-33 `disabled`); a right that would only start after its holder's death, or inside such a freeze, was never
+    held. Roles.endDate is "when the party lost their rights" (seed 001): that day."""
+    bankrupt = _bankruptcies(frozen)
+    out = []
+    for r in roles:
+        start, end, death = r["start"], r["end"], parties[r["party"]].get("death_date")
+        if (death is not None and death < start) or any(fs <= start and (fe is None or start <= fe) for fs, fe in bankrupt):
+            continue
+        cuts = [day for day in [death, *(fs for fs, _ in bankrupt)]
+                if day is not None and start <= day and (end is None or day < end)]
+        out.append({**r, "end": min(cuts)} if cuts else r)
+    return out
+
+
+def issued_cards(cards: list[dict], parties: dict[str, dict], frozen) -> list[dict]:
+    """The draft cards the bank really issued: none to a holder already dead, and none on an account frozen for a
+    bankruptcy (no card is issued or active after the ruling; cards valid then are blocked at it, build.py
+    `_blocked_on`). `issued` is the first day of the card's month, so a card of the ruling's month is kept and
+    blocked."""
+    bankrupt = _bankruptcies(frozen)
+    out = []
+    for c in cards:
+        death = parties[c["holder"]].get("death_date")
+        issued = c["issued"]
+        if (death is not None and death < issued) or any(fs < issued and (fe is None or issued <= fe) for fs, fe in bankrupt):
+            continue
+        out.append(c)
+    return out
