@@ -153,6 +153,8 @@ class OrganisationSchema(_Strict):
     id = Id()
     name = Text(140)
     org_number = Identifier("validate_organisation_number")
+    legal_form = OneOf(("AS", "ASA", "ENK", "ANS", "DA", "SA", "NUF", "STI"), metadata={
+        "description": "Enhetsregisteret's organisation form; default: the one the name ends with (AS, ASA, ...)"})
     bankruptcy_date = DateField(metadata={"description": "the bankruptcy ruling date (kjennelsesdato)"})
     address = fields.Nested(AddressSchema)
     tags = fields.List(Text(40), load_default=list)

@@ -15,7 +15,7 @@ from sandbox import ids
 from sandbox.keys import consumer_key_path
 from sandbox.scenario import ScenarioSpec
 
-from . import crowd
+from . import crowd, names, places
 from .dates_util import add_years_month
 from .ledger import month_end
 from .model import (
@@ -71,8 +71,8 @@ class _Unique:
 
 
 def _address(seed: str, kind: str, key: str) -> Address:
-    fake = faker_for(seed, f"{kind}-address", key)
-    return Address(fake.street_name(), fake.building_number(), fake.postcode(), fake.city().upper())
+    """A street address at a real postcode with its own post town (places.py)."""
+    return places.street_address(rng_for(seed, f"{kind}-address", key))
 
 
 def _addr(spec: dict | None) -> Address | None:
@@ -144,7 +144,7 @@ class Builder:
         number = p.get("national_id") or self.numbers.draw(
             lambda: ids.generate_person_number(rng, birth, d_number=p.get("d_number", False)))
         fake = faker_for(self.seed, "person", p["id"])
-        return dict(id=p["id"], kind="person", identifier=number, name=(p.get("name") or fake.name()).upper(),
+        return dict(id=p["id"], kind="person", identifier=number, name=(p.get("name") or names.person_name(fake)).upper(),
                     address=_addr(p.get("address")) or _address(self.seed, "person", p["id"]), birth_date=birth,
                     death_date=self.d(p.get("death_date")), d_number=p.get("d_number", False),
                     shielded=p.get("shielded", False), tags=tuple(p.get("tags") or ()), about=p.get("about"))
@@ -153,9 +153,15 @@ class Builder:
         rng = rng_for(self.seed, "organisation", o["id"])
         number = o.get("org_number") or self.numbers.draw(lambda: ids.generate_organisation_number(rng))
         fake = faker_for(self.seed, "organisation", o["id"])
-        name = o.get("name") or f"{fake.last_name()} {rng.choice(('Handel', 'Bygg', 'Transport', 'Consult', 'Eiendom'))} AS"
-        return dict(id=o["id"], kind="organisation", identifier=number, name=name.upper(),
-                    address=_addr(o.get("address")) or _address(self.seed, "organisation", o["id"]),
+        address = _addr(o.get("address")) or _address(self.seed, "organisation", o["id"])
+        name = o.get("name")
+        if not name:
+            place = places.register().get(address.post_code)
+            form = o.get("legal_form") or "AS"  # an unnamed ENK is named after an invented owner
+            name = names.organisation_name(form, rng, fake, owner_name=names.person_name(fake) if form == "ENK" else None,
+                                           place=places.short_place(place) if place else address.town.upper())
+        return dict(id=o["id"], kind="organisation", identifier=number, name=name.upper(), address=address,
+                    legal_form=o.get("legal_form") or names.legal_form_of_name(name),
                     bankruptcy_date=self.d(o.get("bankruptcy_date")), tags=tuple(o.get("tags") or ()),
                     about=o.get("about"))
 

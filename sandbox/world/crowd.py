@@ -3,6 +3,14 @@
 Each crowd member is drawn from its own generator seeded by its index (`gen-p-000042`), so the crowd is the
 same on every machine, and a member's links only reach its neighbours (joint owner = next person), so growing
 the crowd does not rewrite the existing members.
+
+People get a home address at a real postcode (places.py), shared with the joint owner of their first account
+(unless the address is protected), and a name without a title; organisations get a legal form from Norway's mix
+(names.py) and a name and address that fit it. The address, name and form draws use generators of their own, so
+they leave the accounts' draws (and thus the ledgers) of a member as they were. An organisation's manager (the
+person with a disposal right on all its accounts) is the owner of an ENK, which is named after them; a dead or
+shielded person does not own an ENK (its name would carry theirs), and an ENK is never bankrupt as a firm (its
+owner answers for its debts).
 """
 
 from __future__ import annotations
@@ -11,6 +19,7 @@ from datetime import date, timedelta
 
 from sandbox import ids
 
+from . import names, places
 from .rng import faker_for, rng_for
 
 PERSON_ACCOUNT_TYPES = (("salaryAccount", 40), ("savingsAccount", 28), ("creditCardAccount", 10),
@@ -32,6 +41,7 @@ def generate(builder, spec: dict, banks: dict, parties: dict, accounts: dict) ->
     people_spec, org_spec = spec.get("people") or {}, spec.get("organisations") or {}
     n_people = people_spec.get("count", 0)
     person_ids = [f"gen-p-{i:06d}" for i in range(n_people)]
+    home_of = {}  # person id → the address of the joint owner (previous person) they live with
     for i, pid in enumerate(person_ids):
         rng = rng_for(seed, "gen-person", pid)
         birth = date(today.year - rng.randint(18, 90), rng.randint(1, 12), rng.randint(1, 28))
@@ -41,24 +51,36 @@ def generate(builder, spec: dict, banks: dict, parties: dict, accounts: dict) ->
         fake = faker_for(seed, "gen-person", pid)
         deceased = rng.random() < people_spec.get("deceased_share", 0.02)
         parties[pid] = dict(
-            id=pid, kind="person", identifier=number, name=fake.name().upper(),
-            address=None, birth_date=birth, d_number=d_number,
+            id=pid, kind="person", identifier=number, name=names.person_name(fake).upper(),
+            address=home_of.pop(pid, None) or places.street_address(rng_for(seed, "gen-person-address", pid)),
+            birth_date=birth, d_number=d_number,
             death_date=_day_between(rng, today - timedelta(days=700), today - timedelta(days=1)) if deceased else None,
             shielded=rng.random() < people_spec.get("shielded_share", 0.01), tags=("crowd",), generated=True)
-        _accounts_for(builder, rng, pid, people_spec, PERSON_ACCOUNT_TYPES, banks, accounts,
-                      partner=person_ids[i + 1] if i + 1 < n_people and rng.random() < people_spec.get("joint_share", 0.1) else None,
+        partner = person_ids[i + 1] if i + 1 < n_people and rng.random() < people_spec.get("joint_share", 0.1) else None
+        if partner and not parties[pid]["shielded"]:  # a couple shares a home; a protected address stays unshared
+            home_of[partner] = parties[pid]["address"]
+        _accounts_for(builder, rng, pid, people_spec, PERSON_ACCOUNT_TYPES, banks, accounts, partner=partner,
                       default_years=(1, 12), default_count=(1, 4), death=parties[pid]["death_date"])
+    form_offset = rng_for(seed, "gen-organisation-forms", "offset").random()
     for i in range(org_spec.get("count", 0)):
         oid = f"gen-o-{i:06d}"
         rng = rng_for(seed, "gen-organisation", oid)
         number = builder.numbers.draw(lambda rng=rng: ids.generate_organisation_number(rng))
         fake = faker_for(seed, "gen-organisation", oid)
-        bankrupt = rng.random() < org_spec.get("bankrupt_share", 0.04)
+        manager = person_ids[(i * 7) % n_people] if n_people else None
+        form = names.legal_form_at(i, form_offset)
+        if form == "ENK" and (manager is None or parties[manager]["death_date"] or parties[manager]["shielded"]):
+            form = "AS"
+        name_rng = rng_for(seed, "gen-organisation-name", oid)
+        place = name_rng.choice(places.street_postcodes())
+        name = names.organisation_name(form, name_rng, fake, place=places.short_place(place),
+                                       owner_name=parties[manager]["name"] if form == "ENK" else None)
+        bankrupt = rng.random() < org_spec.get("bankrupt_share", 0.04) and form in names.BANKRUPTABLE_FORMS
         parties[oid] = dict(
-            id=oid, kind="organisation", identifier=number, name=fake.company().upper()[:140], address=None,
+            id=oid, kind="organisation", identifier=number, name=name[:140], legal_form=form,
+            address=places.street_address(name_rng, place),
             bankruptcy_date=_day_between(rng, today - timedelta(days=500), today - timedelta(days=10)) if bankrupt else None,
             tags=("crowd",), generated=True)
-        manager = person_ids[(i * 7) % n_people] if n_people else None
         _accounts_for(builder, rng, oid, org_spec, ORG_ACCOUNT_TYPES, banks, accounts, partner=None,
                       default_years=(1, 15), default_count=(1, 5), manager=manager)
 

@@ -57,6 +57,7 @@ class Party:
     d_number: bool = False
     shielded: bool = False
     bankruptcy_date: date | None = None
+    legal_form: str | None = None  # organisations: Enhetsregisteret's code (AS, ENK, ...; see names.LEGAL_FORMS)
     tags: tuple[str, ...] = ()
     about: str | None = None
     generated: bool = False
