@@ -50,6 +50,12 @@ def cmd_validate(args) -> int:
     elapsed = time.perf_counter() - started
     for line in summary_lines(spec, world, elapsed):
         print(line)
+    if args.realism:
+        from sandbox.world.realism import format_report, report
+
+        print()
+        for line in format_report(report(world)):
+            print(line)
     return 0
 
 
@@ -176,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
                        description=cmd_validate.__doc__)
     world_options(p, True)
     p.add_argument("--schema", action="store_true", help="print the scenario format as JSON Schema and exit")
+    p.add_argument("--realism", action="store_true",
+                   help="also print the realism report: figures of the generated history (name, value, expected, ok)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("scenarios", help="list the shipped scenarios", description=cmd_scenarios.__doc__)

@@ -26,8 +26,16 @@ def closed_days(year: int) -> frozenset[date]:
     return frozenset(public) | {date(year, m, d) for m, d in _BANK_EXTRA}
 
 
+_OFF: dict[int, frozenset[date]] = {}  # year -> its closed days: the hot path below, without lru_cache's overhead
+
+
 def is_business_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in closed_days(day.year)
+    if day.weekday() >= 5:
+        return False
+    off = _OFF.get(day.year)
+    if off is None:
+        off = _OFF[day.year] = closed_days(day.year)
+    return day not in off
 
 
 def next_business_day(day: date) -> date:
@@ -44,11 +52,12 @@ def previous_business_day(day: date) -> date:
     return day
 
 
-def business_days(start: date, end: date) -> list[date]:
-    """The business days from `start` to `end`, both included."""
+@lru_cache(maxsize=4096)
+def business_days(start: date, end: date) -> tuple[date, ...]:
+    """The business days from `start` to `end`, both included (cached: every account's months share them)."""
     out, day = [], start
     while day <= end:
         if is_business_day(day):
             out.append(day)
         day += _DAY
-    return out
+    return tuple(out)

@@ -210,7 +210,7 @@ class Ledger(FollowsClock):
             seg = lc.intersect(Period(first, last))
             if seg is None:
                 continue
-            month = Month(account, seg, tuple(business_days(seg.start, seg.end)), first, last, self.pools,
+            month = Month(account, seg, business_days(seg.start, seg.end), first, last, self.pools,
                           self.household, lambda d: self._cards_on(account, d),
                           lambda yy, mm: self.end_of_month_balance(account, yy, mm))
             items = month_items(month, rng, lc.start)

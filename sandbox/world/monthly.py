@@ -75,8 +75,8 @@ LOAN_TERM_MONTHS = 300
 
 def loan_balance(account: Account, months_open: int) -> int:
     """A loan's booked balance (negative) after `months_open` instalments."""
-    principal = min(account.opening_balance, 0)
-    return int(principal * max(0.0, 1 - months_open / LOAN_TERM_MONTHS))
+    principal = -min(account.opening_balance, 0)
+    return -(principal * max(0, LOAN_TERM_MONTHS - months_open) // LOAN_TERM_MONTHS)  # exact: integers only
 
 
 def loan_due_day(account: Account) -> int:
