@@ -58,7 +58,7 @@ AFTER_FREEZE = {"death": frozenset({"fee", "interest", "interest_charge", "e_inv
                 "bankruptcy": frozenset({"fee", "interest", "interest_charge"})}
 
 
-def month_items(month: Month, rng: random.Random, lc_start: date) -> list[dict]:
+def month_items(month: Month, rng: random.Random) -> list[dict]:
     """The profile's own entries for one month segment, as dicts for the ledger to number.
 
     On the days the account is frozen only what AFTER_FREEZE lets through is kept (drawn as usual, then
@@ -67,7 +67,7 @@ def month_items(month: Month, rng: random.Random, lc_start: date) -> list[dict]:
     act = account.activity
     if act is None or act.profile == "none" or not month.bdays:
         return []
-    items = _PROFILES[act.profile](month, rng, lc_start)
+    items = _PROFILES[act.profile](month, rng)
     if account.frozen and items:
         items = [it for it in items if _runs(account, it)]
     return items
@@ -80,7 +80,7 @@ def _runs(account: Account, item: dict) -> bool:
 
 # ---- profiles ---------------------------------------------------------------------------------------------
 
-def _household(month: Month, rng, lc_start) -> list[dict]:
+def _household(month: Month, rng) -> list[dict]:
     account, items = month.account, []
     payday = previous_business_day(month.first.replace(day=20))
     if month.in_seg(payday):
@@ -90,15 +90,15 @@ def _household(month: Month, rng, lc_start) -> list[dict]:
     items += standing_bills(month, rng)
     items += housing(month)
     items += savings_agreement(month)
-    items += card_purchases(month, rng, lc_start)
+    items += card_purchases(month, rng)
     if rng.random() < 0.35:
-        when, day = month.any_day(rng, lc_start)
-        card = _card(month.cards_on, when, rng)
+        when, day = month.any_day(rng)
+        card = _card(month, when, rng)
         if card is not None:
             items.append(dict(day=day, amount=rng.choice((200, 500, 1000)) * 100, direction="debit", registered=at(when, rng),
                               kind="cash_withdrawal", card=card, text="Minibank"))
     if rng.random() < 0.5:
-        payee, (when, day) = rng.choice(month.pools.payees), month.any_day(rng, lc_start)
+        payee, (when, day) = rng.choice(month.pools.payees), month.any_day(rng)
         amount, direction = round_amount(rng, 100, 3000), rng.choice(("debit", "credit"))
         items.append(dict(day=day, amount=amount, direction=direction, counterparty=payee, text="Vipps",
                           registered=at(when, rng), kind="transfer_out" if direction == "debit" else "transfer_in"))
@@ -106,8 +106,8 @@ def _household(month: Month, rng, lc_start) -> list[dict]:
     return items
 
 
-def _business(month: Month, rng, lc_start) -> list[dict]:
-    act, items = month.account.activity, card_purchases(month, rng, lc_start)
+def _business(month: Month, rng) -> list[dict]:
+    act, items = month.account.activity, card_purchases(month, rng)
     for _ in range(rng.randint(2, 8)):
         customer, day = rng.choice(month.pools.employers), rng.choice(month.bdays)
         items.append(dict(day=day, amount=int(act.amount * rng.uniform(0.05, 0.4)), direction="credit",
@@ -119,11 +119,11 @@ def _business(month: Month, rng, lc_start) -> list[dict]:
     return items + _fee(month, rng) + year_interest(month)
 
 
-def _savings(month: Month, rng, lc_start) -> list[dict]:
+def _savings(month: Month, rng) -> list[dict]:
     return savings_deposit(month) + year_interest(month)
 
 
-def _loan(month: Month, rng, lc_start) -> list[dict]:
+def _loan(month: Month, rng) -> list[dict]:
     """The payout in the opening month; afterwards the month's interest on the balance at its start (the
     instalment that pays it and the principal part is the steering entry, steering.py)."""
     account = month.account
@@ -140,11 +140,11 @@ def _loan(month: Month, rng, lc_start) -> list[dict]:
     return [dict(day=due, amount=interest, direction="debit", kind="interest_charge", text="Renter lån")] if interest else []
 
 
-def _credit_card(month: Month, rng, lc_start) -> list[dict]:
-    return card_purchases(month, rng, lc_start)
+def _credit_card(month: Month, rng) -> list[dict]:
+    return card_purchases(month, rng)
 
 
-def _currency(month: Month, rng, lc_start) -> list[dict]:
+def _currency(month: Month, rng) -> list[dict]:
     """A currency account lives in its own currency: payments from and to abroad, in that currency."""
     act, items = month.account.activity, []
     for _ in range(rng.randint(0, 2)):
@@ -157,11 +157,11 @@ def _currency(month: Month, rng, lc_start) -> list[dict]:
         items.append(dict(day=rng.choice(month.bdays), amount=int(act.amount * rng.uniform(0.02, 0.3)),
                           direction="debit", kind="transfer_out", text="Betaling utland",
                           counterparty=Counterparty(name=payee.name)))
-    return items + card_purchases(month, rng, lc_start)
+    return items + card_purchases(month, rng)
 
 
-def _prepaid(month: Month, rng, lc_start) -> list[dict]:
-    return card_purchases(month, rng, lc_start, high=600)
+def _prepaid(month: Month, rng) -> list[dict]:
+    return card_purchases(month, rng, high=600)
 
 
 def _fee(month: Month, rng) -> list[dict]:
@@ -189,12 +189,12 @@ def year_interest(month: Month) -> list[dict]:
     return [dict(day=day, amount=total, direction="credit", kind="interest", text=f"Renter {y}")] if total else []
 
 
-def _card(cards_on, day: date, rng: random.Random):
-    cards = cards_on(day)
+def _card(month: Month, day: date, rng: random.Random):
+    cards = month.cards(day)
     return rng.choice(cards).id if cards else None
 
 
-def card_purchases(month: Month, rng: random.Random, lc_start: date, high: float = 1800) -> list[dict]:
+def card_purchases(month: Month, rng: random.Random, high: float = 1800) -> list[dict]:
     """The month's card purchases: only on days a card of the account is usable, booked the next business day
     (a purchase on Saturday is booked on Monday), in the merchant's currency abroad."""
     account, act = month.account, month.account.activity
@@ -203,8 +203,8 @@ def card_purchases(month: Month, rng: random.Random, lc_start: date, high: float
         count = round(count * ((month.seg.end - month.seg.start).days + 1) / month.last.day)
     items = []
     for _ in range(count):
-        when, day = month.any_day(rng, lc_start)
-        card = _card(month.cards_on, when, rng)
+        when, day = month.any_day(rng)
+        card = _card(month, when, rng)
         if card is None:
             continue
         foreign = rng.random() < act.foreign_share

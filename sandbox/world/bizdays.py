@@ -11,6 +11,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
+# Imported with the world (about 0.2 s: the library loads every country's calendar), so that the first request
+# a fresh worker serves does not pay for it.
+from holidays.countries.norway import Norway
+
 _BANK_EXTRA = ((12, 24), (12, 31))  # Christmas Eve and New Year's Eve: bank holidays, not public ones
 _DAY = timedelta(days=1)
 
@@ -18,10 +22,6 @@ _DAY = timedelta(days=1)
 @lru_cache(maxsize=256)
 def closed_days(year: int) -> frozenset[date]:
     """Every non-business day of a year that is not a weekend: public holidays plus the bank holidays."""
-    # Imported on first use: the library loads every country's calendar (a few tenths of a second), which
-    # only the ledger needs, not the CLI's start or a world build.
-    from holidays.countries.norway import Norway
-
     public = Norway(years=year, include_sundays=False)
     return frozenset(public) | {date(year, m, d) for m, d in _BANK_EXTRA}
 

@@ -91,13 +91,18 @@ class Household:
         return int(base / self.raise_factor(party_id, _settlement_year(day))) // 100 * 100
 
     def _raise_factor(self, party_id: str, year: int) -> float:
-        """How much today's salary exceeds that of settlement year `year`: the product of the raises since."""
+        """How much today's salary exceeds that of settlement year `year`: the product of the raises since.
+        The raises are drawn from one generator per person, newest settlement first, so any year's factor is
+        the same whichever year is asked first."""
         now = _settlement_year(self.today)
         if year >= now:
             return 1.0
         low, high = RAISE_RANGE
-        rng = rng_for(self.seed, "raise", f"{party_id}:{year + 1}")
-        return self.raise_factor(party_id, year + 1) * (1 + rng.randint(low, high) / 1000)
+        rng = rng_for(self.seed, "raises", party_id)
+        factor = 1.0
+        for _ in range(now - year):
+            factor *= 1 + rng.randint(low, high) / 1000
+        return factor
 
     # ---- the owner's other accounts ---------------------------------------------------------------
     def partner_account(self, account: Account, day: date) -> Account | None:
@@ -106,15 +111,18 @@ class Household:
         owner = next((o.party_id for o in account.owners if o.primary and o.period.contains(day)), None)
         if owner is None or account.activity is None:
             return None
-        wanted = PARTNERS.get(account.activity.profile, ())
-        found: dict[str, Account] = {}
-        for other in self._owned.get(owner, ()):
-            if other is account or other.activity is None or other.currency != "NOK" or not other.is_open_on(day):
-                continue
-            profile = other.activity.profile
-            if profile in wanted and profile not in found:
-                found[profile] = other
-        return next((found[p] for p in wanted if p in found), None)
+        for other in self._partners(account.id, account.activity.profile, owner):
+            if other.is_open_on(day):
+                return other
+        return None
+
+    @lru_cache(maxsize=50_000)  # noqa: B019 - one Household per world, kept as long as the world
+    def _partners(self, account_id: str, profile: str, owner: str) -> tuple[Account, ...]:
+        """The owner's NOK accounts of the profiles PARTNERS names for `profile`, most wanted first."""
+        wanted = PARTNERS.get(profile, ())
+        others = [a for a in self._owned.get(owner, ()) if a.id != account_id and a.activity is not None
+                  and a.currency == "NOK" and a.activity.profile in wanted]
+        return tuple(sorted(others, key=lambda a: wanted.index(a.activity.profile)))  # stable: oldest first
 
     def own_accounts(self, party_id: str, day: date) -> list[Account]:
         """The party's accounts with a profile, open on `day`, oldest first."""

@@ -212,8 +212,8 @@ class Ledger(FollowsClock):
                 continue
             month = Month(account, seg, business_days(seg.start, seg.end), first, last, self.pools,
                           self.household, lambda d: self._cards_on(account, d),
-                          lambda yy, mm: self.end_of_month_balance(account, yy, mm))
-            items = month_items(month, rng, lc.start)
+                          lambda yy, mm: self.end_of_month_balance(account, yy, mm), lc.start)
+            items = month_items(month, rng)
             items += [_explicit(t) for t in account.explicit_transactions if seg.start <= t.day <= seg.end]
             items.sort(key=lambda it: (it["day"], it["kind"], it["amount"]))
             start = self._opening(account, index) if lc.start >= first else self.end_of_month_balance(
@@ -229,8 +229,9 @@ class Ledger(FollowsClock):
                 if gap:
                     # the owners move the money: on a business day they can act (a freeze may end mid-month), or
                     # on the last day of a segment without one (opened on the month's last Saturday)
-                    days = tuple(d for d in month.bdays if not account.frozen or account.freeze_on(d) is None)
-                    month = dataclasses.replace(month, bdays=days or (seg.end,))
+                    if account.frozen or not month.bdays:
+                        days = tuple(d for d in month.bdays if account.freeze_on(d) is None)
+                        month = dataclasses.replace(month, bdays=days or (seg.end,))
                     items += steer(month, gap, rng)
                     items.sort(key=lambda it: (it["day"], it["kind"], it["amount"]))
             out.extend(items)

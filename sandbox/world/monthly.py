@@ -5,8 +5,9 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 
 from .bizdays import next_business_day, previous_business_day
 from .household import Household
@@ -42,6 +43,8 @@ class Month:
     household: Household
     cards_on: Callable[[date], list[Card]]
     end_balance: Callable[[int, int], int]  # (y, m) -> the account's end-of-month booked balance
+    lc_start: date  # the first day of the lifecycle the segment belongs to
+    _cards: dict = field(default_factory=dict, compare=False, repr=False)
 
     def in_seg(self, day: date) -> bool:
         return self.seg.start <= day <= self.seg.end
@@ -55,12 +58,37 @@ class Month:
             day = previous_business_day(due)
         return day if self.in_seg(day) else None
 
-    def any_day(self, rng: random.Random, lc_start: date) -> tuple[date, date]:
+    @cached_property
+    def _window(self) -> tuple[date, int]:
+        """(first day, number of days) whose next business day falls in this segment."""
+        start = max(previous_business_day(self.bdays[0] - _DAY) + _DAY, self.lc_start)
+        return start, (self.bdays[-1] - start).days + 1
+
+    def any_day(self, rng: random.Random) -> tuple[date, date]:
         """(the day something happened, the business day it is booked): uniform over the days whose next
         business day falls in this segment."""
-        start = max(previous_business_day(self.bdays[0] - _DAY) + _DAY, lc_start)
-        day = start + timedelta(days=rng.randrange((self.bdays[-1] - start).days + 1))
+        start, n = self._window
+        day = start + timedelta(days=rng.randrange(n))
         return day, next_business_day(day)
+
+    @cached_property
+    def _steady_cards(self) -> list[Card] | None:
+        """The cards usable all through the segment's window when they are the same on its first and last day
+        (a card issued, expired or blocked in between changes one end), else None: nearly every month."""
+        start, n = self._window
+        first, last = self.cards_on(start), self.cards_on(start + timedelta(days=n - 1))
+        return first if first == last else None
+
+    def cards(self, day: date) -> list[Card]:
+        """The account's cards usable on `day`."""
+        steady = self._steady_cards
+        if steady is not None:
+            return steady
+        memo = self._cards
+        found = memo.get(day)
+        if found is None:
+            found = memo[day] = self.cards_on(day)
+        return found
 
 
 def previous_month(first: date) -> tuple[int, int]:
