@@ -17,8 +17,7 @@ from datetime import date
 
 from .bizdays import previous_business_day
 from .model import Account, Counterparty
-from .monthly import Month, at, loan_balance, loan_due_day, loan_payout_day, previous_month, round_amount
-from .pools import BASE_RATES
+from .monthly import Month, at, exchange_rate, loan_balance, loan_due_day, loan_payout_day, previous_month, round_amount
 from .rates import deposit_rate, loan_rate, monthly_interest
 from .steering import housing, savings_agreement, savings_deposit, standing_bills
 
@@ -221,12 +220,6 @@ def card_purchases(month: Month, rng: random.Random, high: float = 1800) -> list
             item["amount"] = round_amount(rng, 29, high) if account.currency == "NOK" else round_amount(rng, 3, 150)
         items.append(item)
     return items
-
-
-def exchange_rate(source: str, target_currency: str, rng: random.Random) -> float:
-    """Units of `target_currency` per unit of `source` on some day: the base rates (NOK per unit) wobbling."""
-    nok_per = {**BASE_RATES, "NOK": 1.0}
-    return round(nok_per[source] / nok_per[target_currency] * rng.uniform(0.97, 1.03), 6)
 
 
 _PROFILES = {"household": _household, "business": _business, "savings": _savings, "loan": _loan,

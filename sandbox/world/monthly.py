@@ -13,7 +13,7 @@ from .bizdays import next_business_day, previous_business_day
 from .household import Household
 from .model import Account, Card
 from .period import Period
-from .pools import Pools
+from .pools import BASE_RATES, Pools
 
 _DAY = timedelta(days=1)
 
@@ -120,3 +120,9 @@ def loan_payout_day(account: Account) -> date:
 
 def months_between(a: date, b: date) -> int:
     return (b.year - a.year) * 12 + (b.month - a.month)
+
+
+def exchange_rate(source: str, target_currency: str, rng: random.Random) -> float:
+    """Units of `target_currency` per unit of `source` on some day: the base rates (NOK per unit) wobbling."""
+    nok_per = {**BASE_RATES, "NOK": 1.0}
+    return round(nok_per[source] / nok_per[target_currency] * rng.uniform(0.97, 1.03), 6)

@@ -16,7 +16,7 @@ from datetime import date
 from functools import lru_cache
 
 from .model import Account, Counterparty
-from .monthly import Month, loan_balance, loan_due_day, months_between
+from .monthly import Month, exchange_rate, loan_balance, loan_due_day, months_between
 from .rates import loan_rate, monthly_interest
 from .rng import rng_for
 
@@ -171,7 +171,6 @@ def steer(month: Month, gap: int, rng: random.Random) -> list[dict]:
 
 def _exchange(month: Month, amount: int, inflow: bool, day: date, own: Counterparty, rng) -> dict:
     """A currency account's top-up from (or transfer back to) the owner's NOK account, converted."""
-    from .activity import exchange_rate  # one module up the import chain
     currency = month.account.currency
     rate = exchange_rate("NOK", currency, rng)
     item = dict(day=day, amount=amount, direction="credit" if inflow else "debit", counterparty=own,
