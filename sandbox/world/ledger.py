@@ -2,8 +2,9 @@
 
 Invariant (DESIGN D15): a booked balance always equals the opening balance plus every booked transaction up
 to that day. It holds by construction: each month steers to an end-of-month balance drawn independently for
-that month (activity.target), and a balancing entry on the month's last day closes the gap; a closing entry
-empties the account on the day it closes. So month m starts from month m-1's target without generating m-1.
+that month (activity.target), and the month's steering entries close the gap (steering.py: a transfer to or
+from the owner's own account, an instalment, a top-up; booked on business days); a closing entry empties the
+account on the day it closes. So month m starts from month m-1's target without generating m-1.
 The exception is a month that ends while the account is frozen (Account.frozen: its owners are dead or
 bankrupt): nobody balances it, so its end is walked from the last balanced month (few accounts, few months).
 
@@ -86,7 +87,7 @@ class Ledger(FollowsClock):
 
     @staticmethod
     def _unbalanced(account: Account, last: date) -> bool:
-        """No balancing entry on `last` (a month's last day): the account is frozen then (Account.frozen)."""
+        """No steering this month: the account is frozen on `last`, the month's last day (Account.frozen)."""
         return account.activity is not None and account.activity.profile in BALANCING and \
             account.freeze_on(last) is not None
 
