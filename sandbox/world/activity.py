@@ -47,6 +47,9 @@ def target(account: Account, months_open: int, rng: random.Random, level: float 
     raise ValueError(f"unknown activity profile {act.profile}")
 
 
+# Holiday pay ("feriepenger"): 10.2 % of last year's salary, paid in June (the Holiday Act's rate).
+HOLIDAY_PAY, HOLIDAY_PAY_MONTH = 0.102, 6
+
 # The profiles that steer to a month-end target (steering.py closes the gap); "none" follows its entries only.
 BALANCING = frozenset({"household", "business", "savings", "loan", "credit_card", "currency", "prepaid"})
 
@@ -83,9 +86,14 @@ def _household(month: Month, rng) -> list[dict]:
     account, items = month.account, []
     payday = previous_business_day(month.first.replace(day=20))
     if month.in_seg(payday):
-        for _party, employer, amount in month.household.salaries(account, payday):
+        for party, employer, amount, base in month.household.salaries(account, payday):
             items.append(dict(day=payday, amount=amount, direction="credit", kind="salary", counterparty=employer,
                               text=f"Lønn {payday.strftime('%m.%Y')}", registered=at(payday, rng, 3, 5)))
+            if payday.month == HOLIDAY_PAY_MONTH:  # holiday pay on last year's salary, with June's
+                last_year = month.household.salary_on(base, party, payday.replace(month=4))  # before May's raise
+                items.append(dict(day=payday, amount=int(last_year * 12 * HOLIDAY_PAY) // 100 * 100, direction="credit",
+                                  kind="salary", counterparty=employer, text=f"Feriepenger {payday.year - 1}",
+                                  registered=at(payday, rng, 3, 5)))
     items += standing_bills(month, rng)
     items += housing(month)
     items += savings_agreement(month)

@@ -60,8 +60,9 @@ class Household:
             best = best or account
         return best
 
-    def salaries(self, account: Account, payday: date) -> list[tuple[str, Counterparty, int]]:
-        """(person, employer, monthly salary in minor units) for each person paid into `account` on payday."""
+    def salaries(self, account: Account, payday: date) -> list[tuple[str, Counterparty, int, int]]:
+        """(person, employer, monthly salary on payday, today's monthly salary), minor units, for each person
+        paid into `account` on payday."""
         out = []
         for o in account.owners:
             party = self.parties.get(o.party_id)
@@ -75,7 +76,7 @@ class Household:
             if employer is None:
                 continue
             base = account.activity.amount if o.primary else self.own_salary(party.id)
-            out.append((party.id, employer, self.salary_on(base, party.id, payday)))
+            out.append((party.id, employer, self.salary_on(base, party.id, payday), base))
         return out
 
     def employer_of(self, party_id: str) -> Counterparty | None:
