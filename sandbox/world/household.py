@@ -40,7 +40,9 @@ class Household:
         for account in sorted(accounts.values(), key=lambda a: (a.opened, a.id)):
             for party in {o.party_id for o in account.owners}:
                 self._owned.setdefault(party, []).append(account)
+        # memoised per world (a cache on the class would keep every world built alive)
         self.raise_factor = lru_cache(maxsize=50_000)(self._raise_factor)
+        self._partners = lru_cache(maxsize=50_000)(self._find_partners)
 
     # ---- salaries -------------------------------------------------------------------------------
     def salary_account(self, party_id: str, day: date) -> Account | None:
@@ -117,8 +119,7 @@ class Household:
                 return other
         return None
 
-    @lru_cache(maxsize=50_000)  # noqa: B019 - one Household per world, kept as long as the world
-    def _partners(self, account_id: str, profile: str, owner: str) -> tuple[Account, ...]:
+    def _find_partners(self, account_id: str, profile: str, owner: str) -> tuple[Account, ...]:
         """The owner's NOK accounts of the profiles PARTNERS names for `profile`, most wanted first."""
         wanted = PARTNERS.get(profile, ())
         others = [a for a in self._owned.get(owner, ()) if a.id != account_id and a.activity is not None
