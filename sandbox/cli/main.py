@@ -55,6 +55,12 @@ def cmd_validate(args) -> int:
     print()
     for line in summary_lines(spec, world, elapsed):
         print(line)
+    if args.realism:
+        from sandbox.world.realism import format_report, report
+
+        print()
+        for line in format_report(report(world)):
+            print(line)
     return 0
 
 
@@ -185,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--schema", action="store_true", help="print the scenario format as JSON Schema and exit")
     p.add_argument("--parties", action="store_true",
                    help="list every party, the generated crowd too (default: the named ones)")
+    p.add_argument("--realism", action="store_true",
+                   help="also print the realism report: figures of the generated history (name, value, expected, ok)")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("scenarios", help="list the shipped scenarios", description=cmd_scenarios.__doc__)

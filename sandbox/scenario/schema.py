@@ -22,7 +22,7 @@ from .compat_schema import DeviationsSchema, Profile, RegisterCompatSchema, chec
 from .fault_schema import FaultSchema
 from .fields import SLUG, SLUG_MESSAGE, DateField, Identifier, Money, MonthField, Range, Seed, TodayField, Unique
 
-ACTIVITY_PROFILES = ("household", "savings", "loan", "business", "credit_card", "none")
+ACTIVITY_PROFILES = ("household", "savings", "loan", "business", "credit_card", "currency", "prepaid", "none")
 TRANSACTION_KINDS = (
     "salary", "card_purchase", "cash_withdrawal", "e_invoice", "transfer_in", "transfer_out",
     "fee", "interest", "other_credit", "other_debit",

@@ -42,14 +42,18 @@ from .rng import faker_for, rng_for
 from .timeline import apply_events, freezes, held_roles, issued_cards
 from .world import World
 
-# Default activity per account type when the scenario gives none: (profile, monthly amount in NOK).
+# Default activity per account type when the scenario gives none: (profile, monthly amount in the account's
+# currency: NOK, or EUR/USD/... for a currency account).
 DEFAULT_ACTIVITY = {
     "salaryAccount": ("household", 42_000), "savingsAccount": ("savings", 2_500), "loanAccount": ("loan", 0),
     "businessAccount": ("business", 180_000), "creditCardAccount": ("credit_card", 0),
-    "currencyAccount": ("none", 0), "clientAccount": ("business", 60_000), "taxDeductionAccount": ("savings", 3_000),
-    "prepaidCardAccount": ("none", 0), "leasingAccount": ("none", 0), "accountWithoutBalance": ("none", 0),
+    "currencyAccount": ("currency", 2_000), "clientAccount": ("business", 60_000), "taxDeductionAccount": ("savings", 3_000),
+    "prepaidCardAccount": ("prepaid", 1_500), "leasingAccount": ("none", 0), "accountWithoutBalance": ("none", 0),
     "otherAccount": ("none", 0),
 }
+
+# Card purchases a month per profile by default (a currency account's card is rare: abroad only).
+PURCHASES = {"household": 18, "credit_card": 18, "prepaid": 8, "currency": 2}
 
 
 class _Unique:
@@ -210,7 +214,7 @@ class Builder:
         if profile == "household" and not act.get("amount"):
             default_amount = rng.randrange(30_000, 75_000, 500)
         activity = Activity(profile, act["amount"] if "amount" in act else default_amount * 100,
-                            act.get("purchases_per_month", 18 if profile in ("household", "credit_card") else 4),
+                            act.get("purchases_per_month", PURCHASES.get(profile, 4)),
                             act.get("foreign_share", 0.08))
         return Account(
             id=a["id"], bank_id=a["bank"], number=number, type=a["type"], currency=a["currency"], name=a.get("name"),

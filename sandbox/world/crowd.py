@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from sandbox import ids
 
 from . import names, places
+from .products import account_currency, card_history
 from .rng import faker_for, rng_for
 
 PERSON_ACCOUNT_TYPES = (("salaryAccount", 40), ("savingsAccount", 28), ("creditCardAccount", 10),
@@ -106,18 +107,13 @@ def _accounts_for(builder, rng, party_id, spec, types, banks, accounts, *, partn
         roles = []
         if manager:
             roles.append({"party": manager, "permission": "rightToUseAlone", "start": opened, "end": closed})
-        cards = []
-        if account_type in ("salaryAccount", "creditCardAccount", "businessAccount"):
-            issued = max(opened, today - timedelta(days=rng.randint(30, 1400))).replace(day=1)
-            expires = issued.replace(year=issued.year + 4)
-            cards.append({"id": "card-1", "holder": party_id, "type": "creditCard" if account_type == "creditCardAccount" else "debitCard",
-                          "issued": issued, "expires": expires, "status": "active", "version": 1, "number": None,
-                          "blocked_on": closed or death})
+        cards = card_history(builder.seed, acc_id, account_type, party_id, opened, closed, death, today)
         opening = 0
         if account_type == "loanAccount":
             opening = -rng.randrange(50_000, 4_000_000, 10_000) * 100
         accounts[acc_id] = dict(
-            id=acc_id, bank=rng.choice(allowed), type=account_type, currency="NOK", name=None,
+            id=acc_id, bank=rng.choice(allowed), type=account_type,
+            currency=account_currency(builder.seed, acc_id, account_type), name=None,
             lifecycles=[{"start": opened, "end": closed}], owners=owners, roles=roles, co_borrowers=[], guarantors=[],
             opening_balance=opening, credit_line=(rng.choice((10_000, 25_000, 50_000)) * 100 if account_type == "creditCardAccount" else 0),
             credit_line_included=False, blocked_amount=0, data_not_delivered=False, cards=cards,

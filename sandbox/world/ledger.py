@@ -2,8 +2,9 @@
 
 Invariant (DESIGN D15): a booked balance always equals the opening balance plus every booked transaction up
 to that day. It holds by construction: each month steers to an end-of-month balance drawn independently for
-that month (activity.target), and a balancing entry on the month's last day closes the gap; a closing entry
-empties the account on the day it closes. So month m starts from month m-1's target without generating m-1.
+that month (activity.target), and the month's steering entries close the gap (steering.py: a transfer to or
+from the owner's own account, an instalment, a top-up; booked on business days); a closing entry empties the
+account on the day it closes. So month m starts from month m-1's target without generating m-1.
 The exception is a month that ends while the account is frozen (Account.frozen: its owners are dead or
 bankrupt): nobody balances it, so its end is walked from the last balanced month (few accounts, few months).
 
@@ -18,11 +19,15 @@ import dataclasses
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
-from .activity import BALANCING, at, month_items, target
+from .activity import BALANCING, month_items, target
+from .bizdays import business_days
+from .household import Household
 from .model import Account, Card
+from .monthly import Month, at, months_between
 from .period import Period
 from .pools import Pools
 from .rng import rng_for
+from .steering import steer
 from .today import FollowsClock
 from .transaction import Transaction
 
@@ -33,10 +38,6 @@ def month_start(day: date) -> date:
 
 def month_end(day: date) -> date:
     return day.replace(day=calendar.monthrange(day.year, day.month)[1])
-
-
-def months_between(a: date, b: date) -> int:
-    return (b.year - a.year) * 12 + (b.month - a.month)
 
 
 def iter_months(start: date, end: date):
@@ -51,12 +52,12 @@ class Ledger(FollowsClock):
 
     Months are generated whole, so a moved clock only moves the filters (FollowsClock)."""
 
-    def __init__(self, seed: str, today: date, pools: Pools, employer_of, cache_months: int = 20_000,
+    def __init__(self, seed: str, today: date, pools: Pools, household: Household, cache_months: int = 20_000,
                  cache_answers: int = 100_000):
         self.seed = seed
         self.today = today
         self.pools = pools
-        self._employer_of = employer_of  # account -> Counterparty | None
+        self.household = household  # who is paid where, the owner's other accounts (household.py)
         self._months = lru_cache(maxsize=cache_months)(self._generate_month_entry)
         # Answers derived from the immutable history, memoised (issue 8: a details call asked for three of them):
         # a booked balance per (account, day) for days up to today (it cannot change once the day is booked),
@@ -65,8 +66,14 @@ class Ledger(FollowsClock):
         self._answers_max = cache_answers
 
     # ---- balances -------------------------------------------------------------------------------
-    def _opening(self, account: Account, lc_index: int) -> int:
-        return account.opening_balance if lc_index == 0 else 0
+    @staticmethod
+    def _opening(account: Account, lc_index: int) -> int:
+        """The balance a lifecycle starts from: the scenario's opening balance for the first one, except for a
+        loan, which starts at zero and books its payout (activity._loan)."""
+        if lc_index or (account.opening_balance < 0 and account.activity is not None
+                        and account.activity.profile == "loan"):
+            return 0
+        return account.opening_balance
 
     def end_of_month_balance(self, account: Account, y: int, m: int) -> int:
         """Booked balance at the end of month (y, m), assuming the month's last day is in a lifecycle."""
@@ -80,7 +87,7 @@ class Ledger(FollowsClock):
 
     @staticmethod
     def _unbalanced(account: Account, last: date) -> bool:
-        """No balancing entry on `last` (a month's last day): the account is frozen then (Account.frozen)."""
+        """No steering this month: the account is frozen on `last`, the month's last day (Account.frozen)."""
         return account.activity is not None and account.activity.profile in BALANCING and \
             account.freeze_on(last) is not None
 
@@ -112,7 +119,10 @@ class Ledger(FollowsClock):
 
     def _target(self, account: Account, index: int, lc: Period, y: int, m: int) -> int:
         months_open = months_between(lc.start, date(y, m, 1))
-        wanted = target(account, months_open, rng_for(self.seed, "target", f"{account.id}:{y}-{m:02d}"))
+        level = 1.0
+        if account.activity is not None and account.activity.profile == "household":  # balances grow with pay
+            level = 1 / self.household.raise_factor(account.owners[0].party_id, y if m >= 5 else y - 1)
+        wanted = target(account, months_open, rng_for(self.seed, "target", f"{account.id}:{y}-{m:02d}"), level)
         if wanted is not None:
             return wanted
         # No profile: opening plus the explicit transactions of this lifecycle so far.
@@ -196,14 +206,15 @@ class Ledger(FollowsClock):
     def _generate_month(self, account: Account, y: int, m: int) -> tuple[Transaction, ...]:
         first, last = date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1])
         rng = rng_for(self.seed, "month", f"{account.id}:{y}-{m:02d}")
-        employer = self._employer_of(account)
         out: list[dict] = []
         for index, lc in enumerate(account.lifecycles):
             seg = lc.intersect(Period(first, last))
             if seg is None:
                 continue
-            days = [seg.start + timedelta(days=i) for i in range((seg.end - seg.start).days + 1)]
-            items = month_items(account, days, rng, self.pools, employer, lambda d: self._cards_on(account, d))
+            month = Month(account, seg, business_days(seg.start, seg.end), first, last, self.pools,
+                          self.household, lambda d: self._cards_on(account, d),
+                          lambda yy, mm: self.end_of_month_balance(account, yy, mm), lc.start)
+            items = month_items(month, rng)
             items += [_explicit(t) for t in account.explicit_transactions if seg.start <= t.day <= seg.end]
             items.sort(key=lambda it: (it["day"], it["kind"], it["amount"]))
             start = self._opening(account, index) if lc.start >= first else self.end_of_month_balance(
@@ -217,9 +228,13 @@ class Ledger(FollowsClock):
                     not (account.frozen and self._unbalanced(account, last)):
                 gap = self._target(account, index, lc, y, m) - net
                 if gap:
-                    kind_in, kind_out, text = BALANCING[account.activity.profile]
-                    items.append(dict(day=last, amount=abs(gap), direction="credit" if gap > 0 else "debit",
-                                      kind=kind_in if gap > 0 else kind_out, text=text))
+                    # the owners move the money: on a business day they can act (a freeze may end mid-month), or
+                    # on the last day of a segment without one (opened on the month's last Saturday)
+                    if account.frozen or not month.bdays:
+                        days = tuple(d for d in month.bdays if account.freeze_on(d) is None)
+                        month = dataclasses.replace(month, bdays=days or (seg.end,))
+                    items += steer(month, gap, rng)
+                    items.sort(key=lambda it: (it["day"], it["kind"], it["amount"]))
             out.extend(items)
         return tuple(self._number(account, y, m, out, rng))
 
@@ -227,10 +242,9 @@ class Ledger(FollowsClock):
         txs = []
         for n, it in enumerate(items, start=1):
             day = it["day"]
-            value_day = day + timedelta(days=2) if it["kind"] == "card_purchase" and rng.random() < 0.3 else day
             txs.append(Transaction(
                 id=f"TX{account.number}{y}{m:02d}{n:04d}",
-                booking_date=day, value_date=min(value_day, month_end(day)),
+                booking_date=day, value_date=day,  # a business day (bizdays.py): interest counts from it
                 registered=it.get("registered") or at(day, rng),
                 amount=it["amount"], direction=it["direction"], status="booked", kind=it["kind"],
                 text=it.get("text"), counterparty=it.get("counterparty"), merchant=it.get("merchant"),
@@ -267,6 +281,8 @@ class Ledger(FollowsClock):
                 hold = dict(day=self.today - timedelta(days=rng.randint(0, 1)), amount=rng.randint(50, 900) * 100,
                             direction="debit", kind="card_purchase", merchant=f"{merchant.name} {merchant.town}",
                             card=_card_id(self._cards_on(account, self.today), rng))
+                if hold["card"] is None:  # a card hold needs a card
+                    continue
                 if not account.frozen or account.freeze_on(hold["day"]) is None:  # nobody pays by card then
                     items.append(hold)
         out = []

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from .household import Household
 from .ledger import Ledger
 from .model import Account, Bank, Consumer, Guardianship, Ownership, Party, Role
 from .period import Period
 from .pools import build_pools
-from .rng import rng_for
 from .today import FollowsClock
 
 RELATION_KINDS = ("owner", "role", "co_borrower", "guarantor")
@@ -60,7 +60,8 @@ class World(FollowsClock):
             for rel in self._relations_of(account):
                 self.relations_by_party[rel.party_id].append(rel)
         self.pools = build_pools(self.seed)
-        self.ledger = Ledger(self.seed, self.today, self.pools, self._employer_of)
+        self.ledger = Ledger(self.seed, self.today, self.pools,
+                             Household(self.seed, self.today, accounts, parties, self.pools))
 
     @staticmethod
     def _relations_of(account: Account):
@@ -72,12 +73,6 @@ class World(FollowsClock):
             yield Relation(account.id, c.party_id, "co_borrower", c.period)
         for g in account.guarantors:
             yield Relation(account.id, g.party_id, "guarantor", g.period)
-
-    def _employer_of(self, account: Account):
-        """The synthetic employer paying salary into an account: stable per primary owner."""
-        owner = account.owners[0].party_id
-        pool = self.pools.employers
-        return pool[rng_for(self.seed, "employer-of", owner).randrange(len(pool))] if pool else None
 
     # ---- time questions -------------------------------------------------------------------------
     def relations(self, party_id: str, window: Period, kinds=RELATION_KINDS) -> list[Relation]:

@@ -94,6 +94,7 @@ accounts:
     opening_balance: 12000
     owners: [{party: fjell}]
     roles: [{party: per, permission: rightToSeeOnly, from: -3y}]
+    activity: none                # only the transactions below (a currency account's default profile generates)
     transactions:
       - {date: -4m, amount: 48500, direction: credit, kind: other_credit, text: "Faktura 2025-017",
          counterparty: {name: NORDBAU GMBH}}
