@@ -14,6 +14,8 @@ from .realism_kit import figure, sample_accounts, window
 
 FIGURE_MODULES = (realism_people, realism_money)
 __all__ = ["FIGURE_MODULES", "figure", "format_report", "report", "sample_accounts", "window"]
+
+
 def report(world) -> list[dict]:
     """Every figure of every module in FIGURE_MODULES, in order."""
     return [fn(world) for module in FIGURE_MODULES for fn in module.FIGURES]
