@@ -32,7 +32,8 @@ _CAMEL = {
     "additional_reference_id_type": "additionalReferenceIdType", "additional_reference_id": "additionalReferenceId",
     "requester_id": "requesterId", "account_reference": "accountReference", "from_date": "fromDate",
     "to_date": "toDate", "result_count": "resultCount", "response_status": "responseStatus",
-    "latency_ms": "latencyMs",
+    "latency_ms": "latencyMs", "token_id": "tokenId", "token_exp": "tokenExp", "retry_after": "retryAfter",
+    "next_page": "nextPage",
 }
 
 
