@@ -238,13 +238,16 @@ class AuditLog:
         sql = "SELECT * FROM audit_log WHERE " + " AND ".join(where)
         return self._rows(sql + " ORDER BY seq, id LIMIT ?", args + [limit])
 
-    def around(self, first_seq: int, last_seq: int, consumers: list[str], *, limit: int = 100_000) -> list[dict]:
+    def around(self, first_seq: int, last_seq: int, consumers: list[str], *, but_case: str | None = None,
+               limit: int = 100_000) -> list[dict]:
         """Rows served between two `seq` values that are these consumers' (any API) or directory reads (which
-        name no consumer), in served order: the context the conformance grader reads around a case."""
+        name no consumer), in served order, leaving out case `but_case`'s own: the context the conformance
+        grader reads around a case."""
         marks = ", ".join("?" * len(consumers))
         who = f"api = 'directory' OR consumer IN ({marks})" if consumers else "api = 'directory'"
-        sql = f"SELECT * FROM audit_log WHERE seq BETWEEN ? AND ? AND ({who}) ORDER BY seq, id LIMIT ?"
-        return self._rows(sql, [first_seq, last_seq, *consumers, limit])
+        sql = (f"SELECT * FROM audit_log WHERE seq BETWEEN ? AND ? AND ({who}) "
+               "AND (case_id IS NULL OR case_id != ?) ORDER BY seq, id LIMIT ?")
+        return self._rows(sql, [first_seq, last_seq, *consumers, but_case or "", limit])
 
     def _cursor(self, where: list, args: list, op: str, row_id: int) -> bool:
         """Rows before/after the row `row_id` in served order; False if that row is not in the log."""

@@ -77,6 +77,9 @@ def offence(row: dict, note: str) -> dict:
 
 def seconds(row: dict) -> float:
     """When the answer was written, in epoch seconds (`seq` is nanoseconds; rows without one: `time`)."""
+    known = row.get("_t")
+    if known is not None:
+        return known
     seq = row.get("seq")
     if isinstance(seq, int) and seq > 10**15:
         return seq / 1e9
@@ -89,13 +92,32 @@ def seconds(row: dict) -> float:
 
 def arrived(row: dict) -> float:
     """When the request arrived: the answer's time less its latency."""
+    known = row.get("_a")
+    if known is not None:
+        return known
     return seconds(row) - (row.get("latency_ms") or 0.0) / 1000
 
 
+#: What makes two requests the same call (a retry): everything but the CorrelationID and the token.
+REQUEST_FIELDS = ("method", "api", "bank", "path", "page", "from_date", "to_date", "party", "account_reference")
+
+
 def same_request(row: dict) -> tuple:
-    """What makes two requests the same call (a retry): everything but the CorrelationID and the token."""
-    return (row.get("method"), row.get("api"), row.get("bank"), row.get("path"), row.get("page"),
-            row.get("from_date"), row.get("to_date"), row.get("party"), row.get("account_reference"))
+    known = row.get("_key")
+    return known if known is not None else tuple(map(row.get, REQUEST_FIELDS))
+
+
+def _prepare(rows: list[dict]) -> None:
+    """Once per row, for every check: its times (`_t` answered, `_a` arrived) and its request key (`_key`).
+    Kept on the row dicts (the grader's own copies): 100 000 rows are graded in one pass per check, and a
+    function call per row and check would be most of the time."""
+    for row in rows:
+        if "_t" in row:
+            continue
+        seq = row.get("seq")
+        t = seq / 1e9 if isinstance(seq, int) and seq > 10**15 else seconds(row)
+        row["_t"], row["_a"] = t, t - (row.get("latency_ms") or 0.0) / 1000
+        row["_key"] = tuple(map(row.get, REQUEST_FIELDS))
 
 
 class CaseLog:
@@ -106,6 +128,9 @@ class CaseLog:
         self.case_id = case_id
         self.rows = sorted(rows, key=lambda r: (r.get("seq") or 0, r.get("id") or 0))
         self.context = sorted(context or (), key=lambda r: (r.get("seq") or 0, r.get("id") or 0))
+        _prepare(self.rows)
+        _prepare(self.context)
+        self.memo: dict = {}  # what several checks derive from the rows (the retry runs), computed once
         self.api_rows = [r for r in self.rows if r.get("api") in CASE_APIS]
         self.bank_rows = [r for r in self.api_rows if r.get("api") == "bank"]
         self.register_rows = [r for r in self.api_rows if r.get("api") == "register"]

@@ -85,8 +85,8 @@ def gather(audit, case_id: str) -> CaseLog:
     context = []
     if seqs:
         context = audit.around(min(seqs) - int(BEFORE * 1e9), max(seqs) + int(AFTER * 1e9), sorted(consumers),
-                               limit=CONTEXT_LIMIT)
-    return CaseLog(case_id, rows, [r for r in context if r.get("case_id") != case_id])
+                               but_case=case_id, limit=CONTEXT_LIMIT)
+    return CaseLog(case_id, rows, context)
 
 
 def grade_case(audit, case_id: str) -> Report:

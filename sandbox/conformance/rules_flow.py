@@ -69,23 +69,31 @@ def period_in_window(log: CaseLog):
     if log.service is None or log.today is None:
         return NOT_APPLICABLE, "unknown service or date", []
     rules = limits(log.service.service, log.today)
-    outside, judged = [], False
+    judged_pairs: dict[tuple, str | None] = {}  # (fromDate, toDate) → why it is outside, None when inside
+    outside = []
     for row in log.api_rows:
-        start, end = _day(row.get("from_date")), _day(row.get("to_date"))
-        if start is None or end is None:
-            outside.append((row, "no fromDate/toDate (the bank would use today, not the case's period)"))
-            continue
-        judged = True
-        if end > log.today:
-            outside.append((row, f"toDate {end} is after today {log.today}"))
-            continue
-        for rule in rules:
-            value = start if rule.field == "fromDate" else end
-            if not rule.holds(value):
-                outside.append((row, rule.message(value)))
-                break
+        pair = (row.get("from_date"), row.get("to_date"))
+        if pair not in judged_pairs:
+            judged_pairs[pair] = _outside(pair, rules, log.today)
+        why = judged_pairs[pair]
+        if why is not None:
+            outside.append((row, why))
+    judged = any(p[0] and p[1] for p in judged_pairs)
     return verdict(outside, "{n} call(s) asked for a period outside the window",
                    f"every period lay inside {log.service.name}'s window", judged=judged)
+
+
+def _outside(pair: tuple, rules: list, today: date) -> str | None:
+    start, end = _day(pair[0]), _day(pair[1])
+    if start is None or end is None:
+        return "no fromDate/toDate (the bank would use today, not the case's period)"
+    if end > today:
+        return f"toDate {end} is after today {today}"
+    for rule in rules:
+        value = start if rule.field == "fromDate" else end
+        if not rule.holds(value):
+            return rule.message(value)
+    return None
 
 
 @check("period-constant", "The same period on every call of the case",
@@ -94,12 +102,17 @@ def period_in_window(log: CaseLog):
        "Fix fromDate and toDate when the case starts and send them unchanged to the register and every bank "
        "call, including the pages of a list.")
 def period_constant(log: CaseLog):
-    periods = [((r.get("from_date"), r.get("to_date")), r) for r in log.api_rows if r.get("from_date")]
-    if not periods:
+    first, drift = None, []
+    for row in log.api_rows:
+        start, end = row.get("from_date"), row.get("to_date")
+        if start is None:
+            continue
+        if first is None:
+            first = (start, end)
+        elif start != first[0] or end != first[1]:
+            drift.append((row, f"period {start}..{end}, the case began with {first[0]}..{first[1]}"))
+    if first is None:
         return NOT_APPLICABLE, "no call with a period", []
-    first = periods[0][0]
-    drift = [(r, f"period {p[0]}..{p[1]}, the case began with {first[0]}..{first[1]}") for p, r in periods
-             if p != first]
     return verdict(drift, "{n} call(s) changed the case's period", f"one period for the case: {first[0]}..{first[1]}")
 
 
@@ -111,14 +124,16 @@ def next_verbatim(log: CaseLog):
     issued: dict[tuple, set] = {}
     built, judged = [], False
     for row in log.bank_rows:
+        page, nxt = row.get("page"), row.get("next_page")
+        if page is None and not nxt:
+            continue
         where = (row.get("bank"), row.get("path"))
-        page = row.get("page")
         if page is not None:
             judged = True
             if page not in issued.get(where, ()):
                 built.append((row, f"page={page[:40]} was never handed out in a next link for this list"))
-        if row.get("next_page"):
-            issued.setdefault(where, set()).add(row["next_page"])
+        if nxt:
+            issued.setdefault(where, set()).add(nxt)
     return verdict(built, "{n} page request(s) used a cursor the bank did not hand out",
                    "every next page was the bank's own link", judged=judged,
                    na_message="no list had a second page")
@@ -132,11 +147,14 @@ def paging_complete(log: CaseLog):
     wanted: dict[tuple, dict] = {}
     fetched = set()
     for row in log.bank_rows:
+        page, nxt = row.get("page"), row.get("next_page")
+        if (page is None and not nxt) or row.get("status") != 200:
+            continue
         where = (row.get("bank"), row.get("path"))
-        if row.get("page") is not None and row.get("status") == 200:
-            fetched.add((where, row["page"]))
-        if row.get("next_page") and row.get("status") == 200:
-            wanted[(where, row["next_page"])] = row
+        if page is not None:
+            fetched.add((where, page))
+        if nxt:
+            wanted[(where, nxt)] = row
     missing = [(row, "its next page was never fetched") for key, row in wanted.items() if key not in fetched]
     return verdict(missing, "{n} list(s) left with pages not fetched", "every list was followed to its last page",
                    judged=bool(wanted), na_message="no list had a second page")
@@ -150,19 +168,25 @@ def _retry_after(text) -> float | None:
 
 
 def _attempts(log: CaseLog) -> list[list[dict]]:
-    """Runs of consecutive attempts at one call: a retryable answer followed by the same request again."""
+    """Runs of consecutive attempts at one call: a retryable answer followed by the same request again (only
+    runs of two or more attempts; computed once per case)."""
+    if "attempts" not in log.memo:
+        log.memo["attempts"] = [run for run in _runs(log) if len(run) > 1]
+    return log.memo["attempts"]
+
+
+def _runs(log: CaseLog) -> list[list[dict]]:
     runs, open_runs = [], {}
     for row in log.api_rows:
         key = same_request(row)
-        run = open_runs.get(key)
-        if run is None:
-            run = []
-            runs.append(run)
-        run.append(row)
+        run = open_runs.pop(key, None)
+        if run is not None:
+            run.append(row)
         if row.get("status") in RETRYABLE:
+            if run is None:
+                run = [row]
+                runs.append(run)
             open_runs[key] = run
-        else:
-            open_runs.pop(key, None)
     return runs
 
 
@@ -193,9 +217,9 @@ def retry_after(log: CaseLog):
        "backoff, then give up and record the call as failed.")
 def retry_storm(log: CaseLog):
     storms, judged = [], False
+    judged = any(r.get("status") in RETRYABLE for r in log.api_rows)
     for run in _attempts(log):
         errors = [r for r in run if r.get("status") in RETRYABLE]
-        judged = judged or bool(errors)
         if len(errors) > MAX_ATTEMPTS:
             storms.append((run[-1], f"{len(run)} attempts at one call, {len(errors)} answered with an error"))
     return verdict(storms, "{n} call(s) were retried more than a few times", "retries stayed within a few attempts",

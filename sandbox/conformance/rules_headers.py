@@ -181,6 +181,15 @@ def token_reuse(log: CaseLog):
                    na_message="no token in this case (the server runs with auth off)")
 
 
+def _token_fault(row: dict) -> str | None:
+    need = SCOPE_BANK if row.get("api") == "bank" else SCOPES.get(row.get("endpoint") or "", "bits:kundeforhold")
+    if need not in (row.get("scope") or "").split():
+        return f"scope {row.get('scope')!r} lacks {need}"
+    if not _audience_fits(row):
+        return f"audience {row.get('audience')} is not this API's base URL"
+    return None
+
+
 def _audience_fits(row: dict) -> bool:
     aud = (row.get("audience") or "").rstrip("/")
     if row.get("api") == "bank":
@@ -196,17 +205,18 @@ def _audience_fits(row: dict) -> bool:
        "URL from the directory and scope bits:kontoinformasjon.")
 def token_scope_audience(log: CaseLog):
     wrong, judged = [], False
+    seen: dict[tuple, str | None] = {}  # (api, endpoint, bank, scope, audience) → what is wrong, None: fine
     for row in log.api_rows:
         if not row.get("token_id"):
             if row.get("status") == 401:
                 wrong.append((row, "no access token of this sandbox's Maskinporten"))
             continue
         judged = True
-        need = SCOPE_BANK if row.get("api") == "bank" else SCOPES.get(row.get("endpoint") or "", "bits:kundeforhold")
-        if need not in (row.get("scope") or "").split():
-            wrong.append((row, f"scope {row.get('scope')!r} lacks {need}"))
-        elif not _audience_fits(row):
-            wrong.append((row, f"audience {row.get('audience')} is not this API's base URL"))
+        key = (row.get("api"), row.get("endpoint"), row.get("bank"), row.get("scope"), row.get("audience"))
+        if key not in seen:
+            seen[key] = _token_fault(row)
+        if seen[key] is not None:
+            wrong.append((row, seen[key]))
     # A refused token request names no case: it is this case's when it came after the case's first call and
     # before the consumer's next call of another case (or a few seconds after this case's last call).
     start, end = log.span
