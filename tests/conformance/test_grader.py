@@ -116,3 +116,15 @@ def test_renderings_say_the_same(case):
     failures = [t.get("name") for t in suite.iter("testcase") if t.find("failure") is not None]
     assert failures == ["correlation-id-unique"] and suite.get("tests") == str(len(ORDER))
     assert "CorrelationID already used by request" in shown and case.rows[5]["path"] in shown
+
+
+def test_the_docs_page_lists_every_check_with_its_source_and_fix():
+    from pathlib import Path
+
+    from sandbox.client.misbehave import MISBEHAVIOURS
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "conformance.md").read_text(encoding="utf-8")
+    for check in CHECKS:
+        assert f"`{check.id}`" in page and check.fix in page and check.source in page, check.id
+    for name in MISBEHAVIOURS:
+        assert f"--misbehave {name}`" in page, name
