@@ -355,4 +355,4 @@ class _Misbehave(argparse.Action):
             misbehave.parse([value])
         except ValueError as exc:
             parser.error(str(exc))
-        getattr(namespace, self.dest).append(value)
+        setattr(namespace, self.dest, [*(getattr(namespace, self.dest) or []), value])  # never the shared default

@@ -128,3 +128,15 @@ def test_the_docs_page_lists_every_check_with_its_source_and_fix():
         assert f"`{check.id}`" in page and check.fix in page and check.source in page, check.id
     for name in MISBEHAVIOURS:
         assert f"--misbehave {name}`" in page, name
+
+
+def test_an_outage_is_given_up_on_and_retrying_it_early_fails():
+    """A 503 with Retry-After: 3600 (a scheduled outage): not retrying is right; retrying a minute later is not."""
+    builder = LogBuilder().case(banks=1, accounts=1, pages=1)
+    path = "/banks/900000000/v2/accounts/x/cards"
+    builder.call("bank", "cards", path, bank="900000000", status=503, error_code="ACC-100", retry_after="3600")
+    assert status(graded(builder), "retry-after-respected") == "pass"
+    builder.now_ns += 60 * 10**9
+    builder.call("bank", "cards", path, bank="900000000", status=503, error_code="ACC-100", retry_after="3600")
+    check = graded(builder).get("retry-after-respected")
+    assert check.status == "fail" and "Retry-After 3600" in check.offending[0]["note"]
