@@ -8,7 +8,10 @@ the token or a request body (spec/protocol.md §4.4). Two values are read from r
 - for `AdditionalReferenceIDType: pol1` the row keeps the extradition order's id (its `extraditionOrderID` claim,
   read from the JWS without trusting it for anything else), or `sha256:` and 16 hex digits of the value when it is
   no such JWS — never the order itself. Other reference types (`srf`: a person number) are not kept.
-Kept apart from the store (sandbox/audit/log.py).
+For the conformance grader (sandbox/conformance) a row also names the token (`token_id`: sha256 of its `jti`, with
+its `audience` and `token_exp`), the `Accept` header, a 429/503's `Retry-After` and the `next_page` cursor a
+bank's `links` handed out (read from the body the view left on `g`, no extra parsing). Kept apart from the store
+(sandbox/audit/log.py).
 """
 
 from __future__ import annotations
@@ -104,9 +107,10 @@ def _issued(access_token: str) -> dict:
             "exp": claims.get("exp")}
 
 
+@lru_cache(maxsize=1024)
 def token_id(jti) -> str | None:
     """A token's name in the log: 16 hex digits of sha256 over its `jti` (never the token) — tells whether two
-    requests used the same token (the grader's token-reuse check)."""
+    requests used the same token (the grader's token-reuse check). Cached: a token serves many requests."""
     if not isinstance(jti, str) or not jti:
         return None
     return hashlib.sha256(jti.encode("utf-8", "replace")).hexdigest()[:16]
@@ -118,7 +122,8 @@ def _token_columns(row: dict, claims: dict) -> None:
         aud = aud[0] if len(aud) == 1 else " ".join(map(str, aud))
     exp = claims.get("exp")
     row["audience"] = _cut(aud, 300)
-    row["token_id"] = token_id(claims.get("jti"))
+    jti = claims.get("jti")
+    row["token_id"] = token_id(jti) if isinstance(jti, str) else None  # (a list or dict cannot be cached)
     row["token_exp"] = int(exp) if isinstance(exp, (int, float)) and not isinstance(exp, bool) else None
 
 

@@ -66,7 +66,8 @@ def token():
 
 def _asked(form: dict) -> dict:
     """For the request log of a refused token request: the consumer, scope and resource it asked for (read from
-    the form or the unverified assertion, only to name them: the conformance grader's token-scope-audience)."""
+    the form or the unverified assertion, only to name them: the conformance grader's token-scope-audience).
+    Whatever the request holds (a number, a list, no JWT), this names what it can and never raises."""
     asked = dict(form)
     if isinstance(form.get("assertion"), str):
         try:
@@ -76,8 +77,10 @@ def _asked(form: dict) -> dict:
         if isinstance(claims, dict):
             asked = {"client_id": claims.get("iss"), "scope": claims.get("scope") or form.get("scope"),
                      "resource": claims.get("resource") or form.get("resource")}
-    consumer = _issuer().by_client_id.get(asked.get("client_id") or "")
-    resource = asked.get("resource")
+    client_id, scope, resource = asked.get("client_id"), asked.get("scope"), asked.get("resource")
+    consumer = _issuer().by_client_id.get(client_id) if isinstance(client_id, str) else None
+    if isinstance(resource, list):
+        resource = " ".join(map(str, resource))
     return {"consumer": consumer.org_number if consumer is not None else None,
-            "scope": str(asked["scope"])[:200] if asked.get("scope") else None,
-            "audience": str(resource if isinstance(resource, str) else " ".join(map(str, resource or ())))[:300] or None}
+            "scope": str(scope)[:200] if scope else None,
+            "audience": str(resource)[:300] if resource not in (None, "") else None}

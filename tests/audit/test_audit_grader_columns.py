@@ -68,3 +68,18 @@ def test_an_older_state_file_gets_the_new_columns(tmp_path):
     assert set(ADDED) <= columns
     (row,) = log.query()
     assert row["token_id"] is None and row["path"] == "/banks/1/v2/accounts"
+
+
+def test_a_refused_token_request_names_what_it_asked_for(make_app):
+    app = make_app(SCENARIO, fresh=True, auth=True)
+    client = app.test_client()
+    r = client.post("/maskinporten/token", data={"grant_type": "client_credentials", "client_id": "skatteetaten",
+                                                  "scope": "bits:kontoinformasjon", "resource": "https://elsewhere/"})
+    assert r.status_code == 400 and r.json["error"] == "invalid_target"
+    client.post("/maskinporten/token", data={"grant_type": "client_credentials", "client_id": "nobody",
+                                              "scope": "x", "resource": ["a", "b"]})
+    refused, unknown = rows_of(client, "&api=maskinporten")[::-1]
+    assert (refused["status"], refused["errorCode"]) == (400, "invalid_target")
+    assert refused["consumer"] == "974761076" and refused["scope"] == "bits:kontoinformasjon"
+    assert refused["audience"] == "https://elsewhere/" and refused["tokenId"] is None
+    assert unknown["consumer"] is None and unknown["audience"] == "a b"
