@@ -26,6 +26,8 @@ from sandbox.client.misbehave import MISBEHAVIOURS
 from sandbox.conformance.grader import ORDER
 from tests.e2e.server import running_server
 
+pytestmark = pytest.mark.slow  # about a minute: real servers, some 40 cases (a few wait out Retry-After: 1)
+
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT = ROOT / "scenarios" / "default.yaml"
 RETRY_FAULT = """
