@@ -155,7 +155,8 @@ def paging_complete(log: CaseLog):
             fetched.add((where, page))
         if nxt:
             wanted[(where, nxt)] = row
-    missing = [(row, "its next page was never fetched") for key, row in wanted.items() if key not in fetched]
+    missing = [(row, "its next page was never fetched (no answered request for the cursor it handed out)")
+               for key, row in wanted.items() if key not in fetched]
     return verdict(missing, "{n} list(s) left with pages not fetched", "every list was followed to its last page",
                    judged=bool(wanted), na_message="no list had a second page")
 

@@ -103,7 +103,9 @@ def legal_mandate(log: CaseLog):
         mandate = row.get("legal_mandate")
         if not mandate:
             wrong.append((row, "no Legal-Mandate header"))
-        elif log.service is not None and mandate not in _mandates(log, row):
+        elif log.service is None:
+            wrong.append((row, f"mandate {mandate[:80]!r} is no DSOP service's"))
+        elif mandate not in _mandates(log, row):
             wrong.append((row, f"mandate {mandate[:80]!r} is not {log.service.name}'s for this step"))
     return verdict(wrong, "{n} call(s) without the service's Legal-Mandate", "every call had the service's mandate",
                    judged=bool(log.api_rows))

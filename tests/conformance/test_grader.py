@@ -140,3 +140,12 @@ def test_an_outage_is_given_up_on_and_retrying_it_early_fails():
     builder.call("bank", "cards", path, bank="900000000", status=503, error_code="ACC-100", retry_after="3600")
     check = graded(builder).get("retry-after-respected")
     assert check.status == "fail" and "Retry-After 3600" in check.offending[0]["note"]
+
+
+def test_a_mandate_of_no_service_fails(case):
+    for row in case.rows:
+        row["legal_mandate"], row["service"] = "Lov om ingenting § 1", None
+    report = graded(case)
+    check = report.get("legal-mandate")
+    assert check.status == "fail" and check.count == len(case.rows) and "no DSOP service's" in check.offending[0]["note"]
+    assert report.service is None and status(report, "reference-headers") == "not_applicable"
