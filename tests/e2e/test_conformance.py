@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import json
-import tempfile
 import urllib.request
 import uuid
 import xml.etree.ElementTree as ET
@@ -47,15 +46,15 @@ LIGHT = "light"  # ola-joint over the last month: every endpoint, few transactio
 class Servers:
     """The module's servers, started on first use, and every case run on them graded once."""
 
-    def __init__(self, stack):
-        self.stack, self.bases, self.reports = stack, {}, {}
+    def __init__(self, stack, tmp_path_factory):
+        self.stack, self.tmp, self.bases, self.reports = stack, tmp_path_factory, {}, {}
         self.state = {}
 
     def base(self, kind: str) -> str:
         if kind not in self.bases:
-            scenario, state = DEFAULT, tempfile.mkdtemp(prefix="dsop-grade-state-")
+            scenario, state = DEFAULT, str(self.tmp.mktemp(f"grade-state-{kind}"))
             if kind == "retry":
-                scenario = Path(tempfile.mkdtemp(prefix="dsop-grade-")) / "retry.yaml"
+                scenario = self.tmp.mktemp("grade-scenario") / "retry.yaml"
                 scenario.write_text(DEFAULT.read_text(encoding="utf-8") + RETRY_FAULT, encoding="utf-8")
             self.bases[kind] = self.stack.enter_context(running_server(scenario, extra=("--state-dir", state)))
             self.state[kind] = state
@@ -80,11 +79,11 @@ class Servers:
 
 
 @pytest.fixture(scope="module")
-def servers():
+def servers(tmp_path_factory):
     from contextlib import ExitStack
 
     with ExitStack() as stack:
-        yield Servers(stack)
+        yield Servers(stack, tmp_path_factory)
 
 
 def status_of(report: dict, check_id: str) -> str:
