@@ -81,6 +81,7 @@ bench: install $(VENV)/.perf-installed
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get install -y -qq wrk >/dev/null 2>&1 || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; }; }
 	$(BIN)/python tests/perf/bench.py
+	$(BIN)/python tests/perf/bench_grade.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis *.egg-info

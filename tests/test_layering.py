@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "sandbox"
 
 #: Plain-Python packages and modules (DESIGN §2): no Flask, not even lazily.
-DOMAIN_PACKAGES = ("sandbox.world", "sandbox.scenario", "sandbox.dsop")
+DOMAIN_PACKAGES = ("sandbox.world", "sandbox.scenario", "sandbox.dsop", "sandbox.conformance")
 
 
 def module_name(path: Path) -> str:

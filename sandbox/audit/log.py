@@ -5,7 +5,9 @@ Every call to the register, the banks, the directory and Maskinporten leaves one
 status and error code, consumer, supplier, scope and service profile, CorrelationID, AccountInfoRequestID,
 the decoded Legal-Mandate, AdditionalReferenceIDType (and the AdditionalReferenceID, only for `pol1`, where
 it is the extradition order's id), RequesterID, party or account reference, period, page, result count,
-responseDetails.status, injected fault and latency. Never the bearer token, never a request body.
+responseDetails.status, injected fault and latency; for the conformance grader also a token's name (sha256 of
+its jti), expiry and audience, the Accept header, a 429/503's Retry-After and the `next` cursor a bank handed
+out. Never the bearer token, never a request body.
 
 Plugged in from outside the views (create_app calls `install`): a `before_request` hook starts the timer,
 an `after_request` hook reads the request, what the layers before it left on `flask.g` (`g.caller` from the
@@ -35,7 +37,12 @@ COLUMNS = (
     "consumer", "supplier", "scope", "service", "correlation_id", "case_id", "legal_mandate",
     "additional_reference_id_type", "additional_reference_id", "requester_id", "party", "account_reference",
     "from_date", "to_date", "page", "result_count", "response_status", "fault", "latency_ms", "worker",
-)
+) + ("token_id", "token_exp", "audience", "accept", "retry_after", "next_page")
+#: Columns added after the first release (for the conformance grader, sandbox/conformance): an older state file
+#: gets them by ALTER TABLE, and an older journal line (without them) is imported with them empty.
+ADDED = {"token_id": "TEXT", "token_exp": "INTEGER", "audience": "TEXT", "accept": "TEXT", "retry_after": "TEXT",
+         "next_page": "TEXT"}
+BASE_WIDTH = 30  # seq + the columns of the first release
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS audit_log (
@@ -69,7 +76,13 @@ CREATE TABLE IF NOT EXISTS audit_log (
     response_status TEXT,
     fault TEXT,
     latency_ms REAL NOT NULL,
-    worker INTEGER
+    worker INTEGER,
+    token_id TEXT,
+    token_exp INTEGER,
+    audience TEXT,
+    accept TEXT,
+    retry_after TEXT,
+    next_page TEXT
 );
 CREATE TABLE IF NOT EXISTS audit_journal (
     name TEXT PRIMARY KEY,
@@ -160,7 +173,8 @@ class AuditLog:
             offsets = dict(conn.execute("SELECT name, offset FROM audit_journal"))
             chunks = [c for c in (journal.read(n, offsets.get(n, 0)) for n in names) if c is not None]
             width = len(COLUMNS) + 1
-            records = sorted((r for c in chunks for r in c.records if len(r) == width), key=lambda r: r[0])
+            records = sorted((r + [None] * (width - len(r)) for c in chunks for r in c.records
+                              if BASE_WIDTH <= len(r) <= width), key=lambda r: r[0])
             conn.executemany(_INSERT, records)
             conn.executemany(_OFFSET, [(c.name, c.end) for c in chunks if c.end != offsets.get(c.name)])
             if self.keep and records:  # the oldest imports go: ids count imports, so one range delete
@@ -224,6 +238,17 @@ class AuditLog:
         sql = "SELECT * FROM audit_log WHERE " + " AND ".join(where)
         return self._rows(sql + " ORDER BY seq, id LIMIT ?", args + [limit])
 
+    def around(self, first_seq: int, last_seq: int, consumers: list[str], *, but_case: str | None = None,
+               limit: int = 100_000) -> list[dict]:
+        """Rows served between two `seq` values that are these consumers' (any API) or directory reads (which
+        name no consumer), in served order, leaving out case `but_case`'s own: the context the conformance
+        grader reads around a case."""
+        marks = ", ".join("?" * len(consumers))
+        who = f"api = 'directory' OR consumer IN ({marks})" if consumers else "api = 'directory'"
+        sql = (f"SELECT * FROM audit_log WHERE seq BETWEEN ? AND ? AND ({who}) "
+               "AND (case_id IS NULL OR case_id != ?) ORDER BY seq, id LIMIT ?")
+        return self._rows(sql, [first_seq, last_seq, *consumers, but_case or "", limit])
+
     def _cursor(self, where: list, args: list, op: str, row_id: int) -> bool:
         """Rows before/after the row `row_id` in served order; False if that row is not in the log."""
         found = self.store.connection().execute("SELECT seq, id FROM audit_log WHERE id = ?", (row_id,)).fetchone()
@@ -276,11 +301,15 @@ class AuditLog:
 
 
 def _add_seq(conn: sqlite3.Connection) -> None:
-    """State files of earlier versions have no `seq`: add it, numbering their rows before any new one."""
+    """State files of earlier versions have no `seq` (add it, numbering their rows before any new one) nor the
+    grader's columns (`ADDED`, empty for their rows)."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(audit_log)")}
     if "seq" not in columns:
         conn.execute("ALTER TABLE audit_log ADD COLUMN seq INTEGER")
         conn.execute("UPDATE audit_log SET seq = id")
+    for name, kind in ADDED.items():
+        if name not in columns:
+            conn.execute(f"ALTER TABLE audit_log ADD COLUMN {name} {kind}")
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:

@@ -8,7 +8,10 @@ the token or a request body (spec/protocol.md §4.4). Two values are read from r
 - for `AdditionalReferenceIDType: pol1` the row keeps the extradition order's id (its `extraditionOrderID` claim,
   read from the JWS without trusting it for anything else), or `sha256:` and 16 hex digits of the value when it is
   no such JWS — never the order itself. Other reference types (`srf`: a person number) are not kept.
-Kept apart from the store (sandbox/audit/log.py).
+For the conformance grader (sandbox/conformance) a row also names the token (`token_id`: sha256 of its `jti`, with
+its `audience` and `token_exp`), the `Accept` header, a 429/503's `Retry-After` and the `next_page` cursor a
+bank's `links` handed out (read from the body the view left on `g`, no extra parsing). Kept apart from the store
+(sandbox/audit/log.py).
 """
 
 from __future__ import annotations
@@ -87,13 +90,56 @@ def _service_of(grant) -> str | None:
     return profile if isinstance(profile, str) else None
 
 
-def _issued_consumer(access_token: str) -> str | None:
-    """The consumer org of a token this server just issued (read from its payload; the token is not kept)."""
+def _issued(access_token: str) -> dict:
+    """Consumer org, audience, jti and exp of a token this server just issued (read from its payload; the
+    token is not kept)."""
     try:
-        cid = jwt_segments.payload(access_token)["consumer"]["ID"]
-        return cid[5:] if cid.startswith("0192:") else cid
+        claims = jwt_segments.payload(access_token)
     except Exception:  # noqa: BLE001 - not a JWT of ours: nothing to say
+        return {}
+    if not isinstance(claims, dict):
+        return {}
+    consumer = claims.get("consumer")
+    cid = consumer.get("ID") if isinstance(consumer, dict) else None
+    if isinstance(cid, str) and cid.startswith("0192:"):
+        cid = cid[5:]
+    return {"consumer": cid if isinstance(cid, str) else None, "aud": claims.get("aud"), "jti": claims.get("jti"),
+            "exp": claims.get("exp")}
+
+
+@lru_cache(maxsize=1024)
+def token_id(jti) -> str | None:
+    """A token's name in the log: 16 hex digits of sha256 over its `jti` (never the token) — tells whether two
+    requests used the same token (the grader's token-reuse check). Cached: a token serves many requests."""
+    if not isinstance(jti, str) or not jti:
         return None
+    return hashlib.sha256(jti.encode("utf-8", "replace")).hexdigest()[:16]
+
+
+def _token_columns(row: dict, claims: dict) -> None:
+    aud = claims.get("aud")
+    if isinstance(aud, list):
+        aud = aud[0] if len(aud) == 1 else " ".join(map(str, aud))
+    exp = claims.get("exp")
+    row["audience"] = _cut(aud, 300)
+    jti = claims.get("jti")
+    row["token_id"] = token_id(jti) if isinstance(jti, str) else None  # (a list or dict cannot be cached)
+    row["token_exp"] = int(exp) if isinstance(exp, (int, float)) and not isinstance(exp, bool) else None
+
+
+def _next_cursor(links) -> str | None:
+    """The `page` cursor of the `next` link a bank handed out (the grader checks the consumer follows it)."""
+    if not isinstance(links, list):
+        return None
+    for link in links:
+        if isinstance(link, dict) and link.get("rel") == "next" and isinstance(link.get("href"), str):
+            _, _, query = link["href"].partition("?")
+            for part in query.split("&"):
+                name, _, value = part.partition("=")
+                if name == "page":
+                    return _cut(unquote(value), 200)
+            return ""
+    return None
 
 
 @lru_cache(maxsize=256)
@@ -133,8 +179,12 @@ def _from_body(row: dict, body: dict) -> None:
             if isinstance(body.get("account"), dict) or "organizationID" in body:
                 row["result_count"] = 1
         if row["api"] == "maskinporten" and isinstance(body.get("access_token"), str):
-            row["consumer"] = row["consumer"] or _issued_consumer(body["access_token"])
+            issued = _issued(body["access_token"])
+            row["consumer"] = row["consumer"] or _cut(issued.get("consumer"), 20)
             row["scope"] = row["scope"] or _cut(body.get("scope"), 200)
+            _token_columns(row, issued)
+        if "links" in body:
+            row["next_page"] = _next_cursor(body["links"])
 
 
 def _unproxied(obj):
@@ -162,11 +212,13 @@ def build_row(request, response, g, started: float, today) -> dict:
     consumer = getattr(caller, "org", None) or getattr(getattr(grant, "consumer", None), "org_number", None)
     supplier = getattr(caller, "supplier", None)
     scope = " ".join(sorted(scopes)) if scopes else None
+    claims = getattr(caller, "claims", None) or {}
     if caller is None and api in ("bank", "register") and env.get("HTTP_AUTHORIZATION"):
         # refused by the token check (or before it): still say whom a token of ours names
         named = _token_names(env["HTTP_AUTHORIZATION"])
         if named:
             consumer, scope, supplier = consumer or named["consumer"], named["scope"], named["supplier"]
+            claims = named
     row = {
         "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "sandbox_date": today.isoformat() if today else None,
@@ -196,7 +248,11 @@ def build_row(request, response, g, started: float, today) -> dict:
         "page": _cut(args.get("page"), 20),
         "fault": _cut(g.get("audit_fault"), 300),
         "worker": current_pid(),
+        "accept": _cut(env.get("HTTP_ACCEPT"), 100),
+        "retry_after": _cut(response.headers.get("Retry-After"), 40) if response.status_code in (429, 503) else None,
     }
+    if claims:
+        _token_columns(row, claims)
     # The body as the view built it (bank views leave it on g: no parsing, and it works for JWE bodies too);
     # else the response's own JSON, parsed only when small (a 1000-item page is too big to parse again per request).
     body = g.get("audit_body") if response.status_code < 400 else None

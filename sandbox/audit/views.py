@@ -11,6 +11,8 @@ left) orders them across workers; `id` numbers them as they were imported from t
 - `GET /sandbox/v1/requests/{id}`: one row.
 - `GET /sandbox/v1/cases/{AccountInfoRequestID}`: every request of one case, across the register and the
   banks, in the order they were served (`limit` up to 10000, next page through `after`).
+- `GET /sandbox/v1/cases/{AccountInfoRequestID}/report`: the conformance grader's report of that case
+  (sandbox/conformance, docs/conformance.md) as JSON.
 - `DELETE /sandbox/v1/requests`: empty the log (workshops; protect the server with --admin-token).
 """
 
@@ -32,7 +34,8 @@ _CAMEL = {
     "additional_reference_id_type": "additionalReferenceIdType", "additional_reference_id": "additionalReferenceId",
     "requester_id": "requesterId", "account_reference": "accountReference", "from_date": "fromDate",
     "to_date": "toDate", "result_count": "resultCount", "response_status": "responseStatus",
-    "latency_ms": "latencyMs",
+    "latency_ms": "latencyMs", "token_id": "tokenId", "token_exp": "tokenExp", "retry_after": "retryAfter",
+    "next_page": "nextPage",
 }
 
 
@@ -130,3 +133,15 @@ def show_case(case_id: str):
         "banks": sorted({r["bank"] for r in rows if r["bank"]}),
         "consumers": sorted({r["consumer"] for r in rows if r["consumer"]}),
         "requests": [wire(r) for r in rows], "links": links})
+
+
+@bp.get("/cases/<case_id>/report")
+def case_report(case_id: str):
+    """The conformance grader's report of one case (sandbox/conformance): every check, pass/warn/fail."""
+    from sandbox.conformance import UnknownCase, grade_case
+
+    try:
+        report = grade_case(_log(), case_id)
+    except UnknownCase:
+        raise AdminError(404, f"no request in the log carries AccountInfoRequestID {case_id[:100]}") from None
+    return json_response(report.to_dict())

@@ -14,6 +14,7 @@ turn a missing token into a misleading "no such party".
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import sys
@@ -32,6 +33,7 @@ from sandbox.client import (
     RetryPolicy,
     Transport,
     complete_period,
+    misbehave,
 )
 
 FLOW_SERVICES = ("skatt", "politi", "konkurs", "oed", "verge", "fi-utlegg")
@@ -193,7 +195,8 @@ def prepare(args, sandbox: Sandbox, say) -> tuple[CaseRequest, ClientConfig, dic
     config = ClientConfig(sandbox.base_url, args.client_id or svc.consumer, args.org or svc.org_number, key_file,
                           accept="application/json" if args.plain else "application/jose",
                           retry=RetryPolicy(attempts=args.retries + 1, max_wait=args.max_wait,
-                                            max_retry_after=args.max_retry_after))
+                                            max_retry_after=args.max_retry_after),
+                          misbehave=misbehave.parse(getattr(args, "misbehave", None)))
     request = CaseRequest(party_id, svc.key, period[0], period[1], only_primary_owner=only_primary,
                           requester_id=args.requester_id, additional_reference_id=reference, case_id=args.case_id)
     context = {"base_url": sandbox.base_url, "scenario": health.get("scenario"), "today": today.isoformat(),
@@ -285,7 +288,9 @@ EPILOG = """examples:
   dsop-sandbox flow --party 20907245528 --service politi --from 2024-01-01 --to 2025-06-30
   dsop-sandbox flow --party smuldre-bakeri --service konkurs --scenario default   # in-process sandbox
   dsop-sandbox flow --party bente-ward --service verge --guardian trond-guardian --json case.json
-  dsop-sandbox flow --party arne-deceased --service oed --base-url http://sandbox.example:8000 --quiet"""
+  dsop-sandbox flow --party arne-deceased --service oed --base-url http://sandbox.example:8000 --quiet
+  dsop-sandbox flow --party ola-joint --service skatt --misbehave reuse-correlation-id --case-id $(uuidgen)
+  dsop-sandbox flow --misbehave list                                     # the deliberate mistakes it can make"""
 
 
 def add_arguments(p) -> None:
@@ -328,9 +333,26 @@ def add_arguments(p) -> None:
     net.add_argument("--max-retry-after", type=float, default=30.0, metavar="SECONDS",
                      help="wait out a Retry-After up to this long; a longer one is not retried but reported as "
                           "refused (default 30)")
+    p.add_argument("--misbehave", action=_Misbehave, metavar="NAME", default=[],
+                   help="make a deliberate mistake, for the conformance grader (`dsop-sandbox grade`); repeatable; "
+                        "'--misbehave list' prints them")
     output = p.add_argument_group("output")
     output.add_argument("--json", metavar="FILE", help="also write the case result as JSON ('-': only JSON, to stdout)")
     output.add_argument("--stable", action="store_true",
                         help="JSON without timings and counters (byte-stable for a fixed --case-id)")
     output.add_argument("--with-transactions", action="store_true", help="JSON: include every transaction")
     output.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+
+class _Misbehave(argparse.Action):
+    """--misbehave NAME (repeatable, checked against the list); `--misbehave list` prints the list and exits."""
+
+    def __call__(self, parser, namespace, value, option_string=None):
+        if value == "list":
+            print("\n".join(misbehave.listing()))
+            parser.exit(0)
+        try:
+            misbehave.parse([value])
+        except ValueError as exc:
+            parser.error(str(exc))
+        setattr(namespace, self.dest, [*(getattr(namespace, self.dest) or []), value])  # never the shared default

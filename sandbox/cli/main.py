@@ -159,6 +159,13 @@ def cmd_flow(args) -> int:
     return run(args)
 
 
+def cmd_grade(args) -> int:
+    """Grade one case of the request log (sandbox/cli/grade.py)."""
+    from sandbox.cli.grade import run
+
+    return run(args)
+
+
 def cmd_export(args) -> int:
     """Write a golden corpus of a scenario's answers (sandbox/cli/export.py)."""
     from sandbox.cli.export import run
@@ -261,9 +268,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dev", action="store_true", help="use Flask's development server instead of gunicorn")
     p.set_defaults(func=cmd_serve)
 
-    from sandbox.cli import export, flow
+    from sandbox.cli import export, flow, grade
 
-    for name, module, func in (("flow", flow, cmd_flow), ("export", export, cmd_export)):
+    for name, module, func in (("flow", flow, cmd_flow), ("export", export, cmd_export), ("grade", grade, cmd_grade)):
         p = sub.add_parser(name, help=module.HELP, description=module.DESCRIPTION, epilog=module.EPILOG,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
         module.add_arguments(p)

@@ -17,6 +17,9 @@ Every answer is decrypted and parsed once and stays on its Response (`plaintext`
 transaction_items=False)` counts every page's transactions without keeping them. The consumer's key is imported
 once per key file (`load_key`).
 
+`ClientConfig(…, misbehave=frozenset({"reuse-correlation-id"}))` makes deliberate mistakes (sandbox/client/
+misbehave.py: the "wrong consumer" corpus the conformance grader is tested with); none by default.
+
 It imports nothing from the rest of the sandbox: only the standard library and joserfc.
 """
 

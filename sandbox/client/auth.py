@@ -79,6 +79,7 @@ class Maskinporten:
     metadata_url: str | None = None
     assertion_ttl: int = 60
     margin: int = 15  # renew a cached token this many seconds before it expires
+    reuse: bool = True  # False: a new token for every call (the `token-per-call` misbehaviour)
     _metadata: dict | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
 
@@ -95,7 +96,7 @@ class Maskinporten:
 
     def token(self, scope: str, audience: str) -> str:
         """An access token for `scope` at `audience`, from the cache while it lives."""
-        cached = self._cache.get((scope, audience))
+        cached = self._cache.get((scope, audience)) if self.reuse else None
         if cached and cached[1] - self.margin > time.time():
             return cached[0]
         meta = self.metadata

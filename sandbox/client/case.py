@@ -16,6 +16,7 @@ the client does not ship (its mandate, endpoints and rules from its own service 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import urllib.parse
 import uuid
@@ -28,7 +29,7 @@ from pathlib import Path
 
 from .auth import Maskinporten, load_key
 from .result import CaseResult, Refusal
-from .services import Service
+from .services import Service, add_months
 from .services import service as find_service
 from .transport import Response, RetryPolicy, Transport
 from .walk import CallRefused, _refusal, _Walk
@@ -51,6 +52,7 @@ class ClientConfig:
     directory_url: str | None = None  # default {base}/altinn/v1/directharvest/Kontrollinformasjon?envelope=false
     timeout: float = 30.0
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    misbehave: frozenset[str] = frozenset()  # deliberate mistakes (sandbox/client/misbehave.py); none by default
 
     @classmethod
     def shipped(cls, base_url: str, service_key: str | Service, **more) -> ClientConfig:
@@ -94,7 +96,12 @@ class DsopClient:
         self.config = config
         self.key = load_key(config.key_file)
         self.transport = transport or Transport(timeout=config.timeout, retry=config.retry)
-        self.maskinporten = Maskinporten(config.base_url, config.client_id, self.key, self.transport)
+        self.misbehave = frozenset(config.misbehave)
+        if self.misbehave:
+            self.transport.misbehave = self.transport.misbehave | self.misbehave
+        self.maskinporten = Maskinporten(config.base_url, config.client_id, self.key, self.transport,
+                                         reuse="token-per-call" not in self.misbehave)
+        self._fixed_cid, self._built = str(uuid.uuid4()), 0
         self.progress: ProgressFn = progress or (lambda message: None)
         if self.transport.on_retry is None:
             self.transport.on_retry = _say_retries(weakref.ref(self))
@@ -125,7 +132,10 @@ class DsopClient:
 
     def _headers(self, svc: Service, case_id: str, scope: str, audience: str, *, step: int,
                  requester_id: str | None = None, reference_id: str | None = None, **more) -> Callable[[], dict]:
+        bad = self.misbehave
+
         def build() -> dict:
+            self._built += 1
             h = {"Authorization": f"Bearer {self.maskinporten.token(scope, audience)}",
                  "AccountInfoRequestID": case_id, "CorrelationID": str(uuid.uuid4()),
                  "Legal-Mandate": svc.register_header if step == 1 else svc.bank_header,
@@ -136,8 +146,30 @@ class DsopClient:
                 h["AdditionalReferenceIDType"] = svc.reference_type
                 h["AdditionalReferenceID"] = urllib.parse.quote(reference_id, safe="-_.!~*'()")
             h.update(more)
+            if bad:
+                self._misbehave(h, step)
             return h
         return build
+
+    def _misbehave(self, h: dict, step: int) -> None:
+        """The header mistakes asked for (sandbox/client/misbehave.py)."""
+        bad = self.misbehave
+        if "reuse-correlation-id" in bad:
+            h["CorrelationID"] = self._fixed_cid
+        if "no-correlation-id" in bad:
+            del h["CorrelationID"]
+        if "new-request-id-per-call" in bad and self._built > 1:
+            h["AccountInfoRequestID"] = str(uuid.uuid4())
+        if "missing-requester-id" in bad:
+            h.pop("RequesterID", None)
+        if step == 2:
+            if "missing-mandate" in bad:
+                del h["Legal-Mandate"]
+            if "missing-reference" in bad:
+                h.pop("AdditionalReferenceIDType", None)
+                h.pop("AdditionalReferenceID", None)
+            if "no-jwe" in bad:
+                h["Accept"] = "application/json"
 
     def customer_relationships(self, svc: Service, case_id: str, party_id: str, from_date: date, to_date: date,
                                only_primary_owner: bool, requester_id: str | None = None) -> Response:
@@ -169,12 +201,19 @@ class DsopClient:
         case = CaseResult(request.case_id or str(uuid.uuid4()), svc.key, svc.name, self.config.org_number,
                           request.party_id, request.from_date.isoformat(), request.to_date.isoformat(), only_primary,
                           requester_id=requester, reference_type=svc.reference_type)
+        if "period-outside-window" in self.misbehave:
+            request = dataclasses.replace(request, from_date=add_months(request.from_date, -12))
+            case.from_date = request.from_date.isoformat()
         walk = _Walk(self, svc, request, case, only_primary, requester)
         requests0, retries0 = self.transport.requests, self.transport.retries
         self._timings = case.timings
+        self._fixed_cid, self._built = str(uuid.uuid4()), 0
         started = time.perf_counter()
         try:
             walk.run()
+            if "reuse-request-id" in self.misbehave:  # the same case again, under the same id
+                _Walk(self, svc, request, dataclasses.replace(case, banks=[], refusals=[]), only_primary,
+                      requester).run()
         finally:
             case.timings["total"] = time.perf_counter() - started
             case.requests = self.transport.requests - requests0

@@ -126,6 +126,7 @@ class Transport:
     retries: int = 0  # of which retries
     on_retry: Callable[[str, int, str, float], None] | None = None  # (url, attempt that failed, why, wait)
     on_response: Callable[[Response], None] | None = None  # every Response, as request() returns it
+    misbehave: frozenset[str] = frozenset()  # retry mistakes asked for (sandbox/client/misbehave.py)
 
     def __post_init__(self):
         self._rng = random.Random()
@@ -152,6 +153,8 @@ class Transport:
                 self._pause(url, attempt, last_reason, self.retry.wait(attempt, None, self._rng))
                 continue
             gave_up = None
+            if self.misbehave and retry and self._misbehaves(status, attempt):
+                continue
             if retry and status in RETRY_STATUSES and attempt < self.retry.attempts:
                 asked = retry_after_seconds(got.get("retry-after"), self.clock())
                 if self.retry.waits_for(asked):
@@ -165,6 +168,22 @@ class Transport:
             if self.on_response is not None:
                 self.on_response(response)
             return response
+
+    def _misbehaves(self, status: int, attempt: int) -> bool:
+        """Whether a retry mistake asked for sends the request again now: a 4xx once more unchanged
+        (`retry-4xx`); a 5xx/429 at once, whatever Retry-After said (`ignore-retry-after`: the client's own
+        short backoff; `retry-storm`: no wait, up to 12 attempts)."""
+        bad = self.misbehave
+        if "retry-4xx" in bad and 400 <= status < 500 and status != 429 and attempt == 1:
+            return True
+        if status not in RETRY_STATUSES:
+            return False
+        if "retry-storm" in bad and attempt < 12:
+            return True
+        if "ignore-retry-after" in bad and attempt < self.retry.attempts:
+            self.sleep(self.retry.backoff_wait(attempt, self._rng) / 4)
+            return True
+        return False
 
     def _pause(self, url: str, attempt: int, why: str, seconds: float) -> None:
         if self.on_retry is not None:

@@ -5,9 +5,11 @@ is recorded as a Refusal where it happened (`_refusal` reads every API's error f
 
 from __future__ import annotations
 
+import json
 import time
 import urllib.parse
 from collections.abc import Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from .auth import TokenError, read_response
@@ -57,6 +59,9 @@ class _Walk:
         wanted = request.endpoints or svc.endpoints
         self.endpoints = tuple(e for e in svc.endpoints if e in wanted)
         self.period = {"fromDate": request.from_date.isoformat(), "toDate": request.to_date.isoformat()}
+        self.bad = client.misbehave
+        if "shifting-period" in self.bad:
+            self.period["fromDate"] = (request.from_date + timedelta(days=1)).isoformat()
 
     def run(self) -> None:
         case, say = self.case, self.c.progress
@@ -64,8 +69,7 @@ class _Walk:
             f"{case.party_id}, {case.from_date}..{case.to_date}, OnlyPrimaryOwner={str(self.only_primary).lower()}")
         try:
             with self.c._timed("register"):
-                r = self.c.customer_relationships(self.svc, case.case_id, case.party_id, self.req.from_date,
-                                                  self.req.to_date, self.only_primary, self.requester)
+                r = self._register()
         except TokenError as exc:
             case.refusals.append(Refusal("token", exc.status, exc.error, exc.description, retry_after=exc.retry_after))
             say(f"token refused: {exc}")
@@ -84,7 +88,7 @@ class _Walk:
             return
         try:
             with self.c._timed("directory"):
-                directory = self.c.directory()
+                directory = self._directory(banks)
         except CallRefused as exc:
             case.refusals.append(exc.refusal)
             return
@@ -113,14 +117,30 @@ class _Walk:
                                              retry_after=exc.retry_after))
             bank.seconds = time.perf_counter() - started
 
+    def _register(self) -> Response:
+        """customerRelationships; `skip-register`: the directory's every bank, as if the register had named them."""
+        if "skip-register" not in self.bad:
+            return self.c.customer_relationships(self.svc, self.case.case_id, self.case.party_id, self.req.from_date,
+                                                 self.req.to_date, self.only_primary, self.requester)
+        banks = [{"organizationID": org, "bankName": e.get("name")} for org, e in self.c.directory().items()]
+        return Response(200, {}, json.dumps({"banks": banks}).encode(), "(skipped)", 0.0)
+
+    def _directory(self, banks: list) -> dict:
+        """The directory; `hardcoded-bank-url`: base URLs built from the sandbox's own layout instead."""
+        if "hardcoded-bank-url" not in self.bad:
+            return self.c.directory()
+        base = self.c.config.base_url.rstrip("/")
+        return {b.get("organizationID", ""): {"url": f"{base}/banks/{b.get('organizationID', '')}/v2",
+                                              "name": b.get("bankName") or ""} for b in banks}
+
     # ---- one bank ------------------------------------------------------------------------------------
     def get(self, bank: BankResult, endpoint: str, url: str, account: str | None = None, **more):
         """→ the decoded 200 body, or None after recording a Refusal where it belongs."""
-        headers = self.c._headers(self.svc, self.case.case_id, SCOPE_BANK, bank.base_url, step=2,
+        headers = self.c._headers(self.svc, self.case.case_id, SCOPE_BANK, self._audience(bank), step=2,
                                   requester_id=self.requester, reference_id=self.req.additional_reference_id, **more)
         where = bank.refusals if account is None else self._account(bank, account).refusals
         try:
-            self.c.token(SCOPE_BANK, bank.base_url)
+            self.c.token(SCOPE_BANK, self._audience(bank))
             with self.c._timed(endpoint):
                 r = self.c.transport.request("GET", url, headers)
         except TransportError as exc:
@@ -139,6 +159,9 @@ class _Walk:
                                  bank.org_number, account))
             return None
 
+    def _audience(self, bank: BankResult) -> str:
+        return self.c.config.register if "wrong-audience" in self.bad else bank.base_url
+
     def _account(self, bank: BankResult, number: str) -> AccountResult:
         return next(a for a in bank.accounts if (a.number or a.reference) == number)
 
@@ -153,7 +176,7 @@ class _Walk:
               sink: Callable[[list], None] | None = None, **more):
         """Every page of a paginated list (links rel=next, relative to the bank's base URL) → (items, pages, ok);
         with a `sink`, each page's items go there instead of into `items`."""
-        items, pages, seen, total = [], 0, set(), 0
+        items, pages, seen, total, first = [], 0, set(), 0, url
         while url and pages < MAX_PAGES and url not in seen:
             seen.add(url)
             body = self.get(bank, endpoint, url, account, **more)
@@ -170,6 +193,10 @@ class _Walk:
             self._partial(target, body, endpoint, bank, account)
             nxt = next((link["href"] for link in body.get("links", []) if link.get("rel") == "next"), None)
             url = bank.base_url + nxt if nxt else None
+            if url and "stop-paging-early" in self.bad:
+                url = None
+            elif url and "build-page-cursor" in self.bad:
+                url = f"{first}&page={pages + 1}"
             if url:
                 self.c.progress(f"{bank.name}{' ' + account if account else ''}: {endpoint} page {pages + 1} "
                                 f"({total} so far)")
@@ -192,6 +219,10 @@ class _Walk:
                                 if owner else None, listed=entry)
             bank.accounts.append(acc)
         self.c.progress(f"{bank.name}: {len(bank.accounts)} account(s)")
+        if "foreign-account" in self.bad and bank.accounts:
+            ref = bank.accounts[0].reference
+            other = ref[:-1] + ("0" if ref[-1:] != "0" else "1")  # an account this bank did not list
+            self.get(bank, "details", f"{bank.base_url}/accounts/{other}?{urllib.parse.urlencode(self.period)}")
         for acc in bank.accounts:
             if acc.delivered:
                 self.account(bank, acc)

@@ -299,7 +299,8 @@ class Maskinporten:
     def identify(self, authorization: str | None) -> dict | None:
         """For the request log of a refused call: whom the bearer token names, if it is signed with our key and
         has our `iss`, whatever else is wrong with it (expired, other `aud`, wrong scope, unknown consumer).
-        → `{"consumer": org number, "scope": sorted scopes, "supplier": ID}` (each may be None), or None for a
+        → `{"consumer": org number, "scope": sorted scopes, "supplier": ID, "aud", "jti", "exp"}` (each may be
+        None; the last three for the conformance grader's token checks), or None for a
         token that is not ours. Never raises; the signature check is the cached one `check` just made."""
         if not authorization:
             return None
@@ -319,7 +320,8 @@ class Maskinporten:
         scope = claims.get("scope")
         return {"consumer": org if isinstance(org, str) and org else None,
                 "scope": (" ".join(sorted(set(scope.split()))) or None) if isinstance(scope, str) else None,
-                "supplier": supplier.get("ID") if isinstance(supplier, dict) else None}
+                "supplier": supplier.get("ID") if isinstance(supplier, dict) else None,
+                "aud": claims.get("aud"), "jti": claims.get("jti"), "exp": claims.get("exp")}
 
 
 @lru_cache(maxsize=4096)

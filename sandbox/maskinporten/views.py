@@ -10,8 +10,9 @@ metadata of an issuer with a path. The JWKS answers at `jwk` (Maskinporten's `jw
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, g, request
 
+from sandbox import jwt_segments
 from sandbox.web import json_response
 
 from .errors import TokenRequestError
@@ -55,5 +56,31 @@ def token():
         raise TokenRequestError("invalid_request", "send the token request as application/x-www-form-urlencoded")
     form = {key: request.form.getlist(key) for key in request.form}
     flat = {k: (v if k == "resource" and len(v) > 1 else v[0]) for k, v in form.items()}
-    answer = _issuer().grant(flat, reached_at=request.host_url)
+    try:
+        answer = _issuer().grant(flat, reached_at=request.host_url)
+    except TokenRequestError:
+        g.audit = _asked(flat)
+        raise
     return json_response(answer, headers={"Cache-Control": "no-store"})
+
+
+def _asked(form: dict) -> dict:
+    """For the request log of a refused token request: the consumer, scope and resource it asked for (read from
+    the form or the unverified assertion, only to name them: the conformance grader's token-scope-audience).
+    Whatever the request holds (a number, a list, no JWT), this names what it can and never raises."""
+    asked = dict(form)
+    if isinstance(form.get("assertion"), str):
+        try:
+            claims = jwt_segments.payload(form["assertion"])
+        except Exception:  # noqa: BLE001 - not a JWT: nothing more to name
+            claims = None
+        if isinstance(claims, dict):
+            asked = {"client_id": claims.get("iss"), "scope": claims.get("scope") or form.get("scope"),
+                     "resource": claims.get("resource") or form.get("resource")}
+    client_id, scope, resource = asked.get("client_id"), asked.get("scope"), asked.get("resource")
+    consumer = _issuer().by_client_id.get(client_id) if isinstance(client_id, str) else None
+    if isinstance(resource, list):
+        resource = " ".join(map(str, resource))
+    return {"consumer": consumer.org_number if consumer is not None else None,
+            "scope": str(scope)[:200] if scope else None,
+            "audience": str(resource)[:300] if resource not in (None, "") else None}

@@ -8,6 +8,7 @@ render. Access: sandbox/ui/access.py (open, or the admin token once per browser 
 | party: identity, accounts, timeline, what a request for a period returns | `/parties/<id or identity number>` |
 | run a case with the reference consumer, every exchange shown | `/run` (GET form, POST run) |
 | live traffic: the request log grouped by case, updating by itself | `/traffic`, `/traffic/cases/<case id>` |
+| a case's conformance report (sandbox/conformance), big enough for a projector | `/traffic/cases/<case id>/report` |
 | tokens: mint one and copy a curl line | `/tokens` |
 | the live traffic's data (JSON) | `/ui/traffic.json` |
 
@@ -127,6 +128,21 @@ def traffic_case(case_id: str):
     services = _services()
     rows = traffic.case(current_app.extensions.get("sandbox.audit"), case_id)
     return page("case.html", case_id=case_id, rows=rows, names=traffic.names(services.world), active="ui.live_traffic")
+
+
+@bp.get("/traffic/cases/<case_id>/report")
+def case_report(case_id: str):
+    """The conformance grader's report of one case: every check, the failing ones with their requests and fix."""
+    from sandbox.conformance import UnknownCase, grade_case
+
+    audit = current_app.extensions.get("sandbox.audit")
+    report = None
+    if audit is not None:
+        try:
+            report = grade_case(audit, case_id)
+        except UnknownCase:
+            report = None
+    return page("report.html", case_id=case_id, report=report, enabled=audit is not None, active="ui.live_traffic")
 
 
 @bp.get("/ui/traffic.json")

@@ -80,7 +80,10 @@
     if (group.key !== NO_CASE) {
       var link = el("a", "open this case's page (every request, in order)");
       link.href = "/traffic/cases/" + encodeURIComponent(group.key);
-      var p = el("p"); p.appendChild(link); td.appendChild(p);
+      var report = el("a", "conformance report");
+      report.href = "/traffic/cases/" + encodeURIComponent(group.key) + "/report";
+      var p = el("p"); p.appendChild(link); p.appendChild(document.createTextNode(" · ")); p.appendChild(report);
+      td.appendChild(p);
     } else {
       td.insertBefore(el("p", NO_CASE_WHY, "note"), table);
     }
