@@ -5,7 +5,7 @@ Every call to the register, the banks, the directory and Maskinporten leaves one
 status and error code, consumer, supplier, scope and service profile, CorrelationID, AccountInfoRequestID,
 the decoded Legal-Mandate, AdditionalReferenceIDType (and the AdditionalReferenceID, only for `pol1`, where
 it is the extradition order's id), RequesterID, party or account reference, period, page, result count,
-responseDetails.status, injected fault and latency. Never the bearer token, never a request body.
+responseDetails.status, injected fault and latency, and the workshop room (sandbox/rooms.py). Never the bearer token, never a request body.
 
 Plugged in from outside the views (create_app calls `install`): a `before_request` hook starts the timer,
 an `after_request` hook reads the request, what the layers before it left on `flask.g` (`g.caller` from the
@@ -34,7 +34,7 @@ COLUMNS = (
     "time", "sandbox_date", "api", "bank", "method", "endpoint", "path", "status", "error_code",
     "consumer", "supplier", "scope", "service", "correlation_id", "case_id", "legal_mandate",
     "additional_reference_id_type", "additional_reference_id", "requester_id", "party", "account_reference",
-    "from_date", "to_date", "page", "result_count", "response_status", "fault", "latency_ms", "worker",
+    "from_date", "to_date", "page", "result_count", "response_status", "fault", "latency_ms", "worker", "room",
 )
 
 SCHEMA = """
@@ -69,7 +69,8 @@ CREATE TABLE IF NOT EXISTS audit_log (
     response_status TEXT,
     fault TEXT,
     latency_ms REAL NOT NULL,
-    worker INTEGER
+    worker INTEGER,
+    room TEXT
 );
 CREATE TABLE IF NOT EXISTS audit_journal (
     name TEXT PRIMARY KEY,
@@ -84,6 +85,7 @@ CREATE TABLE IF NOT EXISTS audit_journal (
 INDEXES = """
 CREATE INDEX IF NOT EXISTS audit_log_seq ON audit_log (seq, id);
 CREATE INDEX IF NOT EXISTS audit_log_case_seq ON audit_log (case_id, seq, id);
+CREATE INDEX IF NOT EXISTS audit_log_room_seq ON audit_log (room, seq, id);
 DROP INDEX IF EXISTS audit_log_correlation;
 DROP INDEX IF EXISTS audit_log_case;
 """
@@ -94,7 +96,7 @@ _OFFSET = ("INSERT INTO audit_journal (name, offset) VALUES (?, ?) "
 
 #: Query filter → column (the admin API's /sandbox/v1/requests parameters).
 FILTERS = {"case": "case_id", "correlation_id": "correlation_id", "consumer": "consumer", "bank": "bank",
-           "api": "api", "endpoint": "endpoint"}
+           "api": "api", "endpoint": "endpoint", "room": "room"}
 
 
 class AuditLog:
@@ -276,11 +278,14 @@ class AuditLog:
 
 
 def _add_seq(conn: sqlite3.Connection) -> None:
-    """State files of earlier versions have no `seq`: add it, numbering their rows before any new one."""
+    """State files of earlier versions have no `seq` (add it, numbering their rows before any new one) and no
+    `room` (their rows belong to no room)."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(audit_log)")}
     if "seq" not in columns:
         conn.execute("ALTER TABLE audit_log ADD COLUMN seq INTEGER")
         conn.execute("UPDATE audit_log SET seq = id")
+    if "room" not in columns:
+        conn.execute("ALTER TABLE audit_log ADD COLUMN room TEXT")
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -327,7 +332,10 @@ def install(app, services):
         if started is None or api_of(request.path) is None:
             return response
         try:
-            audit.write(build_row(request, response, g, started, world.today))
+            row = build_row(request, response, g, started, world.today)
+            rooms = app.extensions.get("sandbox.rooms")  # sandbox/rooms.py: the workshop room of the request
+            row["room"] = rooms.room_of(request.environ, row["consumer"]) if rooms is not None else None
+            audit.write(row)
         except Exception:  # noqa: BLE001 - the log must never break an answer; say so loudly instead
             log.exception("audit row for %s %s was not written", request.method, request.path[:200])
         if audit.sync_due():
