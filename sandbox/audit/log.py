@@ -241,6 +241,21 @@ class AuditLog:
         self.sync()
         return self.store.connection().execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
 
+    def by_room(self) -> dict[str, dict]:
+        """Per workshop room (sandbox/rooms.py): requests, errors (4xx/5xx, dropped), cases, and the last request
+        (the presenter board)."""
+        self.sync()
+        conn = self.store.connection()
+        out = {room: {"requests": n, "errors": errors or 0, "cases": cases} for room, n, errors, cases in conn.execute(
+            "SELECT room, count(*), sum(status >= 400 OR status = 0), count(DISTINCT case_id) FROM audit_log "
+            "WHERE room IS NOT NULL GROUP BY room")}
+        for room, summary in out.items():
+            cur = conn.execute("SELECT * FROM audit_log WHERE room = ? ORDER BY seq DESC, id DESC LIMIT 1", (room,))
+            names = [d[0] for d in cur.description]
+            found = cur.fetchone()
+            summary["last"] = dict(zip(names, found, strict=True)) if found else None
+        return out
+
     def get(self, row_id: int) -> dict | None:
         rows = self._rows("SELECT * FROM audit_log WHERE id = ?", [row_id])
         return rows[0] if rows else None
