@@ -150,7 +150,7 @@ def chart(world, party, accounts: list[dict], window, listed: set[str]) -> dict:
             continue
         x = axis.x(day)
         background.append({"t": "line", "x1": x, "y1": TOP - 6, "x2": x, "y2": height, "cls": "grid"})
-        if (year - axis.start.year) % step == 0:
+        if (year - axis.start.year) % step == 0 and x + 3 + text_width(str(year), LABEL_PX) <= WIDTH:  # never clipped
             background.append({"t": "text", "x": x + 3, "y": 18, "text": str(year), "cls": "tick"})
     if window is not None:
         x, w = _span(axis, window.start, window.end, window.end)
@@ -161,9 +161,10 @@ def chart(world, party, accounts: list[dict], window, listed: set[str]) -> dict:
         events.append((party.death_date, f"† {party.death_date}", "event"))
     if party.bankruptcy_date:
         events.append((party.bankruptcy_date, f"bankrupt {party.bankruptcy_date}", "event"))
-    for day, text, cls in events:  # today's label right of its line, the events' left of theirs
+    for day, text, cls in events:  # today's label right of its line (left when no room), the events' left of theirs
         x = axis.x(day)
         shapes.append({"t": "line", "x1": x, "y1": TOP - 8, "x2": x, "y2": height, "cls": cls})
-        shapes.append({"t": "text", "x": x + 4 if cls == "today" else x - 4, "y": 40, "text": text,
-                       "cls": f"{cls}-label", "anchor": "start" if cls == "today" else "end"})
+        right = cls == "today" and x + 4 + text_width(text, LABEL_PX) <= WIDTH
+        shapes.append({"t": "text", "x": x + 4 if right else x - 4, "y": 40, "text": text,
+                       "cls": f"{cls}-label", "anchor": "start" if right else "end"})
     return {"width": WIDTH, "height": height, "shapes": background + shapes, "empty": not accounts and not guardianships}
