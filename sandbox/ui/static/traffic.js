@@ -20,6 +20,9 @@
   var live = document.getElementById("live-toggle");
   var showNoCase = document.getElementById("show-nocase");
   var latest = null, rows = [], opened = {}, previousTop = null, timer = null, busy = false;
+  // Each filter change starts a new generation: an answer to an older one is dropped and asked again, so a
+  // change made while a poll is on its way is never lost (its `since` would otherwise say "unchanged").
+  var generation = 0;
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -148,6 +151,7 @@
   function poll() {
     if (busy) { return; }
     busy = true;
+    var asked = generation;
     var p = params();
     if (latest !== null) { p.set("since", latest); }
     fetch("/ui/traffic.json?" + p.toString(), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
@@ -156,6 +160,7 @@
         return r.json();
       })
       .then(function (data) {
+        if (asked !== generation) { return; }  // the filters changed meanwhile: the next poll asks again
         var now = timeFormat.format(new Date());
         if (!data.unchanged) {
           var before = previousTop;
@@ -167,7 +172,10 @@
         setState((live.checked ? "live · " : "paused · ") + "updated " + now, live.checked ? "" : "paused");
       })
       .catch(function (e) { setState("cannot reach the sandbox (" + e.message + ")", "error"); })
-      .then(function () { busy = false; schedule(); });
+      .then(function () {
+        busy = false;
+        if (asked !== generation) { poll(); } else { schedule(); }
+      });
   }
 
   function schedule() {
@@ -181,7 +189,7 @@
       return;
     }
     if (event.target === showNoCase) { render(null); return; }
-    latest = null; previousTop = null; opened = {};
+    latest = null; previousTop = null; opened = {}; generation += 1;
     history.replaceState(null, "", "?" + params().toString());
     poll();
   });
