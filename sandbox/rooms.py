@@ -43,6 +43,7 @@ HEADER = "Sandbox-Room"
 ENVIRON_HEADER = "HTTP_SANDBOX_ROOM"
 COOKIE = "dsop_sandbox_room"
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,39}$")
+_ENVIRON_KEY = "sandbox.rooms.snapshot"
 NAME_RULE = "1–40 letters, digits, spaces, dots, dashes or underscores, starting with a letter or digit"
 MAX_OFFSET_DAYS = 3660  # ten years either way: what the period windows can use
 
@@ -105,12 +106,23 @@ class Rooms:
         self._stamp = Path(store.directory) / "rooms.stamp"
         self._cached: tuple[tuple | None, Snapshot] | None = None
         store.add_schema(SCHEMA)
+        with open(self._stamp, "a"):  # exists from now on: a stat() of a missing file costs an exception per request
+            pass
 
     # ---- reading ---------------------------------------------------------------------------------
-    def snapshot(self) -> Snapshot:
+    def snapshot(self, environ=None) -> Snapshot:
+        """The room list as of now (one stat(); the table is read again only after a change). Given the request's
+        WSGI environ, read once per request: the clock hook and the request log's row share it."""
+        if environ is not None:
+            found = environ.get(_ENVIRON_KEY)
+            if found is None:
+                found = environ[_ENVIRON_KEY] = self.snapshot()
+            return found
         try:
             st = os.stat(self._stamp)
             key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except FileNotFoundError:  # no room was ever changed on this state directory: nothing to read again
+            key = ("none",)
         except OSError:
             key = None
         cached = self._cached
@@ -137,7 +149,7 @@ class Rooms:
         explicit = self.explicit(environ)
         if explicit is not None:
             return explicit
-        return self.snapshot().by_consumer.get(consumer) if consumer else None
+        return self.snapshot(environ).by_consumer.get(consumer) if consumer else None
 
     @staticmethod
     def explicit(environ) -> str | None:
@@ -158,9 +170,9 @@ class Rooms:
         morsel = jar.get(COOKIE)
         return valid_name(morsel.value) if morsel is not None else None
 
-    def today_of(self, room: str | None, base: date) -> date:
+    def today_of(self, room: str | None, base: date, environ=None) -> date:
         """The date a room's requests see: the sandbox's, moved by the room's offset while room clocks are on."""
-        snap = self.snapshot()
+        snap = self.snapshot(environ)
         found = snap.rooms.get(room) if room else None
         if not snap.room_clocks or found is None or not found.clock_offset:
             return base
@@ -179,7 +191,7 @@ class Rooms:
         consumer = (claims.get("consumer") or {}).get("ID") if isinstance(claims.get("consumer"), dict) else None
         if not isinstance(consumer, str):
             return None
-        return self.snapshot().by_consumer.get(consumer.split(":")[-1])
+        return self.snapshot(environ).by_consumer.get(consumer.split(":")[-1])
 
     # ---- changing --------------------------------------------------------------------------------
     def _org(self, value: str) -> str:
@@ -263,10 +275,11 @@ def install(app, services) -> Rooms | None:
 
     @app.before_request
     def _room_today():
-        if clock is None or not rooms.snapshot().any_offset:  # the usual case: one stat(), nothing else
+        environ = request.environ
+        if clock is None or not rooms.snapshot(environ).any_offset:  # the usual case: one stat(), nothing else
             return
         base = clock.today()
-        day = rooms.today_of(rooms.clock_room(request.environ), base)
+        day = rooms.today_of(rooms.clock_room(environ), base, environ)
         if day != base:
             clock.pin_day(day)
 
