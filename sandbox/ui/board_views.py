@@ -17,7 +17,7 @@ from flask import Blueprint, current_app, redirect, request, url_for
 from sandbox.rooms import RoomError
 from sandbox.web import json_response
 
-from . import access, board
+from . import access, board, traffic
 from .views import current_room, page, presenter, refuse, rooms, run_store
 
 bp = Blueprint("ui_board", __name__)
@@ -40,7 +40,7 @@ def _data() -> dict:
 
 
 def _board(problem: str | None = None):
-    return page("board.html", data=_data(), problem=problem, active="ui_board.board_page")
+    return page("board.html", data=_data(), problem=problem, active="ui_board.board_page", zone=traffic.ZONE_NAME)
 
 
 @bp.get("/ui/board")

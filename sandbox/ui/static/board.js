@@ -4,7 +4,8 @@
   "use strict";
   var INTERVAL = 3000;
   var state = document.getElementById("board-state");
-  var timeFormat = new Intl.DateTimeFormat("en-GB", { timeZone: "Europe/Oslo", hour: "2-digit", minute: "2-digit",
+  var zone = document.currentScript.getAttribute("data-zone") || "Europe/Oslo";
+  var timeFormat = new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", minute: "2-digit",
                                                       second: "2-digit", hourCycle: "h23" });
   function cards() { return Array.prototype.slice.call(document.querySelectorAll("[data-room]")); }
   function lastText(last) {
