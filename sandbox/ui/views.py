@@ -24,6 +24,8 @@ reports every 4xx page as a console error.
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 
@@ -43,6 +45,7 @@ NAV = (("ui.overview", "Overview"), ("ui.run_form", "Run a case"), ("ui.live_tra
        ("ui.token_form", "Tokens"))
 BOARD_NAV = (("ui_board.board_page", "Board"),)
 OPEN_ENDPOINTS = ("ui.static", "ui.login_form", "ui.login", "ui.join_room", "ui.leave_room")
+_URL_BREAKS = re.compile(r"(?<=[/?&])")  # the empty string after each "/", "?", "&": where a URL may break
 
 
 def _services():
@@ -64,10 +67,7 @@ def local_time(stamp, with_date: bool = False) -> str:
 @bp.app_template_filter("wrap_url")
 def wrap_url(url) -> Markup:
     """A URL that may break only after a `/` (or `?`, `&`): a `<wbr>` there, the rest escaped, never mid-word."""
-    out = ""
-    for ch in str(url or ""):
-        out += str(escape(ch)) + ("<wbr>" if ch in "/?&" else "")
-    return Markup(out)
+    return Markup("<wbr>".join(str(escape(part)) for part in _URL_BREAKS.split(str(url or ""))))
 
 
 def is_ui_path(path: str) -> bool:
