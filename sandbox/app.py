@@ -78,10 +78,11 @@ def allowed_methods(path: str, rule_methods) -> list[str]:
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
-    from sandbox import clock, faults
+    from sandbox import clock, faults, rooms
     from sandbox.admin import guard
     from sandbox.admin.clock import bp as clock_bp
     from sandbox.admin.politi import bp as politi_bp
+    from sandbox.admin.rooms import bp as rooms_bp
     from sandbox.admin.views import bp as admin_bp
     from sandbox.audit import log as audit_log
     from sandbox.audit.views import bp as requests_bp
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     from sandbox.maskinporten.views import root_bp as maskinporten_root_bp
     from sandbox.openapi.views import bp as openapi_bp
     from sandbox.register.views import bp as register_bp
+    from sandbox.ui.board_views import bp as ui_board_bp
     from sandbox.ui.views import bp as ui_bp
 
     settings = settings or Settings()
@@ -104,11 +106,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.wsgi_app = RawPathRouting(app.wsgi_app)  # an encoded slash never routes as another endpoint (issue 14)
     # Every blueprint is registered here; the install() functions below only add hooks.
     for bp in (maskinporten_bp, maskinporten_root_bp, register_bp, directory_bp, bank_bp, admin_bp, openapi_bp,
-               politi_bp, ui_bp, clock_bp, requests_bp):
+               politi_bp, ui_bp, ui_board_bp, clock_bp, requests_bp, rooms_bp):
         app.register_blueprint(bp)
-    # Cross-cutting hooks, in this order: admin token, the request's "today", the request log, injected faults.
+    # Cross-cutting hooks, in this order: admin token, the request's "today" (a workshop room's date on top),
+    # the request log, injected faults.
     guard.install(app, services)
     clock.install(app, services)
+    rooms.install(app, services)
     audit_log.install(app, services)
     faults.install(app, services)
 

@@ -147,6 +147,12 @@ class SandboxClock:
         return _pinned.set(self.read())
 
     @staticmethod
+    def pin_day(day: date) -> None:
+        """Re-pin today for the rest of the current request: a workshop room's own date (sandbox/rooms.py). The
+        request's teardown (`unpin` with the token of `pin`) restores what was there before the request."""
+        _pinned.set(day)
+
+    @staticmethod
     def unpin(token) -> None:
         _pinned.reset(token)
 

@@ -5,9 +5,9 @@ Every call to the register, the banks, the directory and Maskinporten leaves one
 status and error code, consumer, supplier, scope and service profile, CorrelationID, AccountInfoRequestID,
 the decoded Legal-Mandate, AdditionalReferenceIDType (and the AdditionalReferenceID, only for `pol1`, where
 it is the extradition order's id), RequesterID, party or account reference, period, page, result count,
-responseDetails.status, injected fault and latency; for the conformance grader also a token's name (sha256 of
-its jti), expiry and audience, the Accept header, a 429/503's Retry-After and the `next` cursor a bank handed
-out. Never the bearer token, never a request body.
+responseDetails.status, injected fault and latency, the workshop room (sandbox/rooms.py); for the conformance
+grader also a token's name (sha256 of its jti), expiry and audience, the Accept header, a 429/503's Retry-After and
+the `next` cursor a bank handed out. Never the bearer token, never a request body.
 
 Plugged in from outside the views (create_app calls `install`): a `before_request` hook starts the timer,
 an `after_request` hook reads the request, what the layers before it left on `flask.g` (`g.caller` from the
@@ -37,11 +37,12 @@ COLUMNS = (
     "consumer", "supplier", "scope", "service", "correlation_id", "case_id", "legal_mandate",
     "additional_reference_id_type", "additional_reference_id", "requester_id", "party", "account_reference",
     "from_date", "to_date", "page", "result_count", "response_status", "fault", "latency_ms", "worker",
-) + ("token_id", "token_exp", "audience", "accept", "retry_after", "next_page")
-#: Columns added after the first release (for the conformance grader, sandbox/conformance): an older state file
-#: gets them by ALTER TABLE, and an older journal line (without them) is imported with them empty.
+) + ("token_id", "token_exp", "audience", "accept", "retry_after", "next_page", "room")
+#: Columns added after the first release (for the conformance grader, sandbox/conformance, and the workshop rooms,
+#: sandbox/rooms.py): an older state file gets them by ALTER TABLE, and an older journal line (without them) is
+#: imported with them empty. A new column goes at the end of COLUMNS and here.
 ADDED = {"token_id": "TEXT", "token_exp": "INTEGER", "audience": "TEXT", "accept": "TEXT", "retry_after": "TEXT",
-         "next_page": "TEXT"}
+         "next_page": "TEXT", "room": "TEXT"}
 BASE_WIDTH = 30  # seq + the columns of the first release
 
 SCHEMA = """
@@ -82,7 +83,8 @@ CREATE TABLE IF NOT EXISTS audit_log (
     audience TEXT,
     accept TEXT,
     retry_after TEXT,
-    next_page TEXT
+    next_page TEXT,
+    room TEXT
 );
 CREATE TABLE IF NOT EXISTS audit_journal (
     name TEXT PRIMARY KEY,
@@ -97,6 +99,7 @@ CREATE TABLE IF NOT EXISTS audit_journal (
 INDEXES = """
 CREATE INDEX IF NOT EXISTS audit_log_seq ON audit_log (seq, id);
 CREATE INDEX IF NOT EXISTS audit_log_case_seq ON audit_log (case_id, seq, id);
+CREATE INDEX IF NOT EXISTS audit_log_room_seq ON audit_log (room, seq, id);
 DROP INDEX IF EXISTS audit_log_correlation;
 DROP INDEX IF EXISTS audit_log_case;
 """
@@ -107,7 +110,7 @@ _OFFSET = ("INSERT INTO audit_journal (name, offset) VALUES (?, ?) "
 
 #: Query filter → column (the admin API's /sandbox/v1/requests parameters).
 FILTERS = {"case": "case_id", "correlation_id": "correlation_id", "consumer": "consumer", "bank": "bank",
-           "api": "api", "endpoint": "endpoint"}
+           "api": "api", "endpoint": "endpoint", "room": "room"}
 
 
 class AuditLog:
@@ -264,6 +267,21 @@ class AuditLog:
         self.sync()
         return self.store.connection().execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
 
+    def by_room(self) -> dict[str, dict]:
+        """Per workshop room (sandbox/rooms.py): requests, errors (4xx/5xx, dropped), cases, and the last request
+        (the presenter board)."""
+        self.sync()
+        conn = self.store.connection()
+        out = {room: {"requests": n, "errors": errors or 0, "cases": cases} for room, n, errors, cases in conn.execute(
+            "SELECT room, count(*), sum(status >= 400 OR status = 0), count(DISTINCT case_id) FROM audit_log "
+            "WHERE room IS NOT NULL GROUP BY room")}
+        for room, summary in out.items():
+            cur = conn.execute("SELECT * FROM audit_log WHERE room = ? ORDER BY seq DESC, id DESC LIMIT 1", (room,))
+            names = [d[0] for d in cur.description]
+            found = cur.fetchone()
+            summary["last"] = dict(zip(names, found, strict=True)) if found else None
+        return out
+
     def get(self, row_id: int) -> dict | None:
         rows = self._rows("SELECT * FROM audit_log WHERE id = ?", [row_id])
         return rows[0] if rows else None
@@ -302,7 +320,7 @@ class AuditLog:
 
 def _add_seq(conn: sqlite3.Connection) -> None:
     """State files of earlier versions have no `seq` (add it, numbering their rows before any new one) nor the
-    grader's columns (`ADDED`, empty for their rows)."""
+    columns added since (`ADDED`: the grader's and the room, empty for their rows)."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(audit_log)")}
     if "seq" not in columns:
         conn.execute("ALTER TABLE audit_log ADD COLUMN seq INTEGER")
@@ -356,7 +374,10 @@ def install(app, services):
         if started is None or api_of(request.path) is None:
             return response
         try:
-            audit.write(build_row(request, response, g, started, world.today))
+            row = build_row(request, response, g, started, world.today)
+            rooms = app.extensions.get("sandbox.rooms")  # sandbox/rooms.py: the workshop room of the request
+            row["room"] = rooms.room_of(request.environ, row["consumer"]) if rooms is not None else None
+            audit.write(row)
         except Exception:  # noqa: BLE001 - the log must never break an answer; say so loudly instead
             log.exception("audit row for %s %s was not written", request.method, request.path[:200])
         if audit.sync_due():

@@ -6,7 +6,7 @@ left) orders them across workers; `id` numbers them as they were imported from t
 
 - `GET /sandbox/v1/requests`: newest first, filtered by `case` (AccountInfoRequestID), `correlationId`,
   `consumer` (org number or consumer id), `bank` (org number or bank id), `status` (`500`, `5xx`, `error`,
-  `ok`, `dropped`), `api` and `endpoint`; `limit` (1–500, default 50) rows per page, the next page through
+  `ok`, `dropped`), `api`, `endpoint` and `room` (the workshop room, sandbox/rooms.py); `limit` (1–500, default 50) rows per page, the next page through
   the `next` link (an id cursor, `before`).
 - `GET /sandbox/v1/requests/{id}`: one row.
 - `GET /sandbox/v1/cases/{AccountInfoRequestID}`: every request of one case, across the register and the
@@ -88,7 +88,8 @@ def list_requests():
                "correlation_id": request.args.get("correlationId"),
                "consumer": _consumer_org(request.args.get("consumer")),
                "bank": _bank_org(request.args.get("bank")),
-               "api": request.args.get("api"), "endpoint": request.args.get("endpoint")}
+               "api": request.args.get("api"), "endpoint": request.args.get("endpoint"),
+               "room": request.args.get("room")}
     try:
         rows = audit.query(limit=limit + 1, before=query["before"], status=request.args.get("status"), **filters)
     except ValueError as exc:

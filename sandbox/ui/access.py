@@ -9,6 +9,10 @@ server key is drawn when this module is imported, i.e. once in the gunicorn mast
 every worker accepts the same cookie; a restart (new key) ends every UI session. Stylesheets and scripts stay
 open. The JSON API under /sandbox/v1 keeps its own check (sandbox/admin/guard.py): the UI never calls it from
 the browser — the live traffic view reads the log through the UI's own `/ui/traffic.json`.
+
+Workshop participants (sandbox/rooms.py) need no token: on a protected server a browser that joined one of the
+rooms the presenter created (its room cookie) reaches every page but the board, and sees only its room's traffic,
+cases and runs (sandbox/ui/views.py `_guard`, sandbox/ui/board_views.py).
 """
 
 from __future__ import annotations

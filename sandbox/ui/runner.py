@@ -95,6 +95,13 @@ class RunForm:
                    guardian=(values.get("guardian") or "").strip())
 
 
+def form_query(form: RunForm) -> dict:
+    """The form as the values `RunForm.of` reads (a kept run's form, sandbox/ui/runs.py)."""
+    return {"service": form.service, "party": form.party, "from": form.from_date, "to": form.to_date,
+            "onlyPrimaryOwner": "true" if form.only_primary else "false", "jwe": "on" if form.jwe else "off",
+            "guardian": form.guardian}
+
+
 # ---- in-process transport that records every exchange ------------------------------------------------------
 @dataclass
 class Exchange:
@@ -119,6 +126,7 @@ class InProcessTransport(Transport):
 
     app: object = None
     exchanges: list = field(default_factory=list)
+    room: str | None = None  # the workshop room the case runs in: a Sandbox-Room header on every call
 
     def __post_init__(self):
         super().__post_init__()
@@ -134,6 +142,8 @@ class InProcessTransport(Transport):
         self.on_response = keep
 
     def _once(self, method: str, url: str, headers: dict, data: bytes | None) -> tuple[int, dict, bytes]:
+        if self.room:
+            headers = {**headers, "Sandbox-Room": self.room}
         record = Exchange(len(self.exchanges) + 1, method, url, dict(headers), data)
         self.exchanges.append(record)
         started = time.perf_counter()
@@ -235,12 +245,14 @@ def prepare(services, form: RunForm) -> RunOutcome:
     return out
 
 
-def run(app, services, form: RunForm) -> RunOutcome:
-    """Prepare, then run the case in a fresh thread (see the module docstring) and describe every exchange."""
+def run(app, services, form: RunForm, room: str | None = None) -> RunOutcome:
+    """Prepare, then run the case in a fresh thread (see the module docstring) and describe every exchange. In a
+    workshop room, every request carries the room (sandbox/rooms.py): the log files it there, and the room's date
+    answers it."""
     out = prepare(services, form)
     if out.errors:
         return out
-    done: dict = {}
+    done: dict = {"room": room}
     with cyclic_gc_paused():
         _run_and_describe(app, services, out, done)
         done.clear()  # the exchanges and the answers the client parsed: freed while GC still waits
@@ -305,7 +317,7 @@ def _run_case(app, services, out: RunOutcome, done: dict) -> None:
     retry = RetryPolicy(attempts=3, backoff=0.2, max_wait=2.0)
     more = {"accept": "application/jose" if form.jwe else "application/json", "retry": retry, "timeout": 30.0}
     config = ClientConfig.shipped(base, svc, **more)
-    transport = InProcessTransport(timeout=30.0, retry=retry, app=app)
+    transport = InProcessTransport(timeout=30.0, retry=retry, app=app, room=done.get("room"))
     done["transport"] = transport
     try:
         client = DsopClient(config, transport=transport)

@@ -6,9 +6,12 @@ below (ending where they were blocked or expire); then the guardianships; deaths
 lines; the selected period as a shaded band and today as a dashed line. A check mark at the right end marks the
 accounts a request for the selected period lists. The template only draws what it gets.
 
-Labels left of the axis are cut to the room they have (`fit`, with an ellipsis), never by a character count
-alone, and carry the whole text in their tooltip (an SVG <title>): bank, number, and the account type as the API
-answers it (v2.0) with the v2.1 Owners type where it differs.
+Labels are large enough for a projector: `LABEL_PX` SVG units, so that at 1024 px of window (where the chart is
+drawn at about 0.82 of its size) a label is still 15 px on the screen. Left of the axis each account has three
+lines — number, bank, type (as the API answers it, v2.0) — so a bank name and a type each get the whole label
+column and the default scenario's labels are never cut. A name too long even for that (a scenario's own) is cut
+to the room it has (`fit`, with an ellipsis), never by a character count alone; every label carries the whole
+text in its tooltip (an SVG <title>): bank, number, type, and the v2.1 Owners type where it differs.
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 WIDTH = 1200
-X0, X1 = 300, 1160  # the time axis; labels left of X0, the "listed" mark right of X1
-TOP = 34  # room for the year ticks and event labels
-ROW = 40
+X0, X1 = 340, 1160  # the time axis; labels left of X0, the "listed" mark right of X1
+TOP = 50  # room for the year ticks and, below them, the event labels
+ROW = 66  # an account's three label lines
 CARD = 10
 
 RELATION_CLASS = {("owner", True): "rel-primary", ("owner", False): "rel-owner", ("role", False): "rel-role",
@@ -26,7 +29,8 @@ RELATION_CLASS = {("owner", True): "rel-primary", ("owner", False): "rel-owner",
 RELATION_TEXT = {"rel-primary": "primary owner", "rel-owner": "co-owner (not primary)", "rel-role": "disposal right",
                  "rel-coborrower": "co-borrower", "rel-guarantor": "guarantor"}
 LABEL_ROOM = X0 - 8 - 10  # SVG units from a label's start to the axis, less a margin
-SUB_PX = 12  # the .sub labels' font size (ui.css)
+LABEL_PX = 18.5  # every label's font size in SVG units (ui.css .timeline text): ≥ 15 px on screen from 1024 px up
+SUB_PX = LABEL_PX  # the .sub labels' font size
 #: Advance widths in em of DejaVu Sans (the widest of the faces ui.css names; measured in Chromium, 0–6 % over), so a
 #: label cut to fit never reaches the axis whichever face the browser picks.
 _NARROW, _WIDE = set("iljI.,:;|!'·()[] -ftr"), set("mwMWÆŒ@%")
@@ -98,12 +102,13 @@ def chart(world, party, accounts: list[dict], window, listed: set[str]) -> dict:
         a = row["account"]
         height = ROW + CARD * len(row["cards"])
         listed_here = a.number in listed
-        shapes.append({"t": "text", "x": 8, "y": y + 17, "text": a.number, "cls": "lbl" + (" listed" if listed_here else "")})
+        shapes.append({"t": "text", "x": 8, "y": y + 19, "text": a.number, "cls": "lbl" + (" listed" if listed_here else "")})
         kind = row["type"] + (f" (v2.1 Owners: {row['v21']})" if row.get("v21") else "")
-        suffix = f" · {row['type']}"
-        bank = fit(row["bank"], max(LABEL_ROOM - text_width(suffix, SUB_PX), 4 * SUB_PX), SUB_PX)
-        shapes.append({"t": "text", "x": 8, "y": y + 32, "text": fit(bank + suffix, LABEL_ROOM, SUB_PX), "cls": "sub",
-                       "title": f"{row['bank']} · {a.number} · {kind}"})
+        title = f"{row['bank']} · {a.number} · {kind}"
+        shapes.append({"t": "text", "x": 8, "y": y + 39, "text": fit(row["bank"], LABEL_ROOM, SUB_PX), "cls": "sub",
+                       "title": title})
+        shapes.append({"t": "text", "x": 8, "y": y + 59, "text": fit(row["type"], LABEL_ROOM, SUB_PX),
+                       "cls": "sub type", "title": title})
         for lc in a.lifecycles:
             x, w = _span(axis, lc.start, lc.end, today)
             shapes.append({"t": "rect", "x": x, "y": y + 6, "w": w, "h": 24, "cls": "track",
@@ -130,7 +135,7 @@ def chart(world, party, accounts: list[dict], window, listed: set[str]) -> dict:
         ward = world.parties[g.ward_id]
         guardian = world.parties[g.guardian_id]
         label = f"guardian: {guardian.name}" if g.ward_id == party.id else f"ward: {ward.name}"
-        shapes.append({"t": "text", "x": 8, "y": y + 22, "text": fit(label, LABEL_ROOM, SUB_PX), "cls": "sub",
+        shapes.append({"t": "text", "x": 8, "y": y + 24, "text": fit(label, LABEL_ROOM, SUB_PX), "cls": "sub",
                        "title": label})
         x, w = _span(axis, g.period.start, g.period.end, today)
         shapes.append({"t": "rect", "x": x, "y": y + 11, "w": w, "h": 14, "cls": "guardianship",
@@ -145,8 +150,8 @@ def chart(world, party, accounts: list[dict], window, listed: set[str]) -> dict:
             continue
         x = axis.x(day)
         background.append({"t": "line", "x1": x, "y1": TOP - 6, "x2": x, "y2": height, "cls": "grid"})
-        if (year - axis.start.year) % step == 0:
-            background.append({"t": "text", "x": x + 3, "y": 14, "text": str(year), "cls": "tick"})
+        if (year - axis.start.year) % step == 0 and x + 3 + text_width(str(year), LABEL_PX) <= WIDTH:  # never clipped
+            background.append({"t": "text", "x": x + 3, "y": 18, "text": str(year), "cls": "tick"})
     if window is not None:
         x, w = _span(axis, window.start, window.end, window.end)
         background.append({"t": "rect", "x": x, "y": TOP - 8, "w": w, "h": height - TOP + 8, "cls": "window",
@@ -156,9 +161,10 @@ def chart(world, party, accounts: list[dict], window, listed: set[str]) -> dict:
         events.append((party.death_date, f"† {party.death_date}", "event"))
     if party.bankruptcy_date:
         events.append((party.bankruptcy_date, f"bankrupt {party.bankruptcy_date}", "event"))
-    for day, text, cls in events:  # today's label right of its line, the events' left of theirs
+    for day, text, cls in events:  # today's label right of its line (left when no room), the events' left of theirs
         x = axis.x(day)
         shapes.append({"t": "line", "x1": x, "y1": TOP - 8, "x2": x, "y2": height, "cls": cls})
-        shapes.append({"t": "text", "x": x + 4 if cls == "today" else x - 4, "y": 28, "text": text,
-                       "cls": f"{cls}-label", "anchor": "start" if cls == "today" else "end"})
+        right = cls == "today" and x + 4 + text_width(text, LABEL_PX) <= WIDTH
+        shapes.append({"t": "text", "x": x + 4 if right else x - 4, "y": 40, "text": text,
+                       "cls": f"{cls}-label", "anchor": "start" if right else "end"})
     return {"width": WIDTH, "height": height, "shapes": background + shapes, "empty": not accounts and not guardianships}

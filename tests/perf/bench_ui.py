@@ -80,7 +80,7 @@ class TestClientTarget:
         self.client = self.app.test_client()
 
     def send(self, method: str, path: str, form: dict | None) -> tuple[int, str]:
-        response = self.client.open(path, method=method, data=form)
+        response = self.client.open(path, method=method, data=form, follow_redirects=True)  # POST /run: 303 to its result
         return response.status_code, response.get_data(as_text=True)
 
     def warm(self, method: str, path: str, form: dict | None) -> None:

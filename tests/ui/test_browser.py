@@ -102,7 +102,9 @@ def shot(page, name: str) -> None:
 
 def fits(page) -> None:
     """Readable on the screen: the page never scrolls sideways (wide tables scroll in their own box), and no text
-    in a table is smaller than 15 px."""
+    in a table is smaller than 15 px. Measured once the page has loaded: a layout forced while ui.css is still on
+    its way (a loaded machine) has no styles, and a minted token's <pre> is then thousands of pixels wide."""
+    page.wait_for_load_state("load")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], f"{page.url} is {width}px wide at {page.viewport_size['width']}px"
     small = page.evaluate("""(min) => {

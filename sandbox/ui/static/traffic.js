@@ -1,4 +1,6 @@
 /* Live traffic: poll /ui/traffic.json, group the request log by case, expand a case to see its requests in order.
+   The first rows come rendered from the server (and their data in #traffic-first): no "loading…" paint. Times are
+   the server's, already in the sandbox's zone, 24 h (`clock`); the "as of" time uses the same zone.
    Everything from the log is put in the page as text (never as HTML): header values come from any client. */
 (function () {
   "use strict";
@@ -8,12 +10,19 @@
     "standard puts it on register and bank calls only), so they belong to no case here. The Run a case page " +
     "counts them in its total: that is why a case there shows more requests than its group here.";
   var names = JSON.parse(document.getElementById("traffic-names").textContent);
+  var first = JSON.parse(document.getElementById("traffic-first").textContent);
+  var zone = document.currentScript.getAttribute("data-zone") || "Europe/Oslo";
+  var timeFormat = new Intl.DateTimeFormat("en-GB", { timeZone: zone, hour: "2-digit", minute: "2-digit",
+                                                      second: "2-digit", hourCycle: "h23" });
   var filters = document.getElementById("filters");
   var body = document.querySelector("#traffic tbody");
   var state = document.getElementById("live-state");
   var live = document.getElementById("live-toggle");
   var showNoCase = document.getElementById("show-nocase");
   var latest = null, rows = [], opened = {}, previousTop = null, timer = null, busy = false;
+  // Each filter change starts a new generation: an answer to an older one is dropped and asked again, so a
+  // change made while a poll is on its way is never lost (its `since` would otherwise say "unchanged").
+  var generation = 0;
 
   function el(tag, text, cls) {
     var node = document.createElement(tag);
@@ -23,7 +32,7 @@
   }
   function bankName(org) { return org ? (names.banks[org] || org) : ""; }
   function consumerName(org) { return org ? (names.consumers[org] || org) : ""; }
-  function clock(time) { return time ? time.substring(11, 19) : ""; }
+  function clock(r) { return r.clock || ""; }
   function unique(list) {
     var seen = {}, out = [];
     list.forEach(function (v) { if (v && !seen[v]) { seen[v] = true; out.push(v); } });
@@ -48,6 +57,17 @@
     return out;
   }
 
+  function partyCell(list) {
+    var td = el("td"), named = {};
+    list.forEach(function (r) { if (r.party && r.partyName) { named[r.party] = r.partyName; } });
+    unique(list.map(function (r) { return r.party; })).forEach(function (p) {
+      var line = el("div", named[p] ? named[p] + " " : "");
+      line.appendChild(el("span", p, "mono"));
+      td.appendChild(line);
+    });
+    return td;
+  }
+
   function statusCell(r) {
     var td = el("td", r.status === 0 ? "dropped" : r.status, "st s" + String(r.status).charAt(0));
     if (r.errorCode) { td.appendChild(document.createTextNode(" " + r.errorCode)); }
@@ -66,7 +86,7 @@
     group.rows.forEach(function (r, i) {
       var row = el("tr");
       row.appendChild(el("td", i + 1, "num"));
-      row.appendChild(el("td", clock(r.time)));
+      row.appendChild(el("td", clock(r)));
       row.appendChild(el("td", r.api));
       row.appendChild(el("td", bankName(r.bank)));
       row.appendChild(el("td", (r.endpoint || "") + (r.page ? " (page " + r.page + ")" : "")));
@@ -104,7 +124,7 @@
                   (freshAbove !== null && g.last.id > freshAbove ? " fresh" : ""));
       tr.setAttribute("data-case", g.key);
       var errors = g.rows.filter(function (r) { return r.status >= 400 || r.status === 0; }).length;
-      tr.appendChild(el("td", clock(g.last.time), "nowrap"));
+      tr.appendChild(el("td", clock(g.last), "nowrap"));
       var caseCell = el("td", g.key === NO_CASE ? NO_CASE : g.key.substring(0, 8) + "…", "mono");
       caseCell.title = g.key === NO_CASE ? NO_CASE_WHY : g.key;
       if (g.key === NO_CASE) {
@@ -113,7 +133,7 @@
       tr.appendChild(caseCell);
       tr.appendChild(el("td", unique(g.rows.map(function (r) { return consumerName(r.consumer); })).join(", ")));
       tr.appendChild(el("td", unique(g.rows.map(function (r) { return r.service; })).join(", ")));
-      tr.appendChild(el("td", unique(g.rows.map(function (r) { return r.party; })).join(", "), "mono"));
+      tr.appendChild(partyCell(g.rows));
       tr.appendChild(el("td", unique(g.rows.map(function (r) { return bankName(r.bank); })).join(", ")));
       tr.appendChild(el("td", g.rows.length, "num"));
       tr.appendChild(el("td", errors || "", "num" + (errors ? " st s4" : "")));
@@ -134,6 +154,7 @@
   function poll() {
     if (busy) { return; }
     busy = true;
+    var asked = generation;
     var p = params();
     if (latest !== null) { p.set("since", latest); }
     fetch("/ui/traffic.json?" + p.toString(), { headers: { "Accept": "application/json" }, credentials: "same-origin" })
@@ -142,7 +163,8 @@
         return r.json();
       })
       .then(function (data) {
-        var now = new Date().toLocaleTimeString();
+        if (asked !== generation) { return; }  // the filters changed meanwhile: the next poll asks again
+        var now = timeFormat.format(new Date());
         if (!data.unchanged) {
           var before = previousTop;
           rows = data.requests || [];
@@ -153,7 +175,10 @@
         setState((live.checked ? "live · " : "paused · ") + "updated " + now, live.checked ? "" : "paused");
       })
       .catch(function (e) { setState("cannot reach the sandbox (" + e.message + ")", "error"); })
-      .then(function () { busy = false; schedule(); });
+      .then(function () {
+        busy = false;
+        if (asked !== generation) { poll(); } else { schedule(); }
+      });
   }
 
   function schedule() {
@@ -167,10 +192,18 @@
       return;
     }
     if (event.target === showNoCase) { render(null); return; }
-    latest = null; previousTop = null; opened = {};
+    latest = null; previousTop = null; opened = {}; generation += 1;
     history.replaceState(null, "", "?" + params().toString());
     poll();
   });
   filters.addEventListener("submit", function (event) { event.preventDefault(); });
-  poll();
+  if (first && first.requests) {  // the server's first rows: take over from them, poll for what is new
+    rows = first.requests;
+    latest = first.latest;
+    previousTop = latest;
+    render(null);
+    schedule();
+  } else {
+    poll();
+  }
 })();
