@@ -215,6 +215,16 @@ def test_run_two_cases_and_watch_them_arrive(context):
     assert traffic.get_by_test_id("case-requests").locator("tbody tr").count() >= 10
     shot(traffic, "traffic-case-page")
 
+    # The conformance report of a run (issue 16), opened from the run's result, read on a projector.
+    run_case(runner, "skatt", "ola-joint")
+    runner.get_by_test_id("report-link").click()
+    runner.wait_for_url("**/report")
+    verdict = runner.get_by_test_id("verdict")
+    assert verdict.inner_text().startswith("PASS"), verdict.inner_text()
+    assert float(verdict.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")) >= 30
+    fits(runner)
+    shot(runner, "conformance-report-ola")
+
 
 def test_mint_a_token_and_copy_the_curl_line(context):
     page = context.new_page()
