@@ -26,56 +26,33 @@ import threading
 import time
 
 from sandbox.audit.journal import Journal
+from sandbox.audit.query import LogQueries
 from sandbox.audit.row import api_of, build_row
 
 log = logging.getLogger("dsop-sandbox.audit")
 
-COLUMNS = (
-    "time", "sandbox_date", "api", "bank", "method", "endpoint", "path", "status", "error_code",
-    "consumer", "supplier", "scope", "service", "correlation_id", "case_id", "legal_mandate",
-    "additional_reference_id_type", "additional_reference_id", "requester_id", "party", "account_reference",
-    "from_date", "to_date", "page", "result_count", "response_status", "fault", "latency_ms", "worker",
+#: The request log's columns and their SQLite types, in the order of a journal line. Adding a column is one line
+#: here: both stores' tables (this module's and sandbox/audit/postgres.py's), the journal and the import follow, and
+#: a table an earlier version made gets the column when the server starts (`_add_missing_columns`).
+FIELDS = (
+    ("time", "TEXT NOT NULL"), ("sandbox_date", "TEXT"), ("api", "TEXT NOT NULL"), ("bank", "TEXT"),
+    ("method", "TEXT NOT NULL"), ("endpoint", "TEXT"), ("path", "TEXT NOT NULL"), ("status", "INTEGER NOT NULL"),
+    ("error_code", "TEXT"), ("consumer", "TEXT"), ("supplier", "TEXT"), ("scope", "TEXT"), ("service", "TEXT"),
+    ("correlation_id", "TEXT"), ("case_id", "TEXT"), ("legal_mandate", "TEXT"),
+    ("additional_reference_id_type", "TEXT"), ("additional_reference_id", "TEXT"), ("requester_id", "TEXT"),
+    ("party", "TEXT"), ("account_reference", "TEXT"), ("from_date", "TEXT"), ("to_date", "TEXT"), ("page", "TEXT"),
+    ("result_count", "INTEGER"), ("response_status", "TEXT"), ("fault", "TEXT"), ("latency_ms", "REAL NOT NULL"),
+    ("worker", "INTEGER"),
 )
+COLUMNS = tuple(name for name, _ in FIELDS)
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit_log (
-    id INTEGER PRIMARY KEY,
-    seq INTEGER,
-    time TEXT NOT NULL,
-    sandbox_date TEXT,
-    api TEXT NOT NULL,
-    bank TEXT,
-    method TEXT NOT NULL,
-    endpoint TEXT,
-    path TEXT NOT NULL,
-    status INTEGER NOT NULL,
-    error_code TEXT,
-    consumer TEXT,
-    supplier TEXT,
-    scope TEXT,
-    service TEXT,
-    correlation_id TEXT,
-    case_id TEXT,
-    legal_mandate TEXT,
-    additional_reference_id_type TEXT,
-    additional_reference_id TEXT,
-    requester_id TEXT,
-    party TEXT,
-    account_reference TEXT,
-    from_date TEXT,
-    to_date TEXT,
-    page TEXT,
-    result_count INTEGER,
-    response_status TEXT,
-    fault TEXT,
-    latency_ms REAL NOT NULL,
-    worker INTEGER
-);
+SCHEMA = ("CREATE TABLE IF NOT EXISTS audit_log (\n    id INTEGER PRIMARY KEY,\n    seq INTEGER,\n"
+          + ",\n".join(f"    {name} {kind}" for name, kind in FIELDS) + "\n);\n" + """
 CREATE TABLE IF NOT EXISTS audit_journal (
     name TEXT PRIMARY KEY,
     offset INTEGER NOT NULL
 );
-"""
+""")
 
 #: Rows are served in `seq` order (when they were written, across workers); `id` numbers them as imported.
 #: No index on correlation_id: random UUIDs dirty a random index page per row, and checkpointing those pages
@@ -92,12 +69,7 @@ _INSERT = f"INSERT INTO audit_log (seq, {', '.join(COLUMNS)}) VALUES (?, {', '.j
 _OFFSET = ("INSERT INTO audit_journal (name, offset) VALUES (?, ?) "
            "ON CONFLICT (name) DO UPDATE SET offset = excluded.offset")
 
-#: Query filter → column (the admin API's /sandbox/v1/requests parameters).
-FILTERS = {"case": "case_id", "correlation_id": "correlation_id", "consumer": "consumer", "bank": "bank",
-           "api": "api", "endpoint": "endpoint"}
-
-
-class AuditLog:
+class AuditLog(LogQueries):
     """The `audit_log` table of a StateStore: append a row (to this worker's journal), import, query rows.
 
     Imports after a response go through a connection of their own (per process and thread) that never waits:
@@ -114,7 +86,7 @@ class AuditLog:
         self.store = store
         self.keep = max(0, int(keep))  # rows kept (the newest imports); 0 = every row
         store.add_schema(SCHEMA)
-        _add_seq(store.connection())
+        _add_missing_columns(store.connection())
         store.add_schema(INDEXES)
         self.journal = Journal(store.directory / "audit-journal")
         self._local = threading.local()
@@ -207,80 +179,21 @@ class AuditLog:
         except sqlite3.Error:  # busy with another worker's checkpoint: the next one will do
             pass
 
-    # ---- reading ---------------------------------------------------------------------------------
-    def query(self, *, limit: int = 50, before: int | None = None, status: str | None = None, **filters) -> list[dict]:
-        """Rows matching every filter, newest first; `before` (a row id) is the cursor of the next page."""
-        where, args = self._where(filters, status)
-        if before is not None and not self._cursor(where, args, "<", before):
-            return []
-        sql = "SELECT * FROM audit_log" + (" WHERE " + " AND ".join(where) if where else "")
-        return self._rows(sql + " ORDER BY seq DESC, id DESC LIMIT ?", args + [limit])
-
-    def case(self, case_id: str, *, limit: int = 1000, after: int | None = None) -> list[dict]:
-        """Every request of one case (AccountInfoRequestID), across register and banks, in the order served."""
-        where, args = ["case_id = ?"], [case_id]
-        if after is not None and not self._cursor(where, args, ">", after):
-            return []
-        sql = "SELECT * FROM audit_log WHERE " + " AND ".join(where)
-        return self._rows(sql + " ORDER BY seq, id LIMIT ?", args + [limit])
-
-    def _cursor(self, where: list, args: list, op: str, row_id: int) -> bool:
-        """Rows before/after the row `row_id` in served order; False if that row is not in the log."""
-        found = self.store.connection().execute("SELECT seq, id FROM audit_log WHERE id = ?", (row_id,)).fetchone()
-        if found is None:
-            return False
-        where.append(f"(seq, id) {op} (?, ?)")
-        args.extend(found)
-        return True
-
-    def last_id(self) -> int:
-        """The id of the row imported last: it changes whenever the log got new rows (ids count imports; a
-        row imported late can be served earlier than the newest one)."""
-        self.sync()
-        return self.store.connection().execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
-
-    def get(self, row_id: int) -> dict | None:
-        rows = self._rows("SELECT * FROM audit_log WHERE id = ?", [row_id])
-        return rows[0] if rows else None
-
-    def count(self) -> int:
-        self.sync()
-        return self.store.connection().execute("SELECT count(*) FROM audit_log").fetchone()[0]
-
-    def clear(self) -> int:
-        self.sync()
-        return self.store.connection().execute("DELETE FROM audit_log").rowcount
-
-    @staticmethod
-    def _where(filters: dict, status: str | None) -> tuple[list[str], list]:
-        where, args = [], []
-        for key, value in filters.items():
-            if value is None:
-                continue
-            if key not in FILTERS:
-                raise ValueError(f"unknown filter {key}")
-            values = value if isinstance(value, (list, tuple)) else [value]
-            where.append(f"{FILTERS[key]} IN ({', '.join('?' * len(values))})")
-            args.extend(values)
-        if status:
-            low, high = status_range(status)
-            where.append("status BETWEEN ? AND ?")
-            args += [low, high]
-        return where, args
-
-    def _rows(self, sql: str, args: list) -> list[dict]:
-        self.sync()
-        cur = self.store.connection().execute(sql, args)
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, values, strict=True)) for values in cur.fetchall()]
+    # ---- reading (sandbox/audit/query.py) -------------------------------------------------------------
+    def _execute(self, sql: str, args):
+        return self.store.connection().execute(sql, args)
 
 
-def _add_seq(conn: sqlite3.Connection) -> None:
-    """State files of earlier versions have no `seq`: add it, numbering their rows before any new one."""
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """A state file of an earlier version lacks the columns added since: add them (NULL in its old rows). Its rows
+    have no `seq` either: they are numbered before any new one."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(audit_log)")}
     if "seq" not in columns:
         conn.execute("ALTER TABLE audit_log ADD COLUMN seq INTEGER")
         conn.execute("UPDATE audit_log SET seq = id")
+    for name, kind in FIELDS:
+        if name not in columns:
+            conn.execute(f"ALTER TABLE audit_log ADD COLUMN {name} {kind.replace(' NOT NULL', '')}")
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -291,19 +204,6 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-def status_range(text: str) -> tuple[int, int]:
-    """`500` → (500, 500); `5xx` → (500, 599); `error` → (400, 599); `ok` → (100, 399); `dropped` → (0, 0)."""
-    text = text.strip().lower()
-    named = {"error": (400, 599), "ok": (100, 399), "dropped": (0, 0)}
-    if text in named:
-        return named[text]
-    if len(text) == 3 and text[0] in "12345" and text[1:] == "xx":
-        return int(text[0]) * 100, int(text[0]) * 100 + 99
-    if text.isdigit() and len(text) == 3:
-        return int(text), int(text)
-    raise ValueError("status must be a code (500), a class (5xx), error, ok or dropped")
-
-
 # ---- building a row ------------------------------------------------------------------------------
 def install(app, services):
     """Log every API request (unless the server runs with --no-audit). Only hooks: the admin log routes
@@ -311,7 +211,7 @@ def install(app, services):
     from flask import g, request
 
     store = getattr(services, "state", None)
-    audit = AuditLog(store, services.settings.audit_keep) if services.settings.audit and store is not None else None
+    audit = store.open_audit(services.settings.audit_keep) if services.settings.audit and store is not None else None
     app.extensions["sandbox.audit"] = audit
     if audit is None:
         return None

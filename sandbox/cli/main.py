@@ -215,6 +215,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where the workers' shared run-time state lives: request log, clock, used jti (default: "
                         "one directory per scenario, seed and port under $XDG_STATE_HOME or ~/.local/state, then "
                         "/dsop-sandbox; two servers never share one unless given the same DIR)")
+    p.add_argument("--state-url", default=None, metavar="URL",
+                   help="keep the shared state in PostgreSQL instead: postgresql://USER:PASSWORD@HOST:PORT/DB, so "
+                        "several servers (replicas behind a load balancer) show one request log, clock and fault "
+                        "plan (needs the `postgres` extra; docs/containers.md); sqlite:///DIR is --state-dir DIR")
     p.add_argument("--no-audit", dest="audit", action="store_false",
                    help="do not log requests (GET /sandbox/v1/requests then answers 404)")
     p.add_argument("--audit-keep", type=non_negative, default=500_000, metavar="ROWS",
