@@ -95,6 +95,13 @@ class StateStore:
     def describe(self) -> str:
         return str(self.path)
 
+    def close(self) -> None:
+        """Close this thread's connection (the next statement reopens it)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and self._local.pid == os.getpid():
+            conn.close()
+        self._local = threading.local()
+
     def open_audit(self, keep: int):
         from sandbox.audit.log import AuditLog
 

@@ -65,6 +65,7 @@ class PostgresStore:
         self.url = url
         self.path = redacted(url)
         self._local = threading.local()
+        self._opened: list = []  # every connection of every thread, for close()
         try:
             self.ddl(SCHEMA)  # fails at start-up, with the reason, when the database cannot be reached
         except psycopg.Error as exc:
@@ -82,7 +83,16 @@ class PostgresStore:
             # process dying (what the request log promises), lost only if the database server crashes at once.
             conn.execute("SET synchronous_commit = off")
             self._local.conn, self._local.pid = conn, os.getpid()
+            self._opened.append((os.getpid(), conn))
         return conn
+
+    def close(self) -> None:
+        """Close this process's connections (tests, and a server shutting down); the next statement reconnects."""
+        for pid, conn in self._opened:
+            if pid == os.getpid():
+                conn.close()
+        self._opened = [(pid, conn) for pid, conn in self._opened if pid != os.getpid()]
+        self._local = threading.local()
 
     def execute(self, sql: str, args=()):
         """Run one statement; a connection that broke since its last use is replaced and the statement run once

@@ -18,7 +18,7 @@ def open_store(state_dir: str | None = None, state_url: str | None = None):
 
         return PostgresStore(state_url)
     if scheme == "sqlite" and state_url.startswith("sqlite:///"):
-        return StateStore(state_url[len("sqlite://"):])
+        return StateStore(state_url[len("sqlite:///"):])  # as SQLAlchemy: sqlite:///rel/dir, sqlite:////abs/dir
     shown = state_url.rsplit("@", 1)[-1]  # never echo a password
     raise StateUrlError(f"--state-url must be postgresql://USER:PASSWORD@HOST:PORT/DATABASE or sqlite:///DIR, "
                         f"not {shown!r}")
