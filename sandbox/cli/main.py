@@ -7,10 +7,11 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from sandbox import __version__
-from sandbox.cli.args import non_negative, sandbox_today, token_ttl
+from sandbox.cli.args import ENV_HELP, defaults_from_env, non_negative, sandbox_today, token_ttl
 
 
 def _load(args):
@@ -136,6 +137,9 @@ def cmd_serve(args) -> int:
     """Serve the sandbox (register, directory, banks, Maskinporten, admin, UI)."""
     from sandbox.cli.serve import serve
 
+    if getattr(args, "env_error", None):
+        print(f"dsop-sandbox serve: {args.env_error}; the server was not started.", file=sys.stderr)
+        return 2
     return serve(args)
 
 
@@ -199,7 +203,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "\"toDate\": \"2025-06-30\", \"cards\": false}' (fields: README, 'Service profiles')")
     p.set_defaults(func=cmd_token)
 
-    p = sub.add_parser("serve", help="serve the sandbox over HTTP", description=cmd_serve.__doc__)
+    p = sub.add_parser("serve", help="serve the sandbox over HTTP", description=cmd_serve.__doc__, epilog=ENV_HELP)
     world_options(p, False)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -246,6 +250,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "https://test.maskinporten.no/ for a client library with a fixed audience (repeatable)")
     p.add_argument("--dev", action="store_true", help="use Flask's development server instead of gunicorn")
     p.set_defaults(func=cmd_serve)
+    defaults_from_env(p, os.environ)
 
     from sandbox.cli import export, flow
 
