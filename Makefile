@@ -11,7 +11,7 @@ SCENARIO ?= scenarios/default.yaml
 TODAY    ?=
 PROFILE  ?=
 
-.PHONY: install run test browser bench validate fixtures clean help
+.PHONY: install run test browser postgres bench validate fixtures clean help
 
 help:
 	@echo "make run      install (first time) and serve $(SCENARIO) at http://$(HOST):$(PORT)"
@@ -35,7 +35,7 @@ run: install
 	  $(if $(TODAY),--today $(TODAY)) $(if $(PROFILE),--profile $(PROFILE))
 
 # ruff first (seconds): a lint finding fails the run before the suite starts ([tool.ruff] in pyproject.toml).
-test: install browser
+test: install browser postgres
 	$(BIN)/ruff check sandbox tests
 	$(BIN)/python -m pytest -q
 
@@ -49,6 +49,17 @@ browser:
 	    $$SUDO apt-get install -y -qq chromium >/dev/null 2>&1 || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; } \
 	      || echo "chromium could not be installed: the browser tests will be skipped"; \
 	  else echo "no apt-get and no chromium: the browser tests will be skipped"; fi; }
+
+# The PostgreSQL state store's tests (tests/state/) start a throwaway server from Debian's `postgresql` package
+# (initdb, pg_ctl; they never use the cluster the package may set up); they are skipped, with the reason, where it cannot be installed.
+postgres:
+	@command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing postgresql (Debian package) for the PostgreSQL state-store tests ..."; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get install -y -qq postgresql >/dev/null 2>&1 || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql; } \
+	      || echo "postgresql could not be installed: the PostgreSQL tests will be skipped"; \
+	  else echo "no apt-get and no PostgreSQL: the PostgreSQL tests will be skipped"; fi; }
 
 validate: install
 	$(BIN)/dsop-sandbox validate $(SCENARIO)
