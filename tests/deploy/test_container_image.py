@@ -18,23 +18,10 @@ import pytest
 
 from tests.e2e.server import free_port, get
 from tests.e2e.test_readme_walk import readme_block
-from tests.support.containers import NoEngine, engine_and_base
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_URL = "http://127.0.0.1:8000"
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def image():
-    try:
-        engine, base = engine_and_base()
-    except NoEngine as exc:
-        pytest.skip(str(exc))
-    tag = f"localhost/dsop-sandbox:test-{uuid.uuid4().hex[:8]}"
-    engine.build(ROOT, tag, base)
-    yield engine, tag
-    engine("rmi", "-f", tag, check=False)
 
 
 @contextmanager
