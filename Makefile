@@ -11,7 +11,7 @@ SCENARIO ?= scenarios/default.yaml
 TODAY    ?=
 PROFILE  ?=
 
-.PHONY: install run test browser postgres bench validate fixtures clean help
+.PHONY: install run test browser postgres containers bench validate fixtures clean help
 
 help:
 	@echo "make run      install (first time) and serve $(SCENARIO) at http://$(HOST):$(PORT)"
@@ -35,7 +35,7 @@ run: install
 	  $(if $(TODAY),--today $(TODAY)) $(if $(PROFILE),--profile $(PROFILE))
 
 # ruff first (seconds): a lint finding fails the run before the suite starts ([tool.ruff] in pyproject.toml).
-test: install browser postgres
+test: install browser postgres containers
 	$(BIN)/ruff check sandbox tests
 	$(BIN)/python -m pytest -q
 
@@ -60,6 +60,18 @@ postgres:
 	    $$SUDO apt-get install -y -qq postgresql >/dev/null 2>&1 || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql; } \
 	      || echo "postgresql could not be installed: the PostgreSQL tests will be skipped"; \
 	  else echo "no apt-get and no PostgreSQL: the PostgreSQL tests will be skipped"; fi; }
+
+# The container image tests (tests/deploy/) build the Containerfile with Debian's podman (runc: crun refuses the
+# hybrid cgroups of machines like CI's) on a debootstrap base where no image registry is reachable; skipped, with
+# the reason, where no engine can run a container.
+containers:
+	@command -v podman >/dev/null 2>&1 && command -v runc >/dev/null 2>&1 && command -v debootstrap >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing podman, runc and debootstrap (Debian packages) for the container image tests ..."; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get install -y -qq podman runc debootstrap >/dev/null 2>&1 || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq podman runc debootstrap; } \
+	      || echo "podman could not be installed: the container image tests will be skipped"; \
+	  else echo "no apt-get and no podman: the container image tests will be skipped"; fi; }
 
 validate: install
 	$(BIN)/dsop-sandbox validate $(SCENARIO)
