@@ -15,6 +15,10 @@ worker's journal (sandbox/audit/journal.py) before the response leaves: a reques
 its row on disk, even if the worker is killed right after. Journals are imported into the `audit_log` table
 in batches: by each worker after its answer has left (every `sync_every` rows or seconds) and by every read
 (the admin API, the UI), so a query always sees every row written before it.
+
+That is the SQLite store's log (`StateStore.open_audit`). On PostgreSQL (`--state-url`, replicas sharing one
+database) the row is INSERTed before the answer leaves instead: sandbox/audit/postgres.py. Both read through
+sandbox/audit/query.py and take their columns from `FIELDS` below.
 """
 
 from __future__ import annotations

@@ -105,6 +105,7 @@ def serve(args) -> int:
     from sandbox.ui.runner import warm_up
 
     warm_up(app, services)  # templates and the shipped keys, before the fork: no worker's first case pays for them
+    services.state.close()  # no database connection crosses the fork: each worker opens its own on first use
     # The world is immutable: move it out of the collector's sight before the workers fork, so full
     # collections do not walk it (pauses grow with its size) and copy-on-write pages stay shared.
     import gc
