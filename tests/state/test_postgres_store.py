@@ -41,10 +41,10 @@ def test_a_url_of_another_kind_is_refused_without_echoing_a_password(url, stores
     assert "postgresql://" in str(err.value) and "secret" not in str(err.value)
 
 
-def test_an_unreachable_database_is_one_line_without_the_password(postgres_server, stores):
+def test_an_unreachable_database_is_one_line_without_the_password(postgres_server, stores, monkeypatch):
     from sandbox.state_postgres import PostgresStore
 
-    PostgresStore.connect_timeout = 2
+    monkeypatch.setattr(PostgresStore, "connect_timeout", 2)
     url = f"postgresql://postgres:hunter2@127.0.0.1:{postgres_server.port}/no_such_database"
     with pytest.raises(StateUrlError) as err:
         stores(url)
@@ -166,3 +166,41 @@ def test_the_sqlite_default_never_imports_the_postgresql_driver(tmp_path):
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('psycopg', 'psycopg_binary')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_two_apps_on_one_database_refuse_an_assertion_replayed_at_the_other(tmp_path, pg_url):
+    """The real jwt-bearer grant at two sandbox apps sharing the database: the assertion one accepted is a
+    replay at the other; /health names the database without its password."""
+    from sandbox.app import create_app
+    from sandbox.config import Settings
+    from tests.support.maskinporten import MP_SCENARIO, bearer_grant, granted, make_assertion
+
+    path = tmp_path / "mp.yaml"
+    path.write_text(MP_SCENARIO, encoding="utf-8")
+    url = pg_url.replace("postgresql://postgres@", "postgresql://postgres:not-shown@")
+    one, two = (create_app(Settings(scenario=str(path), state_url=url)) for _ in range(2))
+    try:
+        issuer = one.extensions["dsop"].maskinporten.issuer
+        assertion = make_assertion(issuer)
+        granted(bearer_grant(one, assertion))
+        refused = bearer_grant(two, assertion)
+        assert refused.status_code == 400 and refused.get_json()["error"] == "invalid_grant"
+        assert "jti" in refused.get_json()["error_description"]
+        granted(bearer_grant(two, make_assertion(issuer)))
+        state = two.test_client().get("/health").get_json()["state_dir"]
+        assert state.startswith("postgresql://postgres:***@127.0.0.1:") and "not-shown" not in state
+    finally:
+        for app in (one, two):
+            app.extensions["dsop"].state.close()
+
+
+def test_serve_stops_with_one_line_when_the_database_is_out_of_reach(capsys, postgres_server, monkeypatch):
+    from sandbox.cli import main as cli
+    from sandbox.state_postgres import PostgresStore
+    from tests.e2e.server import free_port
+
+    monkeypatch.setattr(PostgresStore, "connect_timeout", 2)
+    url = f"postgresql://postgres:hunter2@127.0.0.1:{postgres_server.port}/missing_db"
+    assert cli.main(["serve", "--scenario", "small", "--port", str(free_port()), "--state-url", url]) == 2
+    err = capsys.readouterr().err
+    assert "missing_db" in err and "not started" in err and "hunter2" not in err and "Traceback" not in err
