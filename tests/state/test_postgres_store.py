@@ -204,3 +204,15 @@ def test_serve_stops_with_one_line_when_the_database_is_out_of_reach(capsys, pos
     assert cli.main(["serve", "--scenario", "small", "--port", str(free_port()), "--state-url", url]) == 2
     err = capsys.readouterr().err
     assert "missing_db" in err and "not started" in err and "hunter2" not in err and "Traceback" not in err
+
+
+def test_a_connection_the_server_dropped_is_replaced_on_the_next_statement(pg_url, stores):
+    """A database restart or an idle timeout closes a worker's connection: the next request reconnects."""
+    store, admin = stores(pg_url), stores(pg_url)
+    log = store.open_audit(0)
+    log.write(row(1))
+    pid = store.execute("SELECT pg_backend_pid()").fetchone()[0]
+    admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+    log.write(row(2))  # on a new connection
+    assert store.execute("SELECT pg_backend_pid()").fetchone()[0] != pid
+    assert [r["correlation_id"] for r in admin.open_audit(0).case("case")] == ["cid-1", "cid-2"]
