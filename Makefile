@@ -11,7 +11,7 @@ SCENARIO ?= scenarios/default.yaml
 TODAY    ?=
 PROFILE  ?=
 
-.PHONY: install run test test-fast browser bench validate fixtures clean help
+.PHONY: install run test test-fast browser postgres containers bench validate fixtures clean help
 
 help:
 	@echo "make run      install (first time) and serve $(SCENARIO) at http://$(HOST):$(PORT)"
@@ -40,7 +40,7 @@ run: install
 # the progress is a count of tests done at the end of each line. PYTEST_ARGS passes more, e.g. PYTEST_ARGS=-x.
 PYTEST := $(BIN)/python -m pytest -q -n auto --dist loadfile -o console_output_style=count $(PYTEST_ARGS)
 
-test: install browser
+test: install browser postgres containers
 	$(BIN)/ruff check sandbox tests
 	$(PYTEST)
 
@@ -60,6 +60,29 @@ browser:
 	    $$SUDO apt-get install -y -qq chromium >/dev/null 2>&1 || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; } \
 	      || echo "chromium could not be installed: the browser tests will be skipped"; \
 	  else echo "no apt-get and no chromium: the browser tests will be skipped"; fi; }
+
+# The PostgreSQL state store's tests (tests/state/) start a throwaway server from Debian's `postgresql` package
+# (initdb, pg_ctl; they never use the cluster the package may set up); they are skipped, with the reason, where it cannot be installed.
+postgres:
+	@command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing postgresql (Debian package) for the PostgreSQL state-store tests ..."; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get install -y -qq postgresql >/dev/null 2>&1 || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql; } \
+	      || echo "postgresql could not be installed: the PostgreSQL tests will be skipped"; \
+	  else echo "no apt-get and no PostgreSQL: the PostgreSQL tests will be skipped"; fi; }
+
+# The container image tests (tests/deploy/) build the Containerfile with Debian's podman (runc: crun refuses the
+# hybrid cgroups of machines like CI's) on a debootstrap base where no image registry is reachable; skipped, with
+# the reason, where no engine can run a container.
+containers:
+	@command -v podman >/dev/null 2>&1 && command -v runc >/dev/null 2>&1 && command -v debootstrap >/dev/null 2>&1 || { \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing podman, runc and debootstrap (Debian packages) for the container image tests ..."; \
+	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	    $$SUDO apt-get install -y -qq podman runc debootstrap >/dev/null 2>&1 || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq podman runc debootstrap; } \
+	      || echo "podman could not be installed: the container image tests will be skipped"; \
+	  else echo "no apt-get and no podman: the container image tests will be skipped"; fi; }
 
 validate: install
 	$(BIN)/dsop-sandbox validate $(SCENARIO)

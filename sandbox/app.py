@@ -41,19 +41,26 @@ def build_services(settings: Settings, real_today: date | None = None) -> Servic
     from sandbox.register.rules import RegisterRules
     from sandbox.scenario import load_scenario
     from sandbox.scenario.catalog import resolve
-    from sandbox.state import StateStore
+    from sandbox.stores import open_store
     from sandbox.world import build_world, world_digest
 
     spec = load_scenario(resolve(settings.scenario), today=settings.today, seed=settings.seed,
                         real_today=real_today or clock.real_today())
     world = build_world(spec)
-    state = StateStore(settings.state_dir)
+    state = open_store(settings.state_dir, settings.state_url)
     issuer = Maskinporten(world, settings.public_url, state, spec.data.get("maskinporten"),
                           aliases=settings.maskinporten_aliases,
                           shortcut=shortcut_enabled(settings.token_shortcut, settings.admin_token))
     bank = BankRules(world, settings.page_size, settings.body_cache_mb * 2**20)
     return Services(settings, world, world_digest(world), bank, RegisterRules(world), maskinporten=issuer, state=state,
                     compat=Compat.from_world(world, settings.profile))
+
+
+def _state_of(store) -> str | None:
+    """/health's `state_dir`: the SQLite store's directory, or the PostgreSQL URL without its password."""
+    if store is None:
+        return None
+    return str(store.directory) if store.directory is not None else store.describe()
 
 
 def _error_for_path(status: int, message: str, today, headers: dict | None = None):
@@ -134,7 +141,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                               "today": services.world.today.isoformat(), "auth": settings.auth,
                               "audit": settings.audit, "token_shortcut": services.maskinporten.shortcut,
                               "profiles": services.compat.describe(services.world),
-                              "state_dir": str(services.state.directory) if services.state is not None else None})
+                              "state_dir": _state_of(services.state)})
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

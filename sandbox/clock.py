@@ -21,30 +21,20 @@ A date set through the admin API wins over following; `reset` goes back to follo
 date by injecting `real=` (a callable), never by sleeping.
 
 Every request reads the clock once and pins it (a context variable) for the whole request, so one response
-never mixes two dates and a date set through one worker is seen by the next request on any worker. Reading
-costs one stat() of a stamp file beside the store, which every change replaces (a version counter); the row
-is read again only after a change. Outside a request (scripts, tests calling the rules) the value is cached
-for `ttl` seconds.
+never mixes two dates and a date set through one worker (or, on PostgreSQL, one replica) is seen by the next
+request on any worker. Reading is the store's (`clock_get`): SQLite's costs one stat() of a stamp file that every
+change replaces, PostgreSQL's one SELECT of a one-row table. Outside a request (scripts, tests calling the rules)
+the value is cached for `ttl` seconds.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2199, 12, 31)
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS sandbox_clock (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
-    today TEXT NOT NULL,
-    changed_at TEXT NOT NULL
-);
-"""
 
 _pinned: ContextVar[date | None] = ContextVar("sandbox_today", default=None)
 
@@ -85,12 +75,6 @@ class SandboxClock:
         self._lock = threading.Lock()
         self._local_override: date | None = None
         self._cached: tuple[float, date] | None = None
-        self._stored: tuple[tuple, date] | None = None  # (stamp file identity, value)
-        # The version counter: every change rewrites this small file (a new inode), so a reader needs one
-        # stat() per request, and a SELECT only after a change.
-        self._stamp = Path(store.directory) / "clock.stamp" if store is not None else None
-        if store is not None:
-            store.add_schema(SCHEMA)
 
     # ---- reading ---------------------------------------------------------------------------------
     def today(self) -> date:
@@ -106,23 +90,12 @@ class SandboxClock:
     __call__ = today
 
     def read(self) -> date:
-        """The stored date as of now: a stat() of the stamp file, and a SELECT only if it changed."""
+        """The stored date as of now (the store makes this cheap: sandbox/state.py)."""
         if self.store is None:
             value = self._local_override or self._unset()
         else:
-            try:
-                st = os.stat(self._stamp)
-                key = (st.st_ino, st.st_mtime_ns, st.st_size)
-            except OSError:
-                key = None
-            stored = self._stored
-            if key is not None and stored is not None and stored[0] == key:
-                value = stored[1]
-            else:
-                row = self.store.connection().execute("SELECT today FROM sandbox_clock WHERE id = 1").fetchone()
-                value = date.fromisoformat(row[0]) if row else None
-                self._stored = (key, value) if key is not None else None
-            value = value or self._unset()
+            stored = self.store.clock_get()
+            value = date.fromisoformat(stored) if stored else self._unset()
         self._cached = (time.monotonic(), value)
         return value
 
@@ -135,12 +108,6 @@ class SandboxClock:
         if self._real is None:
             return self.base
         return self.base + (self._real() - self._real_at_start)
-
-    def _touch(self) -> None:
-        """Publish a change: replace the stamp file (new inode) after the row was committed."""
-        tmp = self._stamp.with_name(f"clock.stamp.{os.getpid()}.tmp")
-        tmp.write_text(f"{time.time_ns()}\n")
-        os.replace(tmp, self._stamp)
 
     def pin(self):
         """Fix today for the current request (a fresh read); returns the token for `unpin`."""
@@ -164,11 +131,7 @@ class SandboxClock:
             self._local_override = day
         else:
             stamp = datetime.now(UTC).isoformat(timespec="seconds")
-            self.store.connection().execute(
-                "INSERT INTO sandbox_clock (id, today, changed_at) VALUES (1, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET today = excluded.today, changed_at = excluded.changed_at",
-                (day.isoformat(), stamp))
-            self._touch()
+            self.store.clock_set(day.isoformat(), stamp, self.base.isoformat())
         self._cached = None
         return self.read()
 
@@ -193,8 +156,7 @@ class SandboxClock:
         if self.store is None:
             self._local_override = None
         else:
-            self.store.connection().execute("DELETE FROM sandbox_clock")
-            self._touch()
+            self.store.clock_clear()
         self._cached = None
         return self.read()
 
@@ -210,14 +172,17 @@ def install(app, services) -> SandboxClock:
     Only hooks: its routes (sandbox/admin/clock.py) are registered by create_app with every other blueprint.
 
     The clock starts at the world's build date: a value left in the state directory by an earlier run is
-    cleared, so `--today` (or the scenario's `today`) is what a fresh server answers with."""
+    cleared, so `--today` (or the scenario's `today`) is what a fresh server answers with. On a shared store
+    (PostgreSQL) a replica joining the others keeps the date they set, unless it was set for another start date
+    (sandbox/state_postgres.py `clock_start`)."""
     from flask import g
 
     world = services.world
     store = getattr(services, "state", None)
     follows = getattr(getattr(world, "spec", None), "follows_real", False)
     clock = SandboxClock(world.today, store, real=(lambda: real_today()) if follows else None)
-    clock.reset()
+    if store is not None:
+        store.clock_start(clock.base.isoformat())
     attach = getattr(world, "attach_clock", None)
     if attach is not None:
         attach(clock.today)

@@ -36,6 +36,7 @@ class Settings:
     nav_v1: bool = False  # spec/services.md Q20: accept NAV's v1 mandate (all five endpoints); NAV has no v2 rules
     auth: bool = True  # D11: token checks on; `--auth off` for beginners (responses then say `Sandbox-Auth: off`)
     state_dir: str | None = None  # shared run-time state (used jti, ...); None = a fresh temporary directory
+    state_url: str | None = None  # postgresql://... for replicas sharing one database (sandbox/stores.py); wins over state_dir
     audit: bool = True  # log every API request in the state store (sandbox/audit/log.py); --no-audit turns it off
     audit_keep: int = 500_000  # rows the request log keeps, the oldest dropped first (~0.5 kB each); 0 = all
     admin_token: str | None = None  # when set, /sandbox/v1/* needs it (sandbox/admin/guard.py)

@@ -103,11 +103,14 @@ class Rooms:
         self.store = store
         self.world = world
         self._lock = threading.Lock()
-        self._stamp = Path(store.directory) / "rooms.stamp"
+        # A stamp file beside the SQLite state (one stat() per request); a database shared by replicas has no
+        # directory: the list is then read again at most once a second (another replica's change shows within 1 s).
+        self._stamp = Path(store.directory) / "rooms.stamp" if store.directory is not None else None
         self._cached: tuple[tuple | None, Snapshot] | None = None
         store.add_schema(SCHEMA)
-        with open(self._stamp, "a"):  # exists from now on: a stat() of a missing file costs an exception per request
-            pass
+        if self._stamp is not None:
+            with open(self._stamp, "a"):  # exists from now on: a stat() of a missing file costs an exception per request
+                pass
 
     # ---- reading ---------------------------------------------------------------------------------
     def snapshot(self, environ=None) -> Snapshot:
@@ -118,25 +121,31 @@ class Rooms:
             if found is None:
                 found = environ[_ENVIRON_KEY] = self.snapshot()
             return found
-        try:
-            st = os.stat(self._stamp)
-            key = (st.st_ino, st.st_mtime_ns, st.st_size)
-        except FileNotFoundError:  # no room was ever changed on this state directory: nothing to read again
-            key = ("none",)
-        except OSError:
-            key = None
+        key = self._version()
         cached = self._cached
         if cached is not None and key is not None and cached[0] == key:
             return cached[1]
-        conn = self.store.connection()
         rooms = {}
-        for name, consumers, offset, created in conn.execute(
-                "SELECT name, consumers, clock_offset, created_at FROM workshop_rooms ORDER BY name"):
+        for name, consumers, offset, created in self.store.sql(
+                "SELECT name, consumers, clock_offset, created_at FROM workshop_rooms ORDER BY name").fetchall():
             rooms[name] = Room(name, tuple(c for c in consumers.split(",") if c), int(offset), created)
-        row = conn.execute("SELECT room_clocks FROM workshop_settings WHERE id = 1").fetchone()
+        row = self.store.sql("SELECT room_clocks FROM workshop_settings WHERE id = 1").fetchone()
         snap = Snapshot(rooms, {c: r.name for r in rooms.values() for c in r.consumers}, bool(row and row[0]))
         self._cached = (key, snap) if key is not None else None
         return snap
+
+    def _version(self) -> tuple | None:
+        """What changes when the room list changes: the stamp file's identity, or (no stamp file: a database
+        shared by replicas) the current second. None: unknown, read the table."""
+        if self._stamp is None:
+            return ("second", int(time.monotonic()))
+        try:
+            st = os.stat(self._stamp)
+        except FileNotFoundError:  # no room was ever changed on this state directory: nothing to read again
+            return ("none",)
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def get(self, name: str | None) -> Room | None:
         return self.snapshot().rooms.get(name) if name else None
@@ -218,22 +227,21 @@ class Rooms:
                 owner = snap.by_consumer.get(org)
                 if owner is not None and owner != clean:
                     raise RoomError(f"consumer {org} is in room {owner!r} already: a consumer belongs to one room", 409)
-            conn = self.store.connection()
             now = datetime.now(UTC).isoformat(timespec="seconds")
-            conn.execute("INSERT INTO workshop_rooms (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+            self.store.sql("INSERT INTO workshop_rooms (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
                          (clean, now))
             if orgs is not None:
-                conn.execute("UPDATE workshop_rooms SET consumers = ? WHERE name = ?", (",".join(orgs), clean))
+                self.store.sql("UPDATE workshop_rooms SET consumers = ? WHERE name = ?", (",".join(orgs), clean))
             self._touch()
         return self.snapshot().rooms[clean]
 
     def delete(self, name: str) -> bool:
-        gone = self.store.connection().execute("DELETE FROM workshop_rooms WHERE name = ?", (name,)).rowcount
+        gone = self.store.sql("DELETE FROM workshop_rooms WHERE name = ?", (name,)).rowcount
         self._touch()
         return bool(gone)
 
     def set_room_clocks(self, enabled: bool) -> None:
-        self.store.connection().execute(
+        self.store.sql(
             "INSERT INTO workshop_settings (id, room_clocks) VALUES (1, ?) "
             "ON CONFLICT (id) DO UPDATE SET room_clocks = excluded.room_clocks", (1 if enabled else 0,))
         self._touch()
@@ -243,11 +251,14 @@ class Rooms:
             raise RoomError(f"no room {name[:40]!r}", 404)
         if not isinstance(days, int) or isinstance(days, bool) or abs(days) > MAX_OFFSET_DAYS:
             raise RoomError(f"a room's clock offset is a whole number of days within ±{MAX_OFFSET_DAYS}")
-        self.store.connection().execute("UPDATE workshop_rooms SET clock_offset = ? WHERE name = ?", (days, name))
+        self.store.sql("UPDATE workshop_rooms SET clock_offset = ? WHERE name = ?", (days, name))
         self._touch()
         return self.snapshot().rooms[name]
 
     def _touch(self) -> None:
+        self._cached = None
+        if self._stamp is None:
+            return
         tmp = self._stamp.with_name(f"rooms.stamp.{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_text(f"{time.time_ns()}\n")
         os.replace(tmp, self._stamp)

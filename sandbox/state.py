@@ -1,10 +1,18 @@
-"""The one embedded store for mutable run-time state shared by all gunicorn workers (DESIGN §2).
+"""The store for mutable run-time state shared by all gunicorn workers (DESIGN §2): the embedded SQLite one.
 
-SQLite in WAL mode, one file under the state directory. Everything else in the sandbox is rebuilt
-identically in every worker from the scenario; only what must be shared across workers and requests lives
-here: client-assertion `jti`s already used (replay protection), and — added by later features — the audit
-log and the sandbox clock. Each process opens its own connection lazily (a connection must not cross a
-fork: gunicorn preloads the app and then forks its workers).
+Everything else in the sandbox is rebuilt identically in every worker from the scenario; only what must be shared
+across workers and requests lives here: client-assertion `jti`s already used (replay protection), the request log
+(sandbox/audit/) and the sandbox clock (sandbox/clock.py). Two stores answer the same interface:
+
+- `StateStore` (this module), the embedded default: SQLite in WAL mode, one file under the state directory, for
+  the workers of one server. Zero setup (`make run`); psycopg is never imported on this path.
+- `PostgresStore` (sandbox/state_postgres.py), chosen by `--state-url postgresql://...`: one database for N
+  replicas behind a load balancer, which then show one request log, one clock and so one fault plan.
+
+The interface: `claim_jti`, `clock_get`/`clock_set`/`clock_clear`/`clock_start`, `open_audit(keep)` (the request
+log of this store), `describe()` (for the banner and /health), `shared` (True when other servers may use the same
+state). sandbox/stores.py chooses one from the settings. Each process opens its own connection lazily (a
+connection must not cross a fork: gunicorn preloads the app and then forks its workers).
 """
 
 from __future__ import annotations
@@ -13,12 +21,18 @@ import os
 import sqlite3
 import tempfile
 import threading
+import time
 from pathlib import Path
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS used_jti (
     jti TEXT PRIMARY KEY,
     expires_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sandbox_clock (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    today TEXT NOT NULL,
+    changed_at TEXT NOT NULL
 );
 """
 
@@ -33,8 +47,14 @@ def _remove_at_exit(directory: str) -> None:
     atexit.register(lambda: os.getpid() == owner and shutil.rmtree(directory, ignore_errors=True))
 
 
+class StateUrlError(ValueError):
+    """A --state-url the sandbox cannot use; the message says what was expected."""
+
+
 class StateStore:
     """A handle on the state file; safe to create before fork and use from any worker or thread."""
+
+    shared = False  # only this server's workers use the file (a --state-dir is one server's)
 
     def __init__(self, directory: str | os.PathLike | None = None):
         if directory is None:
@@ -45,6 +65,8 @@ class StateStore:
         self.path = self.directory / "state.sqlite3"
         self._local = threading.local()
         self._schemas: list[str] = [SCHEMA]
+        self._clock_stamp = self.directory / "clock.stamp"
+        self._clock_seen: tuple[tuple, str | None] | None = None  # (stamp file identity, stored value)
         self.connection()  # create the file and tables now, so a bad directory fails at start-up
 
     def add_schema(self, ddl: str) -> None:
@@ -63,9 +85,69 @@ class StateStore:
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
 
+    def sql(self, statement: str, args=()):
+        """Run one statement of the features that keep tables here (rooms, stored runs), written with `?`
+        placeholders and SQL both stores speak; PostgresStore.sql runs the same text there."""
+        return self.connection().execute(statement, args)
+
     def claim_jti(self, jti: str, expires_at: int, now: int) -> bool:
         """True the first time a `jti` is seen (until it expires); False on a replay."""
         conn = self.connection()
         conn.execute("DELETE FROM used_jti WHERE expires_at < ?", (now - 300,))
         cur = conn.execute("INSERT OR IGNORE INTO used_jti (jti, expires_at) VALUES (?, ?)", (jti, expires_at))
         return cur.rowcount == 1
+
+    def describe(self) -> str:
+        return str(self.path)
+
+    def close(self) -> None:
+        """Close this thread's connection (the next statement reopens it)."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None and self._local.pid == os.getpid():
+            conn.close()
+        self._local = threading.local()
+
+    def open_audit(self, keep: int):
+        from sandbox.audit.log import AuditLog
+
+        return AuditLog(self, keep)
+
+    # ---- the sandbox clock (sandbox/clock.py) ------------------------------------------------------------
+    # A version counter spares the per-request read: every change replaces a small stamp file beside the database
+    # (a new inode), so reading costs one stat(), and a SELECT only after a change.
+    def clock_get(self) -> str | None:
+        """The date set through the admin API (YYYY-MM-DD), or None when nobody set one."""
+        try:
+            st = os.stat(self._clock_stamp)
+            key = (st.st_ino, st.st_mtime_ns, st.st_size)
+        except OSError:
+            key = None
+        seen = self._clock_seen
+        if key is not None and seen is not None and seen[0] == key:
+            return seen[1]
+        row = self.connection().execute("SELECT today FROM sandbox_clock WHERE id = 1").fetchone()
+        value = row[0] if row else None
+        self._clock_seen = (key, value) if key is not None else None
+        return value
+
+    def clock_set(self, today: str, changed_at: str, started_with: str) -> None:
+        self.connection().execute(
+            "INSERT INTO sandbox_clock (id, today, changed_at) VALUES (1, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET today = excluded.today, changed_at = excluded.changed_at",
+            (today, changed_at))
+        self._clock_touch()
+
+    def clock_clear(self) -> None:
+        self.connection().execute("DELETE FROM sandbox_clock")
+        self._clock_touch()
+
+    def clock_start(self, started_with: str) -> None:
+        """A server starting on this store: a date an earlier run left is cleared (the state directory is this
+        server's alone, so what it answers starts from its own --today)."""
+        self.clock_clear()
+
+    def _clock_touch(self) -> None:
+        """Publish a change: replace the stamp file (new inode) after the row was committed."""
+        tmp = self._clock_stamp.with_name(f"clock.stamp.{os.getpid()}.tmp")
+        tmp.write_text(f"{time.time_ns()}\n")
+        os.replace(tmp, self._clock_stamp)

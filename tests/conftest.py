@@ -46,9 +46,10 @@ from tests.support import (
 # ----------------------------------------------------------------------------------------------------------
 #  The quick subset (`make test-fast`): everything that starts real servers, browsers or pip is `slow`
 # ----------------------------------------------------------------------------------------------------------
-#: Paths (relative to tests/) whose every test starts gunicorn, Chromium, a JVM or pip: marked `slow` here, once,
-#: rather than by hand in each module, so that a new end-to-end test cannot slip into the quick subset.
-SLOW_PATHS = ("e2e/", "ui/test_browser", "ui/test_rooms_browser", "test_pytest_plugin.py")
+#: Paths (relative to tests/) whose every test starts gunicorn, Chromium, a JVM, pip or a container: marked `slow`
+#: here, once, rather than by hand in each module, so that a new end-to-end test cannot slip into the quick subset.
+SLOW_PATHS = ("e2e/", "ui/test_browser", "ui/test_rooms_browser", "test_pytest_plugin.py", "docs/test_snippets",
+              "deploy/test_container_image", "deploy/test_testcontainers", "state/test_replicas_on_postgres")
 _TESTS = Path(__file__).resolve().parent
 
 

@@ -5,9 +5,7 @@ Every call to the register, the banks, the directory and Maskinporten leaves one
 status and error code, consumer, supplier, scope and service profile, CorrelationID, AccountInfoRequestID,
 the decoded Legal-Mandate, AdditionalReferenceIDType (and the AdditionalReferenceID, only for `pol1`, where
 it is the extradition order's id), RequesterID, party or account reference, period, page, result count,
-responseDetails.status, injected fault and latency, the workshop room (sandbox/rooms.py); for the conformance
-grader also a token's name (sha256 of its jti), expiry and audience, the Accept header, a 429/503's Retry-After and
-the `next` cursor a bank handed out. Never the bearer token, never a request body.
+responseDetails.status, injected fault and latency. Never the bearer token, never a request body.
 
 Plugged in from outside the views (create_app calls `install`): a `before_request` hook starts the timer,
 an `after_request` hook reads the request, what the layers before it left on `flask.g` (`g.caller` from the
@@ -17,6 +15,10 @@ worker's journal (sandbox/audit/journal.py) before the response leaves: a reques
 its row on disk, even if the worker is killed right after. Journals are imported into the `audit_log` table
 in batches: by each worker after its answer has left (every `sync_every` rows or seconds) and by every read
 (the admin API, the UI), so a query always sees every row written before it.
+
+That is the SQLite store's log (`StateStore.open_audit`). On PostgreSQL (`--state-url`, replicas sharing one
+database) the row is INSERTed before the answer leaves instead: sandbox/audit/postgres.py. Both read through
+sandbox/audit/query.py and take their columns from `FIELDS` below.
 """
 
 from __future__ import annotations
@@ -28,69 +30,39 @@ import threading
 import time
 
 from sandbox.audit.journal import Journal
+from sandbox.audit.query import LogQueries
 from sandbox.audit.row import api_of, build_row
 
 log = logging.getLogger("dsop-sandbox.audit")
 
-COLUMNS = (
-    "time", "sandbox_date", "api", "bank", "method", "endpoint", "path", "status", "error_code",
-    "consumer", "supplier", "scope", "service", "correlation_id", "case_id", "legal_mandate",
-    "additional_reference_id_type", "additional_reference_id", "requester_id", "party", "account_reference",
-    "from_date", "to_date", "page", "result_count", "response_status", "fault", "latency_ms", "worker",
-) + ("token_id", "token_exp", "audience", "accept", "retry_after", "next_page", "room")
-#: Columns added after the first release (for the conformance grader, sandbox/conformance, and the workshop rooms,
-#: sandbox/rooms.py): an older state file gets them by ALTER TABLE, and an older journal line (without them) is
-#: imported with them empty. A new column goes at the end of COLUMNS and here.
-ADDED = {"token_id": "TEXT", "token_exp": "INTEGER", "audience": "TEXT", "accept": "TEXT", "retry_after": "TEXT",
-         "next_page": "TEXT", "room": "TEXT"}
-BASE_WIDTH = 30  # seq + the columns of the first release
+#: The request log's columns and their SQLite types, in the order of a journal line. Adding a column is one line
+#: here: both stores' tables (this module's and sandbox/audit/postgres.py's), the journal and the import follow, and
+#: a table an earlier version made gets the column when the server starts (`_add_missing_columns`).
+FIELDS = (
+    ("time", "TEXT NOT NULL"), ("sandbox_date", "TEXT"), ("api", "TEXT NOT NULL"), ("bank", "TEXT"),
+    ("method", "TEXT NOT NULL"), ("endpoint", "TEXT"), ("path", "TEXT NOT NULL"), ("status", "INTEGER NOT NULL"),
+    ("error_code", "TEXT"), ("consumer", "TEXT"), ("supplier", "TEXT"), ("scope", "TEXT"), ("service", "TEXT"),
+    ("correlation_id", "TEXT"), ("case_id", "TEXT"), ("legal_mandate", "TEXT"),
+    ("additional_reference_id_type", "TEXT"), ("additional_reference_id", "TEXT"), ("requester_id", "TEXT"),
+    ("party", "TEXT"), ("account_reference", "TEXT"), ("from_date", "TEXT"), ("to_date", "TEXT"), ("page", "TEXT"),
+    ("result_count", "INTEGER"), ("response_status", "TEXT"), ("fault", "TEXT"), ("latency_ms", "REAL NOT NULL"),
+    ("worker", "INTEGER"),
+    # added later (an older journal line, without them, is imported with them empty): the conformance grader's
+    # (sandbox/conformance) and the workshop room (sandbox/rooms.py)
+    ("token_id", "TEXT"), ("token_exp", "INTEGER"), ("audience", "TEXT"), ("accept", "TEXT"),
+    ("retry_after", "TEXT"), ("next_page", "TEXT"), ("room", "TEXT"),
+)
+COLUMNS = tuple(name for name, _ in FIELDS)
+BASE_WIDTH = 30  # a journal line of the first release: seq + its 29 columns
+ADDED = dict(FIELDS[BASE_WIDTH - 1:])  # the columns added since, which older journal lines and tables lack
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS audit_log (
-    id INTEGER PRIMARY KEY,
-    seq INTEGER,
-    time TEXT NOT NULL,
-    sandbox_date TEXT,
-    api TEXT NOT NULL,
-    bank TEXT,
-    method TEXT NOT NULL,
-    endpoint TEXT,
-    path TEXT NOT NULL,
-    status INTEGER NOT NULL,
-    error_code TEXT,
-    consumer TEXT,
-    supplier TEXT,
-    scope TEXT,
-    service TEXT,
-    correlation_id TEXT,
-    case_id TEXT,
-    legal_mandate TEXT,
-    additional_reference_id_type TEXT,
-    additional_reference_id TEXT,
-    requester_id TEXT,
-    party TEXT,
-    account_reference TEXT,
-    from_date TEXT,
-    to_date TEXT,
-    page TEXT,
-    result_count INTEGER,
-    response_status TEXT,
-    fault TEXT,
-    latency_ms REAL NOT NULL,
-    worker INTEGER,
-    token_id TEXT,
-    token_exp INTEGER,
-    audience TEXT,
-    accept TEXT,
-    retry_after TEXT,
-    next_page TEXT,
-    room TEXT
-);
+SCHEMA = ("CREATE TABLE IF NOT EXISTS audit_log (\n    id INTEGER PRIMARY KEY,\n    seq INTEGER,\n"
+          + ",\n".join(f"    {name} {kind}" for name, kind in FIELDS) + "\n);\n" + """
 CREATE TABLE IF NOT EXISTS audit_journal (
     name TEXT PRIMARY KEY,
     offset INTEGER NOT NULL
 );
-"""
+""")
 
 #: Rows are served in `seq` order (when they were written, across workers); `id` numbers them as imported.
 #: No index on correlation_id: random UUIDs dirty a random index page per row, and checkpointing those pages
@@ -108,12 +80,7 @@ _INSERT = f"INSERT INTO audit_log (seq, {', '.join(COLUMNS)}) VALUES (?, {', '.j
 _OFFSET = ("INSERT INTO audit_journal (name, offset) VALUES (?, ?) "
            "ON CONFLICT (name) DO UPDATE SET offset = excluded.offset")
 
-#: Query filter → column (the admin API's /sandbox/v1/requests parameters).
-FILTERS = {"case": "case_id", "correlation_id": "correlation_id", "consumer": "consumer", "bank": "bank",
-           "api": "api", "endpoint": "endpoint", "room": "room"}
-
-
-class AuditLog:
+class AuditLog(LogQueries):
     """The `audit_log` table of a StateStore: append a row (to this worker's journal), import, query rows.
 
     Imports after a response go through a connection of their own (per process and thread) that never waits:
@@ -130,7 +97,7 @@ class AuditLog:
         self.store = store
         self.keep = max(0, int(keep))  # rows kept (the newest imports); 0 = every row
         store.add_schema(SCHEMA)
-        _add_seq(store.connection())
+        _add_missing_columns(store.connection())
         store.add_schema(INDEXES)
         self.journal = Journal(store.directory / "audit-journal")
         self._local = threading.local()
@@ -224,110 +191,21 @@ class AuditLog:
         except sqlite3.Error:  # busy with another worker's checkpoint: the next one will do
             pass
 
-    # ---- reading ---------------------------------------------------------------------------------
-    def query(self, *, limit: int = 50, before: int | None = None, status: str | None = None, **filters) -> list[dict]:
-        """Rows matching every filter, newest first; `before` (a row id) is the cursor of the next page."""
-        where, args = self._where(filters, status)
-        if before is not None and not self._cursor(where, args, "<", before):
-            return []
-        sql = "SELECT * FROM audit_log" + (" WHERE " + " AND ".join(where) if where else "")
-        return self._rows(sql + " ORDER BY seq DESC, id DESC LIMIT ?", args + [limit])
-
-    def case(self, case_id: str, *, limit: int = 1000, after: int | None = None) -> list[dict]:
-        """Every request of one case (AccountInfoRequestID), across register and banks, in the order served."""
-        where, args = ["case_id = ?"], [case_id]
-        if after is not None and not self._cursor(where, args, ">", after):
-            return []
-        sql = "SELECT * FROM audit_log WHERE " + " AND ".join(where)
-        return self._rows(sql + " ORDER BY seq, id LIMIT ?", args + [limit])
-
-    def around(self, first_seq: int, last_seq: int, consumers: list[str], *, but_case: str | None = None,
-               limit: int = 100_000) -> list[dict]:
-        """Rows served between two `seq` values that are these consumers' (any API) or directory reads (which
-        name no consumer), in served order, leaving out case `but_case`'s own: the context the conformance
-        grader reads around a case."""
-        marks = ", ".join("?" * len(consumers))
-        who = f"api = 'directory' OR consumer IN ({marks})" if consumers else "api = 'directory'"
-        sql = (f"SELECT * FROM audit_log WHERE seq BETWEEN ? AND ? AND ({who}) "
-               "AND (case_id IS NULL OR case_id != ?) ORDER BY seq, id LIMIT ?")
-        return self._rows(sql, [first_seq, last_seq, *consumers, but_case or "", limit])
-
-    def _cursor(self, where: list, args: list, op: str, row_id: int) -> bool:
-        """Rows before/after the row `row_id` in served order; False if that row is not in the log."""
-        found = self.store.connection().execute("SELECT seq, id FROM audit_log WHERE id = ?", (row_id,)).fetchone()
-        if found is None:
-            return False
-        where.append(f"(seq, id) {op} (?, ?)")
-        args.extend(found)
-        return True
-
-    def last_id(self) -> int:
-        """The id of the row imported last: it changes whenever the log got new rows (ids count imports; a
-        row imported late can be served earlier than the newest one)."""
-        self.sync()
-        return self.store.connection().execute("SELECT coalesce(max(id), 0) FROM audit_log").fetchone()[0]
-
-    def by_room(self) -> dict[str, dict]:
-        """Per workshop room (sandbox/rooms.py): requests, errors (4xx/5xx, dropped), cases, and the last request
-        (the presenter board)."""
-        self.sync()
-        conn = self.store.connection()
-        out = {room: {"requests": n, "errors": errors or 0, "cases": cases} for room, n, errors, cases in conn.execute(
-            "SELECT room, count(*), sum(status >= 400 OR status = 0), count(DISTINCT case_id) FROM audit_log "
-            "WHERE room IS NOT NULL GROUP BY room")}
-        for room, summary in out.items():
-            cur = conn.execute("SELECT * FROM audit_log WHERE room = ? ORDER BY seq DESC, id DESC LIMIT 1", (room,))
-            names = [d[0] for d in cur.description]
-            found = cur.fetchone()
-            summary["last"] = dict(zip(names, found, strict=True)) if found else None
-        return out
-
-    def get(self, row_id: int) -> dict | None:
-        rows = self._rows("SELECT * FROM audit_log WHERE id = ?", [row_id])
-        return rows[0] if rows else None
-
-    def count(self) -> int:
-        self.sync()
-        return self.store.connection().execute("SELECT count(*) FROM audit_log").fetchone()[0]
-
-    def clear(self) -> int:
-        self.sync()
-        return self.store.connection().execute("DELETE FROM audit_log").rowcount
-
-    @staticmethod
-    def _where(filters: dict, status: str | None) -> tuple[list[str], list]:
-        where, args = [], []
-        for key, value in filters.items():
-            if value is None:
-                continue
-            if key not in FILTERS:
-                raise ValueError(f"unknown filter {key}")
-            values = value if isinstance(value, (list, tuple)) else [value]
-            where.append(f"{FILTERS[key]} IN ({', '.join('?' * len(values))})")
-            args.extend(values)
-        if status:
-            low, high = status_range(status)
-            where.append("status BETWEEN ? AND ?")
-            args += [low, high]
-        return where, args
-
-    def _rows(self, sql: str, args: list) -> list[dict]:
-        self.sync()
-        cur = self.store.connection().execute(sql, args)
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, values, strict=True)) for values in cur.fetchall()]
+    # ---- reading (sandbox/audit/query.py) -------------------------------------------------------------
+    def _execute(self, sql: str, args):
+        return self.store.connection().execute(sql, args)
 
 
-def _add_seq(conn: sqlite3.Connection) -> None:
-    """State files of earlier versions have no `seq` (add it, numbering their rows before any new one) nor the
-    columns added since (`ADDED`: the grader's and the room, empty for their rows)."""
+def _add_missing_columns(conn: sqlite3.Connection) -> None:
+    """A state file of an earlier version lacks the columns added since: add them (NULL in its old rows). Its rows
+    have no `seq` either: they are numbered before any new one."""
     columns = {row[1] for row in conn.execute("PRAGMA table_info(audit_log)")}
     if "seq" not in columns:
         conn.execute("ALTER TABLE audit_log ADD COLUMN seq INTEGER")
         conn.execute("UPDATE audit_log SET seq = id")
-    for name, kind in ADDED.items():
+    for name, kind in FIELDS:
         if name not in columns:
-            conn.execute(f"ALTER TABLE audit_log ADD COLUMN {name} {kind}")
+            conn.execute(f"ALTER TABLE audit_log ADD COLUMN {name} {kind.replace(' NOT NULL', '')}")
 
 
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
@@ -338,19 +216,6 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
-def status_range(text: str) -> tuple[int, int]:
-    """`500` → (500, 500); `5xx` → (500, 599); `error` → (400, 599); `ok` → (100, 399); `dropped` → (0, 0)."""
-    text = text.strip().lower()
-    named = {"error": (400, 599), "ok": (100, 399), "dropped": (0, 0)}
-    if text in named:
-        return named[text]
-    if len(text) == 3 and text[0] in "12345" and text[1:] == "xx":
-        return int(text[0]) * 100, int(text[0]) * 100 + 99
-    if text.isdigit() and len(text) == 3:
-        return int(text), int(text)
-    raise ValueError("status must be a code (500), a class (5xx), error, ok or dropped")
-
-
 # ---- building a row ------------------------------------------------------------------------------
 def install(app, services):
     """Log every API request (unless the server runs with --no-audit). Only hooks: the admin log routes
@@ -358,7 +223,7 @@ def install(app, services):
     from flask import g, request
 
     store = getattr(services, "state", None)
-    audit = AuditLog(store, services.settings.audit_keep) if services.settings.audit and store is not None else None
+    audit = store.open_audit(services.settings.audit_keep) if services.settings.audit and store is not None else None
     app.extensions["sandbox.audit"] = audit
     if audit is None:
         return None

@@ -7,10 +7,11 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from sandbox import __version__
-from sandbox.cli.args import non_negative, sandbox_today, token_ttl
+from sandbox.cli.args import ENV_HELP, defaults_from_env, non_negative, sandbox_today, token_ttl
 
 
 def _load(args):
@@ -149,6 +150,9 @@ def cmd_serve(args) -> int:
     """Serve the sandbox (register, directory, banks, Maskinporten, admin, UI)."""
     from sandbox.cli.serve import serve
 
+    if getattr(args, "env_error", None):
+        print(f"dsop-sandbox serve: {args.env_error}; the server was not started.", file=sys.stderr)
+        return 2
     return serve(args)
 
 
@@ -224,7 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "\"toDate\": \"2025-06-30\", \"cards\": false}' (fields: README, 'Service profiles')")
     p.set_defaults(func=cmd_token)
 
-    p = sub.add_parser("serve", help="serve the sandbox over HTTP", description=cmd_serve.__doc__)
+    p = sub.add_parser("serve", help="serve the sandbox over HTTP", description=cmd_serve.__doc__, epilog=ENV_HELP)
     world_options(p, False)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
@@ -240,6 +244,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where the workers' shared run-time state lives: request log, clock, used jti (default: "
                         "one directory per scenario, seed and port under $XDG_STATE_HOME or ~/.local/state, then "
                         "/dsop-sandbox; two servers never share one unless given the same DIR)")
+    p.add_argument("--state-url", default=None, metavar="URL",
+                   help="keep the shared state in PostgreSQL instead: postgresql://USER:PASSWORD@HOST:PORT/DB, so "
+                        "several servers (replicas behind a load balancer) show one request log, clock and fault "
+                        "plan (needs the `postgres` extra; docs/containers.md); sqlite:///DIR is --state-dir DIR")
     p.add_argument("--no-audit", dest="audit", action="store_false",
                    help="do not log requests (GET /sandbox/v1/requests then answers 404)")
     p.add_argument("--audit-keep", type=non_negative, default=500_000, metavar="ROWS",
@@ -267,6 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "https://test.maskinporten.no/ for a client library with a fixed audience (repeatable)")
     p.add_argument("--dev", action="store_true", help="use Flask's development server instead of gunicorn")
     p.set_defaults(func=cmd_serve)
+    defaults_from_env(p, os.environ)
 
     from sandbox.cli import export, flow, grade
 

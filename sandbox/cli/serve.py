@@ -28,6 +28,7 @@ def settings_from_args(args) -> Settings:
     return Settings(scenario=args.scenario, seed=args.seed, today=args.today, public_url=public,
                     lenient=args.lenient, auth=getattr(args, "auth", "on") != "off",
                     state_dir=getattr(args, "state_dir", None) or default_state_dir(args.scenario, args.seed, args.port),
+                    state_url=getattr(args, "state_url", None) or None,
                     audit=getattr(args, "audit", True),
                     admin_token=getattr(args, "admin_token", None) or os.environ.get("DSOP_SANDBOX_ADMIN_TOKEN") or None,
                     allow_fault_headers=getattr(args, "allow_fault_headers", False),
@@ -63,6 +64,7 @@ def serve(args) -> int:
     from sandbox.app import build_services, create_app
     from sandbox.cli.summary import summary_lines
     from sandbox.scenario import ScenarioError
+    from sandbox.state import StateUrlError
 
     settings = settings_from_args(args)
     busy = port_in_use(args.host, args.port)
@@ -77,11 +79,14 @@ def serve(args) -> int:
             print(problem, file=sys.stderr)
         print(f"{len(exc.problems)} problem(s) found; the server was not started.", file=sys.stderr)
         return 2
+    except StateUrlError as exc:
+        print(f"dsop-sandbox serve: {exc}; the server was not started.", file=sys.stderr)
+        return 2
     for line in summary_lines(services.world.spec, services.world):
         print(line)
     print(f"serving       {settings.public_url}  (register /kar-ws/api/v2, directory "
           f"/altinn/v1/directharvest/Kontrollinformasjon, banks /banks/ORGNR/v2, health /health)", flush=True)
-    print(f"state         {services.state.path}  (request log {'on' if settings.audit else 'off'}, admin API "
+    print(f"state         {services.state.describe()}  (request log {'on' if settings.audit else 'off'}, admin API "
           f"{'token-protected' if settings.admin_token else 'open'}"
           f"{', fault headers honoured' if settings.allow_fault_headers else ''})", flush=True)
     issuer = services.maskinporten
@@ -100,6 +105,7 @@ def serve(args) -> int:
     from sandbox.ui.runner import warm_up
 
     warm_up(app, services)  # templates and the shipped keys, before the fork: no worker's first case pays for them
+    services.state.close()  # no database connection crosses the fork: each worker opens its own on first use
     # The world is immutable: move it out of the collector's sight before the workers fork, so full
     # collections do not walk it (pauses grow with its size) and copy-on-write pages stay shared.
     import gc

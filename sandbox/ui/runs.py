@@ -61,35 +61,36 @@ class RunStore:
     def save(self, *, room: str | None, service: str, party: str, case_id: str | None, errors: int, form: dict,
              html: str) -> str:
         run_id = secrets.token_urlsafe(9)
-        conn = self.store.connection()
-        conn.execute(
+        self.store.sql(
             "INSERT INTO ui_runs (id, room, created_at, service, party, case_id, errors, form, html) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (run_id, room, datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z"), service, party,
              case_id, errors, json.dumps(form), zlib.compress(html.encode(), 6)))
-        conn.execute("DELETE FROM ui_runs WHERE seq <= (SELECT max(seq) FROM ui_runs) - ?", (KEEP,))
+        self.store.sql("DELETE FROM ui_runs WHERE seq <= (SELECT max(seq) FROM ui_runs) - ?", (KEEP,))
         return run_id
 
     def get(self, run_id: str) -> StoredRun | None:
         if not is_run_id(run_id):
             return None
-        row = self.store.connection().execute(
+        row = self.store.sql(
             "SELECT id, room, created_at, service, party, case_id, errors, form, html FROM ui_runs WHERE id = ?",
             (run_id,)).fetchone()
         if row is None:
             return None
-        return StoredRun(*row[:7], json.loads(row[7]), zlib.decompress(row[8]).decode())
+        return StoredRun(*row[:7], json.loads(row[7]), zlib.decompress(bytes(row[8])).decode())
 
     def recent(self, room: str | None, *, every_room: bool = False, limit: int = 20) -> list[StoredRun]:
         """The newest runs of a room (`room` None: runs outside any room), or of every room."""
         sql = "SELECT id, room, created_at, service, party, case_id, errors, form FROM ui_runs"
         args: list = []
-        if not every_room:
-            sql += " WHERE room IS ?"
+        if not every_room and room is None:
+            sql += " WHERE room IS NULL"
+        elif not every_room:
+            sql += " WHERE room = ?"
             args.append(room)
-        rows = self.store.connection().execute(sql + " ORDER BY seq DESC LIMIT ?", [*args, limit]).fetchall()
+        rows = self.store.sql(sql + " ORDER BY seq DESC LIMIT ?", [*args, limit]).fetchall()
         return [StoredRun(*r[:7], json.loads(r[7])) for r in rows]
 
     def count_by_room(self) -> dict[str, int]:
-        return dict(self.store.connection().execute(
-            "SELECT room, count(*) FROM ui_runs WHERE room IS NOT NULL GROUP BY room"))
+        return dict(self.store.sql(
+            "SELECT room, count(*) FROM ui_runs WHERE room IS NOT NULL GROUP BY room").fetchall())
