@@ -39,7 +39,8 @@ class GradeError(Exception):
 def add_arguments(p) -> None:
     p.add_argument("--case", required=True, metavar="ID", help="the case's AccountInfoRequestID")
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--url", metavar="URL", help="a running sandbox (default http://127.0.0.1:8000)")
+    where.add_argument("--url", metavar="URL",
+                       help="a running sandbox (default $DSOP_SANDBOX_URL, else http://127.0.0.1:8000)")
     where.add_argument("--state-dir", metavar="DIR", help="read the request log from this state directory instead")
     p.add_argument("--admin-token", metavar="TOKEN", default=None,
                    help="the server's admin token, if it has one (default $DSOP_SANDBOX_ADMIN_TOKEN)")
@@ -95,7 +96,8 @@ def run(args, out=None, err=None) -> int:
             data = _from_state(args.state_dir, args.case)
         else:
             token = args.admin_token or os.environ.get("DSOP_SANDBOX_ADMIN_TOKEN") or None
-            data = _from_server(args.url or "http://127.0.0.1:8000", args.case, token)
+            data = _from_server(args.url or os.environ.get("DSOP_SANDBOX_URL") or "http://127.0.0.1:8000",
+                                args.case, token)
         report = Report.from_dict(data)
     except (GradeError, KeyError, ValueError) as exc:
         print(f"dsop-sandbox grade: {exc}", file=err)
