@@ -138,5 +138,6 @@ def test_every_bank_body_of_a_full_walk_validates_against_bank_v2_yaml(server):
     seen = walker.seen
     # The walk reached every kind of body, with paging and the predefined reference on the way.
     assert seen["bodies"] > 1500 and seen["owners"] > 100, seen
-    assert seen["transaction pages"] > seen["references"] // 2 and seen["transactions"] > 50_000, seen
+    # ~36 000 transactions since issue 17 (card purchases only on accounts with a usable card; ~52 000 before)
+    assert seen["transaction pages"] > seen["references"] // 2 and seen["transactions"] > 30_000, seen
     print(f"\n{dict(seen)} in {time.monotonic() - started:.1f} s")

@@ -168,7 +168,8 @@ def test_skatt_case_over_four_banks_and_ten_years_matches_the_reference_client(j
     done = run_java(java, INGRID, "skatt", **{"from": period[0], "to": period[1], "only-primary-owner": "false"})
     got = summary(done)
     same_numbers(got, reference(java.base, INGRID, "skatt", period, False))
-    assert got["banks"] == 4 and got["accounts"] == 4 and got["transactions"] > 3000, got
+    # ~2 300 since issue 17 (card purchases only with a usable card; ~3 100 before): still several pages
+    assert got["banks"] == 4 and got["accounts"] == 4 and got["transactions"] > 2000, got
     assert got["transactionPages"] > got["accounts"], "some transaction list spans several pages (next links)"
     assert got["bookedBalanceSum"] == got["bookedTransactionSum"], "every account opened inside the window"
     # every bank answer went through the JWE decryption and the Bank_v2.yaml checks
