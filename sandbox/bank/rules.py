@@ -212,13 +212,8 @@ class BankRules:
         txs = self.world.transactions(account, span)
         if span.end == self.today:
             txs = txs + self.world.ledger.pending(account)
-        cards = wire.card_versions(account.cards)
-        holders = self.world.parties
-        today = self.today
-
-        def render(t):
-            return wire.transaction(t, account, bank, cards, holders, today)
-
+        render = wire.TransactionRenderer(account, bank, wire.card_versions(account.cards), self.world.parties,
+                                          self.today)
         items, links = paginate(txs, paging, self.page_size, render=render)
         return self._out({"responseDetails": self._details(account, window, "transactions"), "transactions": items,
                           "links": links}, grant)
