@@ -347,86 +347,11 @@ def profile_run(wrk: str, sb: Sandbox, target: str, headers: dict, out_dir: Path
     return {"file": str(raw), "samples": total, "self": top(self_t), "inclusive_sandbox": top(incl)}
 
 
-# ---- 6. distinct pages ---------------------------------------------------------------------------------------
-def distinct_accounts(sb: Sandbox, shifts: int) -> tuple[list[dict], list[bytes]]:
-    """Up to BENCH_DISTINCT_ACCOUNTS accounts (one per persona and bank at most, personas in turn) whose first page
-    is still full (1000 items) on the shortest window of the plan; with those first pages' bodies."""
-    banks = {b["id"]: b["orgNumber"] for b in kit.fetch(sb.port, "/sandbox/v1/banks").json()["banks"]}
-    personas = [p for p in kit.fetch(sb.port, "/sandbox/v1/parties").json()["parties"] if not p.get("shielded")]
-    w10 = window(years_back(sb.today, 10) + timedelta(days=1), sb.today)
-    shortest = distinct.shortest_window(sb.today, 10, shifts)
-    chosen, bodies = [], []
-    for p in personas:
-        for bank_id in p["banks"]:
-            if len(chosen) >= DISTINCT_ACCOUNTS:
-                return chosen, bodies
-            org = banks[bank_id]
-            r = sb.get(f"/banks/{org}/v2/accounts?{w10}&OnlyPrimaryOwner=false", org, PartyID=p["identifier"])
-            refs = [a["accountReference"] for a in r.json().get("accounts", []) if a["accountReference"] != "dataNotDelivered"]
-            for ref in refs:
-                page = sb.get(f"/banks/{org}/v2/accounts/{ref}/transactions?{shortest}", org)
-                if page.status == 200 and len(page.json().get("transactions", [])) >= 1000:
-                    chosen.append({"persona": p["id"], "org": org, "reference": ref})
-                    bodies.append(page.body)
-                    break  # one account per persona and bank: more parties
-    return chosen, bodies
-
-
+# ---- 6. distinct pages (distinct.py) and the first render (first_render.py) --------------------------------------
 def distinct_load(wrk: str, sb: Sandbox, tmp: Path, results: dict) -> None:
-    """The distinct-pages load against its ceiling, BENCH_REPEAT alternations (results["distinct"])."""
-    shifts = max(1, -(-DISTINCT_URLS // max(1, DISTINCT_ACCOUNTS)))
-    accounts, bodies = distinct_accounts(sb, shifts)
-    if not accounts:
-        results["distinct"] = {"skipped": "no account with a full 1000-item first page among the personas"}
-        return
-    prime(sb, distinct.plan(accounts, sb.today, 10, shifts + 2 * WORKERS)[len(accounts) * shifts:])
-    urls = distinct.plan(accounts, sb.today, 10, shifts)
-    body = sorted(bodies, key=len)[len(bodies) // 2]  # the ceiling's answer: the page of median size
-    path = tmp / "distinct-ceiling.json"
-    path.write_text(json.dumps({"responses": [], "fallback": {
-        "status": 200, "content_type": "application/json", "echo_correlation_id": True,
-        "body_b64": base64.b64encode(body).decode("ascii")}}))
-    port = kit.free_port()
-    ceiling = kit.Server("ceiling-distinct", [sys.executable, str(HERE / "ceiling_app.py"), "--fixtures", str(path),
-                                              "--port", str(port), "--workers", str(WORKERS)], port, urls[0]["path"], tmp)
-    headers = {k: v for k, v in sb.headers("-").items() if k != "Authorization"}
-    runs = max(1, REPEAT) * (2 if WARMUP > 0 else 1)
-    per_run = len(urls) // runs  # every sandbox run (warm-up too) gets URLs of its own
-    tries: dict[str, list] = {"sandbox": [], "ceiling": []}
-    slot = 0
-    try:
-        for _ in range(max(1, REPEAT)):
-            for side, server in (("sandbox", sb.server), ("ceiling", ceiling)):
-                offset = slot * per_run
-                if WARMUP > 0:
-                    kit.run_wrk(wrk, server.port, "", {}, WARMUP, CONNECTIONS, THREADS,
-                                script=distinct.wrk_script(urls, sb.tokens, headers, offset, THREADS))
-                    offset += per_run
-                run = kit.run_wrk(wrk, server.port, "", {}, SECONDS, CONNECTIONS, THREADS,
-                                  [server.proc.pid, *server.workers()],
-                                  script=distinct.wrk_script(urls, sb.tokens, headers, offset, THREADS))
-                run["wrapped"] = distinct.wrapped(run, per_run)
-                tries[side].append(run)
-                if side == "sandbox":
-                    slot += 2 if WARMUP > 0 else 1
-    finally:
-        ceiling.stop()
-    results["distinct"] = {
-        "urls": len(urls), "accounts": len(accounts), "per_run": per_run, "bytes": len(body),
-        "bytes_range": [min(map(len, bodies)), max(map(len, bodies))],
-        "sandbox": kit.median_run(tries["sandbox"]), "ceiling": kit.median_run(tries["ceiling"]),
-        "ratios": [s["rps"] / c["rps"] for s, c in zip(tries["sandbox"], tries["ceiling"], strict=True) if c["rps"]],
-        "all_runs": tries}
-
-
-def prime(sb: Sandbox, urls: list[dict]) -> None:
-    """Generate every account's months in every worker before the load (windows the load does not ask for, several
-    at a time so that each worker takes some): the load then measures answering a page never asked for before, not
-    generating ten years of an account's history once per worker, which first_render.py times on its own."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=2 * WORKERS) as pool:
-        list(pool.map(lambda u: sb.get(u["path"], u["org"]).status, urls))
+    results["distinct"] = distinct.run(wrk, sb, tmp, {
+        "workers": WORKERS, "repeat": REPEAT, "warmup": WARMUP, "seconds": SECONDS, "connections": CONNECTIONS,
+        "threads": THREADS, "urls": DISTINCT_URLS, "accounts": DISTINCT_ACCOUNTS})
 
 
 def first_render() -> dict:
