@@ -14,7 +14,7 @@
    BENCH_DIGEST_MAX skips it above that many people).
 6. Distinct pages (issue 19; BENCH_DISTINCT=on|off): a load in which every request asks for a transactions page
    nobody asked for before (distinct.py: the first page of a window on one of BENCH_DISTINCT_ACCOUNTS=24 long
-   accounts, fromDate moved a day at a time; BENCH_DISTINCT_URLS=12000 URLs), against a ceiling that answers
+   accounts, fromDate moved a day at a time; BENCH_DISTINCT_URLS=16000 URLs), against a ceiling that answers
    every URL with one such page's bytes (each account's months are generated in every worker first); and the
    first render of a 1000-item page in-process (first_render.py,
    BENCH_RENDER_N=20 accounts): months generated, then rendered, each timed.
@@ -81,7 +81,7 @@ CONSUMER = os.environ.get("BENCH_CONSUMER", "skatteetaten")
 PROFILE = os.environ.get("BENCH_PROFILE", "") not in ("", "0", "no", "false")
 OUT = Path(os.environ.get("BENCH_OUT", HERE / "results" / "latest.json"))
 DISTINCT = os.environ.get("BENCH_DISTINCT", "on").strip().lower() not in ("off", "0", "no", "false")
-DISTINCT_URLS = _env("BENCH_DISTINCT_URLS", 12000, int)
+DISTINCT_URLS = _env("BENCH_DISTINCT_URLS", 16000, int)
 DISTINCT_ACCOUNTS = _env("BENCH_DISTINCT_ACCOUNTS", 24, int)
 RENDER_N = _env("BENCH_RENDER_N", 20, int)
 

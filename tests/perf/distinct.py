@@ -143,6 +143,13 @@ def run(wrk: str, sb, tmp: Path, knobs: dict) -> dict:
     workers, repeat, warmup = knobs["workers"], max(1, knobs["repeat"]), knobs["warmup"]
     shifts = max(1, -(-knobs["urls"] // max(1, knobs["accounts"])))
     accounts, bodies = choose_accounts(sb, shifts, knobs["accounts"])
+    if accounts and len(accounts) < knobs["accounts"]:  # fewer accounts than asked: more windows each, re-checked
+        shifts = -(-knobs["urls"] // len(accounts))
+        shortest = shortest_window(sb.today, 10, shifts)
+        full = [len(sb.get(f"/banks/{a['org']}/v2/accounts/{a['reference']}/transactions?{shortest}", a["org"])
+                    .json().get("transactions", [])) >= 1000 for a in accounts]
+        accounts = [a for a, ok in zip(accounts, full, strict=True) if ok]
+        bodies = [b for b, ok in zip(bodies, full, strict=True) if ok]
     if not accounts:
         return {"skipped": "no account with a full 1000-item first page among the personas"}
     prime(sb, plan(accounts, sb.today, 10, shifts + 2 * workers)[len(accounts) * shifts:], workers)
