@@ -26,6 +26,17 @@ def ratio_of(row: dict) -> float:
     return row["sandbox"]["rps"] / row["ceiling"]["rps"]
 
 
+def cpu_ratios(row: dict) -> list[float]:
+    """Per alternation: ceiling CPU ms per request / sandbox CPU ms per request. Other processes on the machine move
+    requests/s a lot and CPU time per request much less, so this is the steadier reading of the same A/B."""
+    runs = row.get("all_runs") or {"sandbox": [row["sandbox"]], "ceiling": [row["ceiling"]]}
+    out = []
+    for a, c in zip(runs["sandbox"], runs["ceiling"], strict=True):
+        if cpu_ms(a) and cpu_ms(c):
+            out.append(cpu_ms(c) / cpu_ms(a))
+    return out
+
+
 def _ms(us) -> float:
     return us / 1000
 
@@ -156,6 +167,10 @@ def print_report(results: dict) -> list[dict]:
         if spread:
             print("ratio = median of the alternations; spread (min-max): " + "; ".join(
                 f"{ep} {min(v):.2f}-{max(v):.2f} (n={len(v)})" for ep, v in spread.items()))
+        steady = {ep: cpu_ratios(r) for ep, r in list(load.items()) + [("distinct tx", many)] if "sandbox" in r}
+        print("cpu-time ratio (ceiling cpu ms/req over sandbox cpu ms/req), median (min-max) of the alternations: "
+              + "; ".join(f"{ep} {statistics.median(v):.2f} ({min(v):.2f}-{max(v):.2f})"
+                          for ep, v in steady.items() if v))
         busy = [ep for ep, r in load.items() for side in ("sandbox", "ceiling")
                 if r[side].get("other_cpu_share", 0) > 0.15]
         if busy:

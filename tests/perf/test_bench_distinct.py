@@ -95,3 +95,13 @@ def test_issue_19_targets_are_judged_on_medians():
     assert [v["met"] for v in slow if "distinct" in v["target"] or "first render" in v["target"]] == [False, False]
     p99 = [v for v in slow if v["target"].startswith("p99")]
     assert [v["target"] for v in p99] == ["p99 at 16 connections, accounts < 25 ms", "p99 at 16 connections, details < 25 ms"]
+
+
+def test_the_cpu_time_ratio_is_taken_per_alternation():
+    def run(rps, share):
+        return {"rps": rps, "server_cpu_share": share}
+
+    row = {"sandbox": run(100, 1.0), "ceiling": run(200, 1.0),
+           "all_runs": {"sandbox": [run(100, 1.0), run(100, 0.5)], "ceiling": [run(200, 1.0), run(100, 0.25)]}}
+    assert report.cpu_ratios(row) == [0.5, 0.5]  # 5 ms vs 10 ms; 2.5 ms vs 5 ms
+    assert report.cpu_ratios({"sandbox": run(100, 1.0), "ceiling": run(100, 0.8)}) == [0.8]
