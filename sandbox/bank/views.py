@@ -31,15 +31,11 @@ def _bank(orgnr: str, services=None):
     return bank
 
 
-def _negotiate() -> bool:
-    """D7: True for `application/jose` (encrypt), False for JSON (application/json, */* or no Accept);
-    anything else → 406 ACC-013."""
-    return _encrypts(request.environ.get("HTTP_ACCEPT", "").strip())
-
-
 @lru_cache(maxsize=256)
 def _encrypts(accept: str) -> bool:
-    """_negotiate's answer for one Accept value (cached: clients send the same one every time)."""
+    """D7, for one (stripped) Accept value: True for `application/jose` (encrypt), False for JSON
+    (application/json, */* or no Accept); anything else → 406 ACC-013. Cached: clients send the same one every
+    time."""
     if not accept:
         return False
     kinds = _acceptable(accept)
@@ -93,7 +89,7 @@ class Call:
         environ = self.environ = request.environ
         state = self.g = g._get_current_object()
         self.caller = state.caller = _authenticate(services, self.bank, environ)
-        state.encrypt = _encrypts(environ.get("HTTP_ACCEPT", "").strip())  # _negotiate
+        state.encrypt = _encrypts(environ.get("HTTP_ACCEPT", "").strip())
         self.req = _common(environ, services.world.today, services.settings.lenient)
 
     def profiles(self):
