@@ -20,7 +20,8 @@ help:
 	@echo "make test-fast the quick subset: no real servers, browsers or JVM (-m 'not slow', ~1.5 min on 2 cores)"
 	@echo "make validate validate the default scenario and print its summary"
 	@echo "make fixtures regenerate the golden corpus fixtures/default (dsop-sandbox export); review the diff"
-	@echo "make bench    sandbox vs a bare-Flask ceiling under wrk, world build time/RSS (~5 min; tests/perf/bench.py)"
+	@echo "make bench    sandbox vs a bare-Flask ceiling under wrk (median of 3 alternations), a distinct-pages load,"
+	@echo "             the first render of a 1000-item page, world build time/RSS (~15 min; tests/perf/bench.py)"
 	@echo "make clean    remove the virtual environment and caches"
 
 install: $(STAMP)
@@ -92,7 +93,8 @@ fixtures: install
 	$(BIN)/dsop-sandbox export --scenario default --out fixtures/default --named
 
 # Benchmarks (not part of `make test`): wrk from Debian's packages, py-spy from the `perf` extra.
-# Knobs: BENCH_SECONDS, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_SIZES, BENCH_AUTH, BENCH_PROFILE=1 (see bench.py).
+# Knobs: BENCH_SECONDS, BENCH_WARMUP, BENCH_CONNECTIONS, BENCH_REPEAT (3), BENCH_SIZES, BENCH_AUTH, BENCH_PROFILE=1,
+# BENCH_DISTINCT=off, BENCH_DISTINCT_URLS, BENCH_DISTINCT_ACCOUNTS, BENCH_RENDER_N (see bench.py's docstring).
 $(VENV)/.perf-installed: pyproject.toml $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,perf]'
 	@touch $@

@@ -84,6 +84,25 @@ def allowed_methods(path: str, rule_methods) -> list[str]:
     return sorted(methods) or ["GET"]
 
 
+class SandboxFlask(Flask):
+    """Flask, minus one per-request cost: Flask asks `inspect.iscoroutinefunction` about every hook and view on
+    every request (ensure_sync); the sandbox has no async functions, and a function's answer never changes, so
+    it is asked once per function."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sync_of: dict = {}
+
+    def ensure_sync(self, func):
+        try:
+            return self._sync_of[func]
+        except KeyError:
+            sync = self._sync_of[func] = super().ensure_sync(func)
+            return sync
+        except TypeError:  # an unhashable callable: ask every time, as Flask does
+            return super().ensure_sync(func)
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
     from sandbox import clock, faults, rooms
     from sandbox.admin import guard
@@ -104,7 +123,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     settings = settings or Settings()
     services = services or build_services(settings)
-    app = Flask("sandbox")
+    app = SandboxFlask("sandbox")
     # No HTML redirects: `//` in a path is not merged into `/`, it simply does not match a route.
     app.url_map.merge_slashes = False
     app.extensions["dsop"] = services
@@ -128,10 +147,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         """D3/R-01: the DSOP APIs answer GET only. Flask would answer OPTIONS itself (200, empty HTML) and HEAD
         like GET; on the APIs both answer 405 in the API's error format like any other method they do not serve.
         Elsewhere (UI, /health, docs, admin) HEAD keeps working; OPTIONS answers 405."""
-        method, rule = request.method, request.url_rule
+        method = request.method
+        if method != "OPTIONS" and method != "HEAD":  # GET, POST, ...: nothing to refuse here
+            return
+        rule = request.url_rule
         if rule is None:  # no route: the routing error (404, or 405 with the route's methods) answers
             return
-        if method == "OPTIONS" or (method == "HEAD" and is_api_path(request.path)):
+        if method == "OPTIONS" or is_api_path(request.path):
             raise MethodNotAllowed(valid_methods=allowed_methods(request.path, rule.methods))
 
     @app.get("/health")

@@ -103,9 +103,22 @@ def _environ_key(name: str) -> str | None:
     return "HTTP_" + name.upper().replace("-", "_")
 
 
-def query_args() -> dict:
-    """The query string as a plain dict in its original order (first value of each name)."""
-    out = {}
-    for key, value in request.args.items(multi=True):
-        out.setdefault(key, value)
-    return out
+def query_args(environ: dict | None = None, args=None) -> dict:
+    """The query string as a plain dict in its original order (first value of each name): a fresh dict, made
+    from the one kept per query string as sent (`environ`, `args`: the request's, if the caller has them)."""
+    if environ is None:
+        environ = request.environ
+    query = environ.get("QUERY_STRING", "")
+    known = _QUERIES.get(query)
+    if known is None:
+        known = {}
+        for key, value in (request.args if args is None else args).items(multi=True):
+            known.setdefault(key, value)
+        if len(_QUERIES) >= 1024:
+            _QUERIES.clear()
+        _QUERIES[query] = known
+    return dict(known)
+
+
+#: query_args' answers by QUERY_STRING (request.args is parsed from it and nothing else).
+_QUERIES: dict[str, dict] = {}

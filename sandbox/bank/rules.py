@@ -19,7 +19,7 @@ from sandbox.world import Period, World
 from sandbox.world.ledger import month_end
 
 from . import wire
-from .body_cache import BodyCache
+from .body_cache import BodyCache, ItemCache
 from .errors import NotForThisParty, UnknownAccount
 from .pagination import PageCursors, href, paginate
 from .privacy import Shield
@@ -30,16 +30,21 @@ COMPLETE = {"status": "complete"}
 
 #: The default bound of the rendered-body cache of one process (Settings.body_cache_mb).
 BODY_CACHE_BYTES = 64 * 2**20
+#: Rendered transactions kept per process for other pages that list them (body_cache.ItemCache; ~1.5 kB each).
+ITEM_CACHE_ITEMS = 50_000
 
 
 class BankRules:
-    def __init__(self, world: World, page_size: int = 1000, cache_bytes: int = BODY_CACHE_BYTES):
+    def __init__(self, world: World, page_size: int = 1000, cache_bytes: int = BODY_CACHE_BYTES,
+                 cache_items: int | None = None):
         self.world = world
         self.page_size = page_size
         self.codec = ReferenceCodec(world.seed, world.accounts, world.parties)
         self.cursors = PageCursors(world.seed)  # the `page` cursors of links (pagination.py)
         self.cache = BodyCache(cache_bytes)
         self.shield = Shield(world)  # who may not be named (R-30 extended, docs/privacy.md)
+        # no body cache, no item cache either (unless asked): "cache nothing" stays what it says
+        self.items = ItemCache((ITEM_CACHE_ITEMS if cache_bytes else 0) if cache_items is None else cache_items)
 
     @property
     def today(self) -> date:
@@ -219,14 +224,12 @@ class BankRules:
         txs = self.world.transactions(account, span)
         if span.end == self.today:
             txs = txs + self.world.ledger.pending(account)
-        cards = wire.card_versions(account.cards)
-        holders = self.world.parties
-        today = self.today
-        shield = self.shield or None  # shielded counterparties and card holders are not named (docs/privacy.md)
-
-        def render(t):
-            return wire.transaction(t, account, bank, cards, holders, today, shield)
-
+        # shielded counterparties and card holders are not named (docs/privacy.md)
+        render = wire.TransactionRenderer(account, bank, wire.card_versions(account.cards), self.world.parties,
+                                          self.today, self.shield or None)
+        if grant is None or not any(path.startswith("transactions[]") for path in grant.withheld):
+            # items are shared with other pages (ItemCache): only when nothing inside them is withheld (deleted)
+            render = self.items.renderer((account.id, self.today), render, _transaction_id)
         items, links = paginate(txs, paging, self.page_size, render=render)
         return self._out({"responseDetails": self._details(account, window, "transactions"), "transactions": items,
                           "links": links}, grant)
@@ -286,3 +289,7 @@ class BankRules:
                 owners.append(entry)
         return self._out({"responseDetails": self._details(account, window, "owners"), "accountOwners": owners}, grant)
 
+
+def _transaction_id(t) -> str:
+    """A transaction's id: unique within its account (TX + account number + month + sequence; PX for pending)."""
+    return t.id

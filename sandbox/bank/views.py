@@ -14,7 +14,7 @@ from sandbox.profiles import ProfileError, service_profiles
 from sandbox.web import json_response, query_args, request_headers
 
 from .errors import BankError, Forbidden, NotAcceptable, Unauthorized, UnknownAccount, for_profile
-from .params import parse_account_number, parse_accounts, parse_common
+from .params import parse_account_number, parse_accounts, parse_common, remembered, with_correlation_id
 from .service import authorized_accounts
 
 bp = Blueprint("bank", __name__, url_prefix="/banks/<orgnr>/v2")
@@ -24,22 +24,18 @@ def _services():
     return current_app.extensions["dsop"]
 
 
-def _bank(orgnr: str):
-    bank = _services().world.bank_by_org.get(orgnr)
+def _bank(orgnr: str, services=None):
+    bank = (services or _services()).world.bank_by_org.get(orgnr)
     if bank is None:
         raise UnknownAccount(f"no bank with organisation number {orgnr[:20]} in this sandbox (see the directory)")
     return bank
 
 
-def _negotiate() -> bool:
-    """D7: True for `application/jose` (encrypt), False for JSON (application/json, */* or no Accept);
-    anything else → 406 ACC-013."""
-    return _encrypts(request.environ.get("HTTP_ACCEPT", "").strip())
-
-
 @lru_cache(maxsize=256)
 def _encrypts(accept: str) -> bool:
-    """_negotiate's answer for one Accept value (cached: clients send the same one every time)."""
+    """D7, for one (stripped) Accept value: True for `application/jose` (encrypt), False for JSON
+    (application/json, */* or no Accept); anything else → 406 ACC-013. Cached: clients send the same one every
+    time."""
     if not accept:
         return False
     kinds = _acceptable(accept)
@@ -68,44 +64,84 @@ def _acceptable(accept: str) -> set[str]:
     return out
 
 
-def _authenticate(services, bank):
+def _authenticate(services, bank, environ=None):
     """D11/D12: the token must be ours, for this bank (`aud`), with scope bits:kontoinformasjon."""
     if not services.settings.auth:
         return ANONYMOUS
     issuer = services.maskinporten
-    return issuer.check(request.headers.get("Authorization"), issuer.bank_audience(bank.org_number), SCOPE_BANK)
+    # the header as werkzeug's request.headers.get reads it, without building the headers object
+    authorization = (request.environ if environ is None else environ).get("HTTP_AUTHORIZATION")
+    return issuer.check(authorization, issuer.bank_audience(bank.org_number), SCOPE_BANK)
 
 
-def _context(orgnr: str):
-    services = _services()
-    bank = _bank(orgnr)
-    g.caller = _authenticate(services, bank)
-    g.encrypt = _negotiate()
-    req = parse_common(request_headers(), request.args, services.world.today, lenient=services.settings.lenient)
-    return services.bank, bank, req
+class Call:
+    """One bank call as the views see it once its context is checked: the services, the bank, the parsed case
+    headers and period, the caller and the request's environ and `g` (each read once: every `request.`/`g.`
+    look-up goes through a context-local proxy)."""
+
+    __slots__ = ("services", "rules", "orgnr", "bank", "req", "caller", "environ", "g")
+
+    def __init__(self, orgnr: str):
+        services = self.services = _services()
+        self.rules = services.bank
+        self.orgnr = orgnr
+        self.bank = _bank(orgnr, services)
+        environ = self.environ = request.environ
+        state = self.g = g._get_current_object()
+        self.caller = state.caller = _authenticate(services, self.bank, environ)
+        state.encrypt = _encrypts(environ.get("HTTP_ACCEPT", "").strip())
+        self.req = _common(environ, services.world.today, services.settings.lenient)
+
+    def profiles(self):
+        return service_profiles(self.services.world, self.services.settings.nav_v1)
+
+    def facts(self) -> dict:
+        """What the service profile judges of a request: the decoded mandate, the headers its rules read, and a
+        production bank's extra mandate texts (sandbox/compat: "OED" too)."""
+        req = self.req
+        return {"mandate": req.legal_mandate, "requester_id": req.requester_id,
+                "reference_type": req.additional_reference_id_type, "reference_id": req.additional_reference_id,
+                "aliases": self.services.compat.bank_mandates(self.orgnr)}
+
+    def keep_grant(self, grant):
+        self.g.grant = grant  # the request log's service (sandbox/audit/row.py), also when the call is refused later
+
+    def grant(self, endpoint: str):
+        """The request's service Grant for a call about one account (spec/services.md §3 steps 5–8; DESIGN D13)."""
+        grant = self.profiles().authorize(self.caller.consumer, endpoint, window=self.req.window, **self.facts())
+        self.keep_grant(grant)
+        return grant
+
+    def ok(self, body: dict):
+        """The one wire step of every bank answer: a production bank's knobs (sandbox/compat/knobs.py), then
+        JSON/JWE."""
+        req, state = self.req, self.g
+        knobs = self.services.compat.bank_knobs(self.orgnr)
+        if knobs is not None:
+            outcome = knobs.answer(self.orgnr, _ENDPOINT[request.endpoint], req.correlation_id, body, _page())
+            body = outcome.body
+            if outcome.notes:
+                state.audit_fault = "; ".join(filter(None, (state.get("audit_fault"),
+                                                            "deviation: " + ", ".join(outcome.notes))))
+        state.audit_body = body  # the request log reads count and responseDetails here (sandbox/audit/log.py)
+        headers = {"CorrelationID": req.correlation_id}
+        if getattr(state, "encrypt", False):
+            token = encrypt_for(_recipient(), body_bytes(body))
+            return Response(token, mimetype="application/jose", headers=headers)
+        return json_response(body, headers=headers)
 
 
-def _profiles():
-    services = _services()
-    return service_profiles(services.world, services.settings.nav_v1)
-
-
-def _profile_facts(req) -> dict:
-    """What the service profile judges of a request: the decoded mandate, the headers its rules read, and a
-    production bank's extra mandate texts (sandbox/compat: "OED" too)."""
-    return {"mandate": req.legal_mandate, "requester_id": req.requester_id,
-            "reference_type": req.additional_reference_id_type, "reference_id": req.additional_reference_id,
-            "aliases": _services().compat.bank_mandates(request.view_args["orgnr"])}
-
-
-def _keep_grant(grant):
-    g.grant = grant  # the request log's service (sandbox/audit/row.py), also when the call is refused later
-
-
-def _grant(req, endpoint: str):
-    """The request's service Grant for a call about one account (spec/services.md §3 steps 5–8; DESIGN D13)."""
-    _keep_grant(_profiles().authorize(g.caller.consumer, endpoint, window=req.window, **_profile_facts(req)))
-    return g.grant
+def _common(environ: dict, today, lenient: bool):
+    """parse_common of this request, from params.remembered by the raw values it reads (the headers it reads as
+    request_headers() finds them in the environ, the query string request.args is parsed from): only the
+    CorrelationID, new on every call, is checked each time; a request whose CorrelationID is not valid is parsed
+    in full, so its 400 is the one parse_common gives."""
+    key = ("common", environ.get("HTTP_ACCOUNTINFOREQUESTID"), environ.get("HTTP_LEGAL_MANDATE"),
+           environ.get("HTTP_REQUESTERID"), environ.get("HTTP_ADDITIONALREFERENCEID"),
+           environ.get("HTTP_ADDITIONALREFERENCEIDTYPE"), environ.get("QUERY_STRING", ""), today, lenient)
+    known = remembered(key, lambda: parse_common(request_headers(), request.args, today, lenient=lenient))
+    req = with_correlation_id(known, environ.get("HTTP_CORRELATIONID"))
+    return req if req is not None else parse_common(request_headers(), request.args, today, lenient=lenient)
 
 
 def _recipient():
@@ -116,23 +152,6 @@ def _recipient():
         raise NotAcceptable("with auth off the sandbox cannot tell whose key to encrypt to: send a token, "
                             "or Accept: application/json")
     return consumer
-
-
-def _ok(body: dict, req):
-    """The one wire step of every bank answer: a production bank's knobs (sandbox/compat/knobs.py), then JSON/JWE."""
-    knobs = _services().compat.bank_knobs(request.view_args["orgnr"])
-    if knobs is not None:
-        outcome = knobs.answer(request.view_args["orgnr"], _ENDPOINT[request.endpoint], req.correlation_id, body,
-                               _page())
-        body = outcome.body
-        if outcome.notes:
-            g.audit_fault = "; ".join(filter(None, (g.get("audit_fault"), "deviation: " + ", ".join(outcome.notes))))
-    g.audit_body = body  # the request log reads count and responseDetails here, not from the bytes (sandbox/audit/log.py)
-    headers = {"CorrelationID": req.correlation_id}
-    if getattr(g, "encrypt", False):
-        token = encrypt_for(_recipient(), body_bytes(body))
-        return Response(token, mimetype="application/jose", headers=headers)
-    return json_response(body, headers=headers)
 
 
 #: view → endpoint name (the scenario's and the knobs' names).
@@ -173,45 +192,50 @@ def forbidden(exc: AccessDenied):
 @bp.get("/accounts")
 def list_accounts(orgnr: str):
     """List the accounts a party has or had at this bank in the period."""
-    rules, bank, req = _context(orgnr)
-    party, only_primary = parse_accounts(request_headers(), request.args)
-    return _ok(authorized_accounts(rules, _profiles(), g.caller.consumer, bank, party, req.window, only_primary,
-                                   **_profile_facts(req), page=request.args.get("page"), query=query_args(),
-                                   granted=_keep_grant), req)
+    call = Call(orgnr)
+    environ = call.environ
+    party, only_primary = remembered(("accounts", environ.get("HTTP_PARTYID"), environ.get("QUERY_STRING", "")),
+                                     lambda: parse_accounts(request_headers(), request.args))
+    args = request.args
+    return call.ok(authorized_accounts(call.rules, call.profiles(), call.caller.consumer, call.bank, party,
+                                       call.req.window, only_primary, **call.facts(), page=args.get("page"),
+                                       query=query_args(environ, args), granted=call.keep_grant))
 
 
 @bp.get("/accounts/<reference>")
 def show_account(orgnr: str, reference: str):
     """Show one account with its balances."""
-    rules, bank, req = _context(orgnr)
-    return _ok(rules.account_details(bank, reference, req.window, _grant(req, "details")), req)
+    call = Call(orgnr)
+    return call.ok(call.rules.account_details(call.bank, reference, call.req.window, call.grant("details")))
 
 
 @bp.get("/accounts/<reference>/transactions")
 def list_transactions(orgnr: str, reference: str):
     """List an account's transactions in the period, paginated."""
-    rules, bank, req = _context(orgnr)
-    return _ok(rules.transactions(bank, reference, req.window, request.args.get("page"),
-                                  f"/accounts/{reference}/transactions", query_args(), _grant(req, "transactions")), req)
+    call = Call(orgnr)
+    args = request.args
+    return call.ok(call.rules.transactions(call.bank, reference, call.req.window, args.get("page"),
+                                           f"/accounts/{reference}/transactions", query_args(call.environ, args),
+                                           call.grant("transactions")))
 
 
 @bp.get("/accounts/<reference>/cards")
 def list_cards(orgnr: str, reference: str):
     """List the payment cards linked to an account in the period."""
-    rules, bank, req = _context(orgnr)
-    return _ok(rules.cards(bank, reference, req.window, _grant(req, "cards")), req)
+    call = Call(orgnr)
+    return call.ok(call.rules.cards(call.bank, reference, call.req.window, call.grant("cards")))
 
 
 @bp.get("/accounts/<reference>/roles")
 def list_roles(orgnr: str, reference: str):
     """List the role holders of an account in the period."""
-    rules, bank, req = _context(orgnr)
-    return _ok(rules.roles(bank, reference, req.window, _grant(req, "roles")), req)
+    call = Call(orgnr)
+    return call.ok(call.rules.roles(call.bank, reference, call.req.window, call.grant("roles")))
 
 
 @bp.get("/accounts/<account_id>/owners")
 def list_owners(orgnr: str, account_id: str):
     """List every owner of an account number in the period (v2.1 Owners)."""
-    rules, bank, req = _context(orgnr)
+    call = Call(orgnr)
     number = parse_account_number(account_id)
-    return _ok(rules.owners(bank, number, req.window, _grant(req, "owners")), req)
+    return call.ok(call.rules.owners(call.bank, number, call.req.window, call.grant("owners")))

@@ -67,6 +67,11 @@ def uuid_header(headers, name: str) -> str:
     return value  # echoed exactly (D10: values are exact)
 
 
+def is_uuid(value: str) -> bool:
+    """What uuid_header accepts once `header` has stripped the value (a UUID has no control characters)."""
+    return _UUID.fullmatch(value) is not None
+
+
 def legal_mandate(headers, name: str = "Legal-Mandate") -> str:
     """The legal basis as compared: percent-decoded as UTF-8 (R-69; `+` is not a space), in canonical form.
 

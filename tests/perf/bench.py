@@ -12,7 +12,14 @@
 5. Builds generated worlds of BENCH_SIZES=1000,10000,100000 people (gen_scenario.py), one child process each,
    and the default world: load/build/digest time and memory (the digest is part of `serve`'s start-up;
    BENCH_DIGEST_MAX skips it above that many people).
-Prints a table and the targets of issue 8 (met, or missed by how much), and writes BENCH_OUT
+6. Distinct pages (issue 19; BENCH_DISTINCT=on|off): a load in which every request asks for a transactions page
+   nobody asked for before (distinct.py: the first page of a window on one of BENCH_DISTINCT_ACCOUNTS=24 long
+   accounts, fromDate moved a day at a time; BENCH_DISTINCT_URLS=16000 URLs), against a ceiling that answers
+   every URL with one such page's bytes (each account's months are generated in every worker first); and the
+   first render of a 1000-item page in-process (first_render.py,
+   BENCH_RENDER_N=20 accounts): months generated, then rendered, each timed.
+Prints a table, every figure as a ratio against the ceiling or against its limit (issues 8 and 19: met, or missed
+by how much), and writes BENCH_OUT
 (tests/perf/results/latest.json). BENCH_AUTH=on|off asks `serve` for auth when it has `--auth`; if /health
 says auth is on, tokens are minted with `dsop-sandbox token` (one per audience). BENCH_PROFILE=1 also
 records each sandbox load run with py-spy (if installed) and prints the hottest functions. BENCH_REF=HEAD
@@ -40,6 +47,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import distinct  # noqa: E402
 import perfkit as kit  # noqa: E402
 from report import print_report  # noqa: E402
 
@@ -67,11 +75,15 @@ AUDIT = os.environ.get("BENCH_AUDIT", "on").strip().lower()
 DIGEST_MAX = _env("BENCH_DIGEST_MAX", 1_000_000, int)
 QUIET_WAIT = _env("BENCH_QUIET_WAIT", 0.0)
 QUIET_SHARE = _env("BENCH_QUIET_SHARE", 0.2)
-REPEAT = _env("BENCH_REPEAT", 1, int)
+REPEAT = _env("BENCH_REPEAT", 3, int)
 SCENARIO = os.environ.get("BENCH_SCENARIO", "default")
 CONSUMER = os.environ.get("BENCH_CONSUMER", "skatteetaten")
 PROFILE = os.environ.get("BENCH_PROFILE", "") not in ("", "0", "no", "false")
 OUT = Path(os.environ.get("BENCH_OUT", HERE / "results" / "latest.json"))
+DISTINCT = os.environ.get("BENCH_DISTINCT", "on").strip().lower() not in ("off", "0", "no", "false")
+DISTINCT_URLS = _env("BENCH_DISTINCT_URLS", 16000, int)
+DISTINCT_ACCOUNTS = _env("BENCH_DISTINCT_ACCOUNTS", 24, int)
+RENDER_N = _env("BENCH_RENDER_N", 20, int)
 
 
 def years_back(day: date, years: int) -> date:
@@ -335,6 +347,22 @@ def profile_run(wrk: str, sb: Sandbox, target: str, headers: dict, out_dir: Path
     return {"file": str(raw), "samples": total, "self": top(self_t), "inclusive_sandbox": top(incl)}
 
 
+# ---- 6. distinct pages (distinct.py) and the first render (first_render.py) --------------------------------------
+def distinct_load(wrk: str, sb: Sandbox, tmp: Path, results: dict) -> None:
+    results["distinct"] = distinct.run(wrk, sb, tmp, {
+        "workers": WORKERS, "repeat": REPEAT, "warmup": WARMUP, "seconds": SECONDS, "connections": CONNECTIONS,
+        "threads": THREADS, "urls": DISTINCT_URLS, "accounts": DISTINCT_ACCOUNTS})
+
+
+def first_render() -> dict:
+    """first_render.py in a fresh process: the months of each page generated, then rendered, each timed."""
+    proc = subprocess.run([sys.executable, str(HERE / "first_render.py"), SCENARIO, str(RENDER_N)],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"skipped": f"first_render.py failed: {proc.stderr.strip()[-500:]}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
 # ---- 4. world size -----------------------------------------------------------------------------------------------
 def world_size(path: str, digest: bool = True) -> dict:
     proc = subprocess.Popen([sys.executable, str(HERE / "world_size.py"), path, *([] if digest else ["--no-digest"])],
@@ -415,7 +443,9 @@ def main() -> int:
                      "settings": {"seconds": SECONDS, "warmup": WARMUP, "connections": CONNECTIONS, "threads": THREADS,
                                   "workers": WORKERS, "repeat": REPEAT, "latency_n": LATENCY_N, "sizes": SIZES,
                                   "scenario": SCENARIO,
-                                  "auth_requested": AUTH, "audit_requested": AUDIT, "digest_max": DIGEST_MAX, "consumer": CONSUMER, "gunicorn": "sync workers, preload"},
+                                  "auth_requested": AUTH, "audit_requested": AUDIT, "digest_max": DIGEST_MAX, "consumer": CONSUMER, "gunicorn": "sync workers, preload",
+                                  "distinct": DISTINCT, "distinct_urls": DISTINCT_URLS,
+                                  "distinct_accounts": DISTINCT_ACCOUNTS, "render_n": RENDER_N},
                      "notes": notes}
     with tempfile.TemporaryDirectory(prefix="dsop-bench-") as tmpdir:
         tmp = Path(tmpdir)
@@ -455,11 +485,19 @@ def main() -> int:
                 if PROFILE:
                     runs[ep]["profile"] = profile_run(wrk, sb, target, headers[ep], OUT.parent)
             results["load"] = runs
+            if DISTINCT:
+                print(f"  load: distinct pages ({DISTINCT_URLS} URLs) ...", flush=True)
+                ceiling.stop()
+                ceiling = None
+                distinct_load(wrk, sb, tmp, results)
             results["sandbox_memory_kb"] = sb.server.memory()
         finally:
             sb.server.stop()
             if ceiling:
                 ceiling.stop()
+        if DISTINCT:
+            print("measuring the first render of 1000-item pages ...", flush=True)
+            results["first_render"] = first_render()
         print("measuring world build time and memory ...", flush=True)
         results["worlds"] = scale(tmp)
     results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")

@@ -8,7 +8,9 @@ servers send the same headers. Any other URL is a 404. What is left is the cost 
 (gunicorn + Werkzeug + Flask routing), the practical ceiling for the sandbox on this machine.
 
 FILE is JSON: {"responses": [{"path": "/banks/...", "query": "fromDate=...", "status": 200,
-"content_type": "application/json", "echo_correlation_id": true, "body_b64": "..."}]}.
+"content_type": "application/json", "echo_correlation_id": true, "body_b64": "..."}]}, optionally with
+"fallback": one more such response (without path and query) that answers every other URL instead of the 404: the
+ceiling of the distinct-pages load (distinct.py), where every request names another page of about the same size.
 """
 
 from __future__ import annotations
@@ -29,13 +31,17 @@ def create_ceiling_app(fixtures: dict) -> Flask:
     for r in fixtures["responses"]:
         table[(r["path"], r["query"].encode("latin-1"))] = (
             base64.b64decode(r["body_b64"]), r["status"], r["content_type"], r.get("echo_correlation_id", False))
+    fallback = fixtures.get("fallback")
+    if fallback is not None:
+        fallback = (base64.b64decode(fallback["body_b64"]), fallback["status"], fallback["content_type"],
+                    fallback.get("echo_correlation_id", False))
     app = Flask("ceiling")
     app.url_map.merge_slashes = False
 
     @app.route("/", defaults={"path": ""})
     @app.route("/<path:path>")
     def answer(path: str):
-        hit = table.get((request.path, request.query_string))
+        hit = table.get((request.path, request.query_string), fallback)
         if hit is None:
             return Response(b'{"error": 404}', status=404, content_type="application/json")
         body, status, content_type, echo = hit

@@ -217,13 +217,14 @@ def wrk_script(path: str, headers: dict) -> str:
 
 
 def run_wrk(wrk: str, port: int, path: str, headers: dict, seconds: float, connections: int,
-            threads: int, server_pids: list[int] | None = None) -> dict:
+            threads: int, server_pids: list[int] | None = None, script: str | None = None) -> dict:
     """One wrk run; its JSON summary plus requests/s, the load tool's own CPU use and, given the server's
-    pids, the server's CPU use and what the rest of the machine used meanwhile (shares of one core)."""
+    pids, the server's CPU use and what the rest of the machine used meanwhile (shares of one core). `script`: a
+    wrk Lua script of its own (it must print the WRKJSON line), else one URL with fixed headers (wrk_script)."""
     pids = server_pids or []
     machine0, server0 = machine_busy_seconds(), process_cpu_seconds(pids)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(wrk_script(path, headers))
+        f.write(script if script is not None else wrk_script(path, headers))
         script = f.name
     try:
         cmd = [wrk, "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s",

@@ -1,0 +1,73 @@
+"""Child process of `make bench`: what a 1000-item transactions page costs the first time (issue 19).
+
+`python first_render.py SCENARIO N` → one JSON line. For up to N of the world's accounts with a full first page on
+a 10-year window (in the world's order), through the bank rules with a body cache that keeps nothing:
+- `cold_ms`: the very first call: the window's months are generated (world/ledger.py, activity.py), then the page is
+  rendered (paging, dicts, JSON bytes);
+- `render_ms`: the next calls (median of 3): the months are generated already, so this is the render alone, i.e.
+  the first render of a page the sandbox has not answered before (the body cache would keep it from then on);
+- `generate_ms`: cold minus render: generating the months.
+In-process, no HTTP (the load runs measure the whole request); a fresh process, so no month is generated before.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+import time
+from datetime import timedelta
+
+
+def measure(scenario: str, n: int) -> dict:
+    from sandbox.bank.rules import BankRules
+    from sandbox.scenario import load_scenario
+    from sandbox.scenario.catalog import resolve
+    from sandbox.world import Period, build_world
+
+    world = build_world(load_scenario(resolve(scenario)))
+    today = world.today
+    try:
+        start = today.replace(year=today.year - 10) + timedelta(days=1)
+    except ValueError:
+        start = today.replace(year=today.year - 10, day=28) + timedelta(days=1)
+    window = Period(start, today)
+    rules = BankRules(world, 1000, 0)  # a body cache that keeps nothing: every call renders
+    query = {"fromDate": start.isoformat(), "toDate": today.isoformat()}
+    rows = []
+    for account in world.accounts.values():
+        if len(rows) >= n:
+            break
+        if account.data_not_delivered or account.opened > start or not account.owners:
+            continue
+        bank = world.banks[account.bank_id]
+        reference = rules.codec.encode(account.id, account.owners[0].party_id)
+        base = f"/accounts/{reference}/transactions"
+        try:
+            t0 = time.perf_counter()
+            body = rules.transactions(bank, reference, window, None, base, query)
+            cold = time.perf_counter() - t0
+        except Exception:  # noqa: BLE001 - that owner had no relation in the window: not a subject
+            continue
+        if len(body["transactions"]) < 1000:
+            continue
+        renders = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            rules.transactions(bank, reference, window, None, base, query)
+            renders.append(time.perf_counter() - t0)
+        render = statistics.median(renders)
+        rows.append({"account": account.number, "cold_ms": cold * 1000, "render_ms": render * 1000,
+                     "generate_ms": max(0.0, cold - render) * 1000, "bytes": len(body.json)})
+    return {"pages": len(rows), "rows": rows}
+
+
+def main(argv: list[str]) -> int:
+    scenario = argv[0] if argv else "default"
+    n = int(argv[1]) if len(argv) > 1 else 20
+    print(json.dumps(measure(scenario, n)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
