@@ -51,39 +51,34 @@ test-fast: install
 	$(BIN)/ruff check sandbox tests
 	$(PYTEST) -m "not slow"
 
+# Debian packages a group of tests needs, installed quietly (sudo unless root), or one line saying those tests will
+# be skipped: $(call apt_install,PACKAGES,WHICH TESTS)
+define apt_install
+if command -v apt-get >/dev/null 2>&1; then \
+  echo "installing $(1) (Debian packages) for $(2) ..."; \
+  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+  $$SUDO apt-get install -y -qq $(1) >/dev/null 2>&1 || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq $(1); } \
+    || echo "$(1) could not be installed: $(2) will be skipped"; \
+else echo "no apt-get and no $(1): $(2) will be skipped"; fi
+endef
+
 # The workshop UI's browser tests (tests/ui/) drive Debian's chromium through Playwright (the `test` extra); they
 # are skipped, with the reason, where no chromium can be installed. Playwright never downloads a browser here.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing chromium (Debian package) for the browser tests ..."; \
-	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	    $$SUDO apt-get install -y -qq chromium >/dev/null 2>&1 || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium; } \
-	      || echo "chromium could not be installed: the browser tests will be skipped"; \
-	  else echo "no apt-get and no chromium: the browser tests will be skipped"; fi; }
+	@command -v chromium >/dev/null 2>&1 || { $(call apt_install,chromium,the browser tests); }
 
 # The PostgreSQL state store's tests (tests/state/) start a throwaway server from Debian's `postgresql` package
 # (initdb, pg_ctl; they never use the cluster the package may set up); they are skipped, with the reason, where it cannot be installed.
 postgres:
-	@command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
-	  if command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing postgresql (Debian package) for the PostgreSQL state-store tests ..."; \
-	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	    $$SUDO apt-get install -y -qq postgresql >/dev/null 2>&1 || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql; } \
-	      || echo "postgresql could not be installed: the PostgreSQL tests will be skipped"; \
-	  else echo "no apt-get and no PostgreSQL: the PostgreSQL tests will be skipped"; fi; }
+	@command -v pg_ctl >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	  { $(call apt_install,postgresql,the PostgreSQL tests); }
 
 # The container image tests (tests/deploy/) build the Containerfile with Debian's podman (runc: crun refuses the
 # hybrid cgroups of machines like CI's) on a debootstrap base where no image registry is reachable; skipped, with
 # the reason, where no engine can run a container.
 containers:
-	@command -v podman >/dev/null 2>&1 && command -v runc >/dev/null 2>&1 && command -v debootstrap >/dev/null 2>&1 || { \
-	  if command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing podman, runc and debootstrap (Debian packages) for the container image tests ..."; \
-	    SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	    $$SUDO apt-get install -y -qq podman runc debootstrap >/dev/null 2>&1 || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq podman runc debootstrap; } \
-	      || echo "podman could not be installed: the container image tests will be skipped"; \
-	  else echo "no apt-get and no podman: the container image tests will be skipped"; fi; }
+	@command -v podman >/dev/null 2>&1 && command -v runc >/dev/null 2>&1 && command -v debootstrap >/dev/null 2>&1 || \
+	  { $(call apt_install,podman runc debootstrap,the container image tests); }
 
 validate: install
 	$(BIN)/dsop-sandbox validate $(SCENARIO)

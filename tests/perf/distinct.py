@@ -53,19 +53,7 @@ request = function()
   return wrk.format("GET", paths[i][1], headers)
 end
 
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'WRKJSON {"requests": %%d, "duration_us": %%d, "bytes": %%d, "connect": %%d, "read": %%d, "write": %%d, ' ..
-    '"status": %%d, "timeout": %%d, "p50_us": %%d, "p90_us": %%d, "p99_us": %%d, "max_us": %%d, "mean_us": %%.1f}\n',
-    summary.requests, summary.duration, summary.bytes, e.connect, e.read, e.write, e.status, e.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean))
-end
-"""
-
-
-def _lua(value: str) -> str:
-    return "[==[" + value + "]==]"
+""" + kit.LUA_DONE
 
 
 def _years_back(day: date, years: int) -> date:
@@ -100,10 +88,10 @@ def wrk_script(urls: list[dict], tokens: dict[str, str], headers: dict, offset: 
     Authorization of its bank (`tokens`: org → token) and the other `headers`."""
     orgs = sorted({u["org"] for u in urls})
     index = {org: n + 1 for n, org in enumerate(orgs)}
-    paths = "{" + ", ".join(f"{{{_lua(u['path'])}, {index[u['org']]}}}" for u in urls) + "}"
-    auth = "{" + ", ".join(_lua(f"Bearer {tokens[o]}" if tokens.get(o) else "") for o in orgs) + "}"
+    paths = "{" + ", ".join(f"{{{kit.lua_string(u['path'])}, {index[u['org']]}}}" for u in urls) + "}"
+    auth = "{" + ", ".join(kit.lua_string(f"Bearer {tokens[o]}" if tokens.get(o) else "") for o in orgs) + "}"
     fixed = {k: v for k, v in headers.items() if k not in ("Authorization", "CorrelationID")}
-    table = "{" + ", ".join(f"[ {_lua(k)} ] = {_lua(v)}" for k, v in fixed.items()) + "}"
+    table = "{" + ", ".join(f"[ {kit.lua_string(k)} ] = {kit.lua_string(v)}" for k, v in fixed.items()) + "}"
     return LUA % {"paths": paths, "auth": auth, "headers": table, "offset": offset, "threads": max(1, threads)}
 
 
