@@ -451,21 +451,26 @@ R50_ACCOUNTS = (("lars", "lars-salary"), ("lars", "lars-kfr-card"), ("ola", "joi
                 ("fjell", "fjell-drift"), ("fjell", "fjell-eur"), ("arne", "arne-savings"), ("lukas", "lukas-salary"))
 
 
-def _r50_transactions(api: BankApi):
+@pytest.fixture(scope="module")
+def r50_transactions(api: BankApi) -> list[tuple[str, dict]]:
+    """(account id, transaction) of R50_ACCOUNTS' ten-year histories, fetched (and contract-checked) once for the
+    module's R-50 tests."""
+    out = []
     for party, account_id in R50_ACCOUNTS:
         account = api.world.accounts[account_id]
-        for t in api.transactions(account.bank_id, api.ref(party, account_id), TEN_YEARS if account_id != "lars-salary" else ("2024-06-30", T)):
-            yield account_id, t
+        period = TEN_YEARS if account_id != "lars-salary" else ("2024-06-30", T)
+        out += [(account_id, t) for t in api.transactions(account.bank_id, api.ref(party, account_id), period)]
+    return out
 
 
-def test_R50_transaction_codes_are_iso_20022(api: BankApi, contract):
+def test_R50_transaction_codes_are_iso_20022(r50_transactions, contract):
     """R-50: domain/family/subFamily from the ISO 20022 lists (Bank_v2.yaml's enums, Appendix A) on every booked
     and pending transaction; `freeText` (the bank's own text) only besides them, never instead. Card payments are
     `payments`/`customerCardTransactions` (Appendix A's suggested combination)."""
     enums = {key: set(contract.spec["components"]["schemas"][name]["enum"])
              for key, name in (("domain", "DomainType"), ("family", "FamilyType"), ("subFamily", "SubFamilyType"))}
     seen = set()
-    for account_id, t in _r50_transactions(api):
+    for account_id, t in r50_transactions:
         code = t["transactionCode"]
         for key, allowed in enums.items():
             assert code.get(key) in allowed, (account_id, t["transactionIdentifier"], code)
@@ -479,10 +484,10 @@ def test_R50_transaction_codes_are_iso_20022(api: BankApi, contract):
             ("payments", "issuedDirectDebits", "directDebitPayment")} <= seen, seen
 
 
-def test_R50_transaction_code_family_matches_the_direction(api: BankApi):
+def test_R50_transaction_code_family_matches_the_direction(r50_transactions):
     """R-50 with R-47: an `issued…` family is money out (debit), a `received…` family money in (credit)."""
     wrong = [(account_id, t["transactionIdentifier"], t["creditDebitIndicator"], t["transactionCode"]["family"])
-             for account_id, t in _r50_transactions(api)
+             for account_id, t in r50_transactions
              if t["transactionCode"]["family"] not in ISO_FAMILIES_BY_DIRECTION[t["creditDebitIndicator"]]]
     assert wrong == []
 
