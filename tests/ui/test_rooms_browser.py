@@ -101,9 +101,10 @@ def test_two_participants_at_once_and_the_board(browser, server):
             assert other not in shown
         shot(traffic_a, "rooms-traffic-team-a")
 
-        for room in ("team-a", "team-b"):  # the board refreshes by itself
+        for room in ("team-a", "team-b"):  # the board refreshes by itself, and may first show a case half logged
             board.wait_for_function(
-                "room => Number(document.querySelector(`[data-room='${room}'] [data-field=cases]`).textContent) >= 1",
+                "room => { const f = n => Number(document.querySelector(`[data-room='${room}'] [data-field=${n}]`)"
+                ".textContent); return f('cases') >= 1 && f('requests') >= 10; }",
                 arg=room, timeout=15000)
             assert card_figure(board, room, "requests") >= 10
             assert card_figure(board, room, "errors") == 0
