@@ -12,7 +12,7 @@ across workers and requests lives here: client-assertion `jti`s already used (re
 The interface: `claim_jti`, `clock_get`/`clock_set`/`clock_clear`/`clock_start`, `open_audit(keep)` (the request
 log of this store), `describe()` (for the banner and /health), `shared` (True when other servers may use the same
 state). sandbox/stores.py chooses one from the settings. Each process opens its own connection lazily (a
-connection must not cross a fork: gunicorn preloads the app and then forks its workers).
+connection must not cross a fork: gunicorn preloads the app and then forks its workers; sandbox/sqlite_fork.py).
 """
 
 from __future__ import annotations
@@ -20,9 +20,10 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-import threading
 import time
 from pathlib import Path
+
+from sandbox.sqlite_fork import PerThread
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS used_jti (
@@ -63,7 +64,7 @@ class StateStore:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.path = self.directory / "state.sqlite3"
-        self._local = threading.local()
+        self._connections = PerThread()
         self._schemas: list[str] = [SCHEMA]
         self._clock_stamp = self.directory / "clock.stamp"
         self._clock_seen: tuple[tuple, str | None] | None = None  # (stamp file identity, stored value)
@@ -75,14 +76,15 @@ class StateStore:
         self.connection().executescript(ddl)
 
     def connection(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None or self._local.pid != os.getpid():
-            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            for ddl in self._schemas:
-                conn.executescript(ddl)
-            self._local.conn, self._local.pid = conn, os.getpid()
+        """This thread's connection (sandbox/sqlite_fork.py: never one that crossed a fork)."""
+        return self._connections.get(self._connect)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        for ddl in self._schemas:
+            conn.executescript(ddl)
         return conn
 
     def sql(self, statement: str, args=()):
@@ -102,10 +104,7 @@ class StateStore:
 
     def close(self) -> None:
         """Close this thread's connection (the next statement reopens it)."""
-        conn = getattr(self._local, "conn", None)
-        if conn is not None and self._local.pid == os.getpid():
-            conn.close()
-        self._local = threading.local()
+        self._connections.close()
 
     def open_audit(self, keep: int):
         from sandbox.audit.log import AuditLog

@@ -26,12 +26,12 @@ from __future__ import annotations
 import logging
 import os
 import sqlite3
-import threading
 import time
 
 from sandbox.audit.journal import Journal
 from sandbox.audit.query import LogQueries
 from sandbox.audit.row import api_of, build_row
+from sandbox.sqlite_fork import PerThread
 
 log = logging.getLogger("dsop-sandbox.audit")
 
@@ -100,19 +100,18 @@ class AuditLog(LogQueries):
         _add_missing_columns(store.connection())
         store.add_schema(INDEXES)
         self.journal = Journal(store.directory / "audit-journal")
-        self._local = threading.local()
+        self._writers = PerThread()
         self.sync()  # rows a previous run left in its journals (a server stopped with a persistent --state-dir)
 
     def _writer(self) -> sqlite3.Connection:
-        local = self._local
-        conn = getattr(local, "conn", None)
-        if conn is None or local.pid != os.getpid():
-            conn = sqlite3.connect(self.store.path, timeout=0, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA busy_timeout = 0")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA wal_autocheckpoint = 0")
-            conn.execute(f"PRAGMA journal_size_limit = {self.wal_limit}")  # a restarted WAL shrinks back
-            local.conn, local.pid = conn, os.getpid()
+        return self._writers.get(self._connect_writer)
+
+    def _connect_writer(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.store.path, timeout=0, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout = 0")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        conn.execute(f"PRAGMA journal_size_limit = {self.wal_limit}")  # a restarted WAL shrinks back
         return conn
 
     def write(self, row: dict) -> None:

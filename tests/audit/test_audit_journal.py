@@ -8,6 +8,7 @@ killed mid-write costs at most the row of the request it never answered; journal
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import sqlite3
@@ -60,7 +61,12 @@ def test_a_write_never_waits_for_another_workers_lock(tmp_path):
 
 
 def _worker(directory: str, start: int, count: int) -> None:
-    """A worker process: writes rows and imports as the hook does, racing the other workers' imports."""
+    """A worker process: writes rows and imports as the hook does, racing the other workers' imports. Exits
+    with 3 if an import failed (the hook logs and swallows it: a broken state file shows up only there)."""
+    failures = []
+    handler = logging.Handler()
+    handler.emit = failures.append
+    logging.getLogger("dsop-sandbox.audit").addHandler(handler)
     log = AuditLog(StateStore(directory))
     log.sync_every = (7, 0.0)
     log.journal.rotate_bytes = 4096
@@ -68,9 +74,14 @@ def _worker(directory: str, start: int, count: int) -> None:
         log.write(row(n))
         if log.sync_due():
             log.after_response()
+    os._exit(3 if failures else 0)
 
 
 def test_concurrent_importers_import_every_row_exactly_once(tmp_path):
+    """Forked like gunicorn's workers, from a parent that has the state file open (sandbox/sqlite_fork.py):
+    before that module, SQLite's lock bookkeeping copied into the children broke the file now and then
+    ("disk I/O error", "database disk image is malformed") when the parent had dropped a store
+    whose connection the garbage collector had not closed yet, as here."""
     StateStore(tmp_path)
     AuditLog(StateStore(tmp_path))
     ctx = multiprocessing.get_context("fork")
