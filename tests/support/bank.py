@@ -30,6 +30,7 @@ from openapi_schema_validator import OAS30Validator, oas30_format_checker
 
 from sandbox import ids
 
+from . import fastschema
 from .constants import HEADERS, POLITI_MANDATE, TEN_YEARS
 
 #: The vendored reference OpenAPI every bank body must validate against (DESIGN D5; tests/reference/README.md).
@@ -117,7 +118,15 @@ def _summary(exc: BaseException) -> str:
 
 
 class BankContract:
-    """Checks bank responses against Bank_v2.yaml (openapi-core + a strict copy of the component schemas)."""
+    """Checks bank responses against Bank_v2.yaml (openapi-core + a strict copy of the component schemas).
+
+    Every body goes through the strict validator: the response schema the document gives for its path and
+    status, with `additionalProperties: false` wherever properties are listed, so a body that passes it also
+    passes the document's own schema. openapi-core, which in addition matches the path, the status and the
+    media type against the document, runs on the first body of each (path template, status, media type): on
+    the bodies after that it would repeat the same schema check about four times slower (a ten-year walk
+    validates 30 000 transactions).
+    """
 
     def __init__(self, spec: dict):
         self.spec = spec
@@ -126,9 +135,12 @@ class BankContract:
         self.openapi = OpenAPI.from_dict({**_collapse(inline_refs(spec, spec)), "components": spec["components"]})
         strict = strict_schema(spec)
         self._validators: dict[str, OAS30Validator] = {}
+        self._compiled: dict = {}  # name → fastjsonschema function (tests/support/fastschema.py)
+        self._matched: set[tuple] = set()  # (template, status, mimetype) openapi-core has accepted
         for name in spec["components"]["schemas"]:
             schema = _collapse(inline_refs(strict["components"]["schemas"][name], strict))
             self._validators[name] = OAS30Validator(schema, format_checker=oas30_format_checker)
+            self._compiled[name] = fastschema.compile_schema(schema)
 
     def schema_name(self, template: str | None, status: int) -> str:
         if template is None:
@@ -138,7 +150,15 @@ class BankContract:
         return response["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[1]
 
     def strict_errors(self, name: str, body) -> list[str]:
-        return [f"at {list(e.absolute_path)}: {e.message[:200]}" for e in self._validators[name].iter_errors(body)][:25]
+        """The compiled schema answers for a valid body; a body it refuses gets OAS30Validator's messages (and
+        the compiled schema's own, should OAS30Validator accept it: then the two disagree and both are wrong)."""
+        try:
+            self._compiled[name](body)
+            return []
+        except fastschema.Invalid as exc:
+            refused = exc
+        errors = [f"at {list(e.absolute_path)}: {e.message[:200]}" for e in self._validators[name].iter_errors(body)]
+        return errors[:25] or [f"(fastjsonschema only) {refused.message}"]
 
     def check(self, path: str, response, *, openapi: bool = True) -> None:
         """`path` is relative to the bank's base URL (`/accounts/...`), as in the OpenAPI."""
@@ -147,7 +167,7 @@ class BankContract:
         assert response.mimetype == "application/json", f"{path}: HTTP {status} answered as {response.content_type}"
         body = json.loads(response.data)
         template = template_of(path)
-        if openapi and template is not None:
+        if openapi and template is not None and (template, status, response.mimetype) not in self._matched:
             concrete = "/v2" + template.replace("{accountReference}", "ref")
             request = MockRequest("https://hostname.no", "get", concrete)
             mock = MockResponse(response.data, status_code=status, content_type=response.mimetype)
@@ -156,6 +176,7 @@ class BankContract:
             except Exception as exc:  # noqa: BLE001 - any validation error is a contract failure
                 pytest.fail(f"{path}: HTTP {status} body does not validate against Bank_v2.yaml {template}:\n"
                             f"{_summary(exc)}")
+            self._matched.add((template, status, response.mimetype))
         name = self.schema_name(template, status)
         errors = self.strict_errors(name, body)
         assert not errors, f"{path}: HTTP {status} body is not a strict {name}:\n" + "\n".join(errors)
