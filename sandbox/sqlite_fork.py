@@ -38,12 +38,13 @@ class _Held:
         self.conn, self.pid, self.closed = conn, os.getpid(), False
         _open.add(self)
 
-    def close(self) -> None:
-        if not self.closed and self.pid == os.getpid():
+    def close(self, _getpid=os.getpid, _error=sqlite3.Error) -> None:
+        # (bound as defaults: __del__ may run at interpreter exit, after the modules' globals are gone)
+        if not self.closed and self.pid == _getpid():
             self.closed = True
             try:
                 self.conn.close()
-            except sqlite3.Error:  # closing never fails the caller
+            except _error:  # closing never fails the caller
                 pass
 
     def __del__(self):

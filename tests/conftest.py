@@ -54,10 +54,15 @@ _TESTS = Path(__file__).resolve().parent
 
 
 def pytest_collection_modifyitems(config, items):
+    """Mark the slow modules, and run them first: pytest-xdist (`--dist loadfile`) hands out modules in this
+    order, so a slow module taken last would keep one core busy while the other has nothing left to do."""
+    slow = set()
     for item in items:
         relative = Path(str(item.fspath)).resolve().relative_to(_TESTS).as_posix()
         if relative.startswith(SLOW_PATHS):
             item.add_marker(pytest.mark.slow)
+            slow.add(item.nodeid)
+    items.sort(key=lambda item: item.nodeid not in slow)  # stable: each module keeps its own order
 
 
 # ----------------------------------------------------------------------------------------------------------
