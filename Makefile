@@ -29,7 +29,9 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# setuptools announces every editable install with an "Editable installation." notice (InformationOnly, not a
+	@# problem: its own words); only that message is silenced, its real warnings and deprecations still show.
+	PYTHONWARNINGS='ignore:Editable installation' $(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
 run: install
