@@ -29,6 +29,13 @@ pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
+@pytest.fixture(autouse=True)
+def _consumer_runs_without_hypothesis(monkeypatch):
+    """The consumer runs load every plugin of this environment; hypothesis's (our own tests' dependency, not a
+    consumer's) takes about 1.5 s of each run's start-up, and nothing here is about it."""
+    monkeypatch.setenv("PYTEST_ADDOPTS", (os.environ.get("PYTEST_ADDOPTS", "") + " -p no:hypothesispytest").strip())
+
 CONSUMER_TEST = '''
 import json, os, urllib.request
 
