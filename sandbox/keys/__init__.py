@@ -19,10 +19,27 @@ import warnings
 from functools import lru_cache
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
 from joserfc.errors import SecurityWarning
 from joserfc.jwk import RSAKey
 
 HERE = Path(__file__).parent
+
+
+def is_shipped(path) -> bool:
+    """A key file of this package (not one a scenario or a consumer brought)."""
+    return Path(path).resolve().parent == HERE.resolve()
+
+
+def import_rsa_pem(data: bytes, *, shipped: bool = False) -> RSAKey:
+    """An RSAKey from PEM bytes. On import, cryptography checks a private key's consistency, about 60 ms per
+    2048-bit key: a server start imports 15 and paid close to a second for it, a `token` or `flow` command
+    too. The shipped keys skip that check (`shipped=True`): they are this package's own files, and
+    tests/keys/test_shipped_keys.py imports each one with the check. Any other key is checked."""
+    if shipped and b"PRIVATE KEY" in data and b"OPENSSH" not in data:
+        return RSAKey.import_key(serialization.load_pem_private_key(
+            data, password=None, unsafe_skip_rsa_key_validation=True))
+    return RSAKey.import_key(data)
 
 
 class KeyFileError(ValueError):
@@ -42,7 +59,7 @@ def load_rsa_key(path: str) -> RSAKey:
         with warnings.catch_warnings():
             # joserfc warns about keys under 2048 bits; we refuse them below with a message of our own.
             warnings.simplefilter("ignore", SecurityWarning)
-            key = RSAKey.import_key(data)
+            key = import_rsa_pem(data, shipped=is_shipped(path))
     except Exception:  # joserfc raises several kinds for non-RSA or garbled input
         raise KeyFileError("expected a PEM-encoded RSA key (BEGIN PRIVATE KEY / BEGIN PUBLIC KEY)") from None
     if key.raw_value.key_size < 2048:

@@ -22,13 +22,16 @@ from cryptography.hazmat.primitives import serialization
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
+from sandbox.keys import import_rsa_pem, is_shipped
+
 
 def load_key(key) -> RSAKey:
     """An RSAKey, from an RSAKey, PEM bytes or a PEM file path."""
     if isinstance(key, RSAKey):
         return key
-    data = key if isinstance(key, bytes) else Path(key).read_bytes()
-    return RSAKey.import_key(data)
+    if isinstance(key, bytes):
+        return RSAKey.import_key(key)
+    return import_rsa_pem(Path(key).read_bytes(), shipped=is_shipped(key))
 
 
 def x5c_chain(chain) -> list[str]:

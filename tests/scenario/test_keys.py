@@ -217,3 +217,39 @@ def test_key_files_are_loaded_with_the_thumbprint_as_kid(tmp_path):
     key = load_rsa_key(str(path))
     assert key.kid == RSAKey.import_key(private_pem(rsa_key())).thumbprint()
     assert not key.is_private
+
+
+# ---- the shipped keys: imported without cryptography's consistency check (sandbox/keys import_rsa_pem) ----
+SHIPPED = sorted(p for p in (Path(shipped("x")).parent).glob("*.pem") if not p.name.endswith(".cert.pem"))
+
+
+def test_the_package_ships_its_keys():
+    assert {p.stem for p in SHIPPED} >= {"maskinporten-signing", "politi-extradition-orders", "consumer-default"}
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_every_shipped_key_passes_the_check_it_skips_at_start_up(path):
+    from sandbox.keys import load_rsa_key
+
+    data = path.read_bytes()
+    checked = serialization.load_pem_private_key(data, password=None)  # raises on an inconsistent key
+    assert isinstance(checked, rsa.RSAPrivateKey) and checked.key_size >= 2048
+    fast = load_rsa_key(str(path))
+    assert fast.thumbprint() == RSAKey.import_key(data).thumbprint()
+    slow = RSAKey.import_key(data)
+    slow.ensure_kid()
+    assert fast.as_dict(private=True) == slow.as_dict(private=True)
+
+
+def test_a_key_from_elsewhere_is_still_checked(tmp_path):
+    """A consistent-looking PEM whose private numbers do not belong together: refused with the usual message."""
+    from sandbox.keys import KeyFileError, load_rsa_key
+
+    numbers = serialization.load_pem_private_key(SHIPPED[0].read_bytes(), password=None).private_numbers()
+    broken = rsa.RSAPrivateNumbers(numbers.p, numbers.q, numbers.d + 2, numbers.dmp1, numbers.dmq1, numbers.iqmp,
+                                   numbers.public_numbers)
+    pem = broken.private_key(unsafe_skip_rsa_key_validation=True).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    (tmp_path / "broken.pem").write_bytes(pem)
+    with pytest.raises(KeyFileError, match="expected a PEM-encoded RSA key"):
+        load_rsa_key(str(tmp_path / "broken.pem"))
