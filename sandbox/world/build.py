@@ -136,6 +136,7 @@ class Builder:
         world = World(self.spec, banks, consumers, frozen_parties, frozen_accounts, tuple(guardianships),
                       crowd=CrowdView(self, crowd, banks) if lazy else None)
         world.crowd_size = (people.get("count", 0), orgs.get("count", 0))
+        world.crowd_shields = lazy and people.get("count", 0) > 0 and people.get("shielded_share", 0.01) > 0
         return world
 
     def _account_number(self, a: dict, bank: Bank) -> None:

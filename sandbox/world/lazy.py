@@ -10,7 +10,7 @@ to an eager build's (tests/world/test_lazy_world.py).
 `Population` mappings then: the eager dict first, then a bounded LRU of derived members, then derivation. A
 lookup by a number inverts the keyed permutation of numbers.py (number → index), so no table grows with the
 population. Iterating a Population walks the whole crowd (deriving each member, keeping none): only the
-digest's sample, an export of a slice and the tests do that on purpose; listings use `World.named_parties`.
+digest's sample, an export of a slice and the tests do that on purpose; listings use `World.built_parties`.
 """
 
 from __future__ import annotations

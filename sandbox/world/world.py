@@ -51,6 +51,7 @@ class World(FollowsClock):
         self.guardianships = guardianships
         self.crowd = crowd  # None: every member is in the dicts (eager); else derived on demand (lazy.py)
         self.crowd_size = (0, 0)  # (people, organisations) the scenario generates, eager or lazy (build.py)
+        self.crowd_shields = False  # the lazy crowd may hold shielded persons (bank/privacy.py asks member by member)
         self.bank_by_org = {b.org_number: b for b in banks.values()}
         self.consumer_by_org = {c.org_number: c for c in consumers.values()}
         party_by_identifier = {p.identifier: p for p in parties.values()}
@@ -84,7 +85,7 @@ class World(FollowsClock):
             return None
         return [rel for account in related for rel in self._relations_of(account) if rel.party_id == party_id]
 
-    def named_parties(self):
+    def built_parties(self):
         """The parties built up front, in scenario order: every party of an eager world, the scenario's own
         (and no crowd member) of a lazy one. Listings use it; `parties` answers any id."""
         return self.parties.eager.values() if self.crowd is not None else self.parties.values()
@@ -144,12 +145,16 @@ class World(FollowsClock):
             return "deleted"
         return "disabled" if account.frozen and account.freeze_on(self.today) is not None else "enabled"
 
+    def built_accounts(self):
+        """The accounts built up front: all of an eager world's, the scenario's own of a lazy one."""
+        return self.accounts.eager.values() if self.crowd is not None else self.accounts.values()
+
     def counts(self) -> dict[str, int]:
         """Entity counts. A lazy world counts its crowd's people and organisations (known) but the accounts,
         cards and roles only of its built part: counting the crowd's would mean deriving every member."""
-        named = self.named_parties()
+        named = self.built_parties()
         people = sum(1 for p in named if p.kind == "person")
-        built = self.accounts.eager.values() if self.crowd is not None else self.accounts.values()
+        built = self.built_accounts()
         lazy_people, lazy_orgs = (self.crowd.people, self.crowd.organisations) if self.crowd is not None else (0, 0)
         out = {
             "banks": len(self.banks), "consumers": len(self.consumers), "people": people + lazy_people,
@@ -165,7 +170,7 @@ class World(FollowsClock):
     def date_range(self) -> Period:
         """From the oldest account's opening to today (a lazy world bounds its crowd's by the scenario's
         history_years instead of looking at every member)."""
-        built = self.accounts.eager.values() if self.crowd is not None else self.accounts.values()
+        built = self.built_accounts()
         starts = [a.opened for a in built]
         if self.crowd is not None:
             starts.append(self.crowd.crowd.oldest_opening())
