@@ -92,8 +92,7 @@ class Crowd:
             return [r for bank in (kind_spec.get("banks") or list(banks)) for r in banks[bank].registration_numbers]
 
         need_p, need_o = self.n_people * self.people_range[1], self.n_orgs * self.org_range[1]
-        self.people_accounts, self.org_accounts = account_blocks(regs(self.people_spec), regs(self.org_spec),
-                                                                 need_p, need_o)
+        self.people_accounts, self.org_accounts = account_blocks(regs(self.people_spec), regs(self.org_spec))
         self.people_account_line = NumberLine(f"{self.seed}:person-account-number", max(1, self.people_accounts.size),
                                               need_p, _slots(self.people_accounts, claimed))
         self.org_account_line = NumberLine(f"{self.seed}:organisation-account-number", max(1, self.org_accounts.size),

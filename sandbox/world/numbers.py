@@ -293,12 +293,16 @@ class AccountSpace:
         return None
 
 
-def account_blocks(people_regs: list[str], org_regs: list[str], people_need: int, org_need: int):
+#: A registration number both kinds use: this share of its numbers is people's, the rest organisations'. Fixed
+#: (not in proportion to the counts) so that raising a count leaves the existing members' accounts as they were.
+PEOPLE_SHARE = (4, 5)
+
+
+def account_blocks(people_regs: list[str], org_regs: list[str]):
     """Split the registration numbers between people's and organisations' accounts: a number used by one kind
-    only is all theirs; one both use is cut in proportion to how many accounts each kind may have."""
+    only is all theirs; one both use is cut at PEOPLE_SHARE."""
     shared = set(people_regs) & set(org_regs)
-    total = people_need + org_need
-    cut = PER_REGISTRATION * people_need // total if total else 0
+    cut = PER_REGISTRATION * PEOPLE_SHARE[0] // PEOPLE_SHARE[1]
     people = [(r, 0, cut if r in shared else PER_REGISTRATION) for r in people_regs]
     orgs = [(r, cut if r in shared else 0, PER_REGISTRATION) for r in org_regs]
     return AccountSpace(people), AccountSpace(orgs)
