@@ -44,7 +44,7 @@ def parties():
     crowd = request.args.get("crowd", "false").lower() == "true"
     rules = persona_rules(world)
     out = []
-    for p in world.parties.values():
+    for p in (world.parties.values() if crowd else world.built_parties()):  # a lazy crowd only when asked
         if p.generated and not crowd:
             continue
         entry = {"id": p.id, "identifier": p.identifier, "identifierType": p.identifier_type, "name": p.name,

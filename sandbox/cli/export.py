@@ -205,7 +205,8 @@ def build_corpus(scenario: str = "default", *, parties: str = "all", seed: str |
         corpus = Corpus(period)
         exporter = _Exporter(services, app, corpus, say)
         world = services.world
-        selected = [p for p in world.parties.values() if parties == "all" or not p.generated]  # the world's order
+        selected = [p for p in (world.parties.values() if parties == "all" else world.built_parties())
+                    if parties == "all" or not p.generated]  # the world's order
         exporter.run(selected)
     source = resolve(scenario)
     files = dict(sorted(corpus.files.items()))

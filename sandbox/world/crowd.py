@@ -98,12 +98,14 @@ class Crowd:
         self.org_account_line = NumberLine(f"{self.seed}:organisation-account-number", max(1, self.org_accounts.size),
                                            need_o, _slots(self.org_accounts, claimed))
         self.form_offset = rng_for(self.seed, "gen-organisation-forms", "offset").random()
-        self._draws = lru_cache(maxsize=8192)(self._person_draws)
+        self._draws = lru_cache(maxsize=8192)(lambda i: self._person_draws(i)[:2])
         self.member = lru_cache(maxsize=4096)(self._member)
 
     # ---- people ---------------------------------------------------------------------------------------
-    def _person_draws(self, i: int) -> tuple[dict, int | None, tuple]:
-        """A person's own draws (no name, no address): fields, the partner's index, the generator's state."""
+    def _person_draws(self, i: int) -> tuple[dict, int | None, random.Random]:
+        """A person's own draws (no name, no address): fields, the partner's index, and the generator, which the
+        accounts draw on from (`_draws` keeps the first two for the neighbours: re-seeding is cheaper than
+        keeping a generator's state)."""
         people, pid = self.people_spec, person_id(i)
         rng = rng_for(self.seed, "gen-person", pid)
         d_number = rng.random() < people.get("d_number_share", 0.05)
@@ -114,7 +116,7 @@ class Crowd:
         joint = rng.random() < people.get("joint_share", 0.1)
         fields = dict(identifier=self.person_space.number(slot, d_number), birth_date=self.person_space.birth(slot),
                       d_number=d_number, death_date=death, shielded=shielded)
-        return fields, (i + 1 if joint and i + 1 < self.n_people else None), rng.getstate()
+        return fields, (i + 1 if joint and i + 1 < self.n_people else None), rng
 
     def partner_of(self, i: int) -> int | None:
         return self._draws(i)[1]
@@ -123,7 +125,7 @@ class Crowd:
         """A couple shares the first partner's home (a protected address stays unshared): walk back the chain."""
         j = i
         while j > 0:
-            fields, partner, _ = self._draws(j - 1)
+            fields, partner = self._draws(j - 1)
             if partner != j or fields["shielded"]:
                 break
             j -= 1
@@ -138,11 +140,9 @@ class Crowd:
 
     def _person(self, i: int):
         pid = person_id(i)
-        fields, partner, state = self._draws(i)
+        fields, partner, rng = self._person_draws(i)
         party = dict(id=pid, kind="person", name=self.person_name(i), address=self._home(i), **fields,
                      tags=("crowd",), generated=True)
-        rng = random.Random()
-        rng.setstate(state)
         accounts = self._accounts(("p", i), rng, pid, partner=person_id(partner) if partner is not None else None,
                                   death=fields["death_date"])
         return party, accounts

@@ -38,7 +38,7 @@ from .period import Period
 #: in a smaller world), and the first LEDGER_PER_KIND of every kind.
 LEDGER_PER_KIND = 4
 LEDGER_SAMPLE = 256
-CROWD_SAMPLE = 256
+CROWD_SAMPLE = 128
 _CHUNK = 2000  # entities per orjson call: bounded memory for a world of any size
 
 
