@@ -98,7 +98,7 @@ class Crowd:
         self.org_account_line = NumberLine(f"{self.seed}:organisation-account-number", max(1, self.org_accounts.size),
                                            need_o, _slots(self.org_accounts, claimed))
         self.form_offset = rng_for(self.seed, "gen-organisation-forms", "offset").random()
-        self._draws = lru_cache(maxsize=8192)(lambda i: self._person_draws(i)[:2])
+        self._drawn: dict[int, tuple] = {}  # index → (fields, partner): the neighbours' questions, bounded
         self.member = lru_cache(maxsize=4096)(self._member)
 
     # ---- people ---------------------------------------------------------------------------------------
@@ -117,6 +117,18 @@ class Crowd:
         fields = dict(identifier=self.person_space.number(slot, d_number), birth_date=self.person_space.birth(slot),
                       d_number=d_number, death_date=death, shielded=shielded)
         return fields, (i + 1 if joint and i + 1 < self.n_people else None), rng
+
+    def _draws(self, i: int) -> tuple[dict, int | None]:
+        found = self._drawn.get(i)
+        if found is None:
+            found = self._remember(i, self._person_draws(i)[:2])
+        return found
+
+    def _remember(self, i: int, drawn: tuple) -> tuple:
+        if len(self._drawn) >= 8192:
+            self._drawn.clear()
+        self._drawn[i] = drawn
+        return drawn
 
     def partner_of(self, i: int) -> int | None:
         return self._draws(i)[1]
@@ -141,6 +153,7 @@ class Crowd:
     def _person(self, i: int):
         pid = person_id(i)
         fields, partner, rng = self._person_draws(i)
+        self._remember(i, (fields, partner))
         party = dict(id=pid, kind="person", name=self.person_name(i), address=self._home(i), **fields,
                      tags=("crowd",), generated=True)
         accounts = self._accounts(("p", i), rng, pid, partner=person_id(partner) if partner is not None else None,

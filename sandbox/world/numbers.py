@@ -231,6 +231,18 @@ def _last_digits(head: str, weights: tuple[int, ...]) -> tuple[int, ...]:
     return tuple(d for d in range(10) if (11 - (s + weights[-1] * d) % 11) % 11 != 10)
 
 
+def _complete(head: str, weights: tuple[int, ...], rank: int) -> str:
+    """`head`, its rank-th last digit with a valid check digit, and that check digit (one pass)."""
+    s, w = sum(wt * int(c) for wt, c in zip(weights, head, strict=False)), weights[-1]
+    for d in range(10):
+        check = (11 - (s + w * d) % 11) % 11
+        if check != 10:
+            if not rank:
+                return f"{head}{d}{check}"
+            rank -= 1
+    raise IndexError("no such last digit")
+
+
 def _check(body: str, weights: tuple[int, ...]) -> int:
     return (11 - sum(w * int(c) for w, c in zip(weights, body, strict=True)) % 11) % 11
 
@@ -242,9 +254,7 @@ class OrgSpace:
 
     def number(self, slot: int) -> str:
         head, rank = divmod(slot, 9)
-        head7 = f"{2 + head // 10 ** 6}{head % 10 ** 6:06d}"
-        body = head7 + str(_last_digits(head7, _ORG_W)[rank])
-        return body + str(_check(body, _ORG_W))
+        return _complete(f"{2 + head // 10 ** 6}{head % 10 ** 6:06d}", _ORG_W, rank)
 
     def slot_of(self, number: str) -> int | None:
         if len(number) != 9 or not number.isascii() or not number.isdigit() or number[0] not in "23":
@@ -270,9 +280,7 @@ class AccountSpace:
         for reg, lo, hi in self.blocks:
             if slot < hi - lo:
                 head, rank = divmod(lo + slot, 9)
-                head9 = f"{reg}{head:05d}"
-                body = head9 + str(_last_digits(head9, _ACC_W)[rank])
-                return body + str(_check(body, _ACC_W))
+                return _complete(f"{reg}{head:05d}", _ACC_W, rank)
             slot -= hi - lo
         raise IndexError("slot outside the account space")
 
