@@ -160,3 +160,15 @@ def test_the_register_and_the_banks_answer_the_same_bytes(worlds, clients):
         _same(clients, f"/banks/{bank.org_number}/v2/accounts/{account.number}/owners?{period}", HEADERS)
     for unknown in ("01010112345", "18898099931", date(2000, 1, 1).strftime("%d%m%y") + "00000"):
         _same(clients, f"{kar}/customerRelationships?{period}", {**HEADERS, "CustomerID": unknown})
+
+
+@pytest.mark.slow  # the two apps of the test above
+def test_the_admin_lists_a_lazy_crowd_a_page_at_a_time(clients):
+    eager, lazy = (c.get("/sandbox/v1/parties?crowd=true&offset=998&limit=4").get_json() for c in clients)
+    assert "crowd" not in eager and lazy["crowd"] == {"offset": 998, "limit": 4, "size": PEOPLE + ORGS}
+    crowd = [p["id"] for p in lazy["parties"] if p["generated"]]
+    assert crowd == [person_id(998), person_id(999), organisation_id(0), organisation_id(1)]
+    by_id = {p["id"]: p for p in eager["parties"]}
+    assert all(by_id[p["id"]] == p for p in lazy["parties"])  # the same entries, named ones included
+    named = clients[1].get("/sandbox/v1/parties").get_json()["parties"]
+    assert named == [p for p in eager["parties"] if not p["generated"]]
