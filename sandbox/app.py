@@ -46,7 +46,7 @@ def build_services(settings: Settings, real_today: date | None = None) -> Servic
 
     spec = load_scenario(resolve(settings.scenario), today=settings.today, seed=settings.seed,
                         real_today=real_today or clock.real_today())
-    world = build_world(spec)
+    world = build_world(spec, settings.world_mode)
     state = open_store(settings.state_dir, settings.state_url)
     issuer = Maskinporten(world, settings.public_url, state, spec.data.get("maskinporten"),
                           aliases=settings.maskinporten_aliases,

@@ -44,3 +44,4 @@ class Settings:
     profile: str | None = None  # strict|production for the register and every bank (D22); None: the scenario's
     maskinporten_aliases: tuple[str, ...] = ()  # more accepted client-assertion `aud` values (--maskinporten-alias)
     token_shortcut: str | None = None  # "on"/"off" (--token-shortcut); None: on unless admin_token is set
+    world_mode: str = "auto"  # the crowd eager/lazy/auto (--world; sandbox/world/lazy.py): auto = lazy from 200k members

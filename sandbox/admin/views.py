@@ -44,7 +44,7 @@ def parties():
     crowd = request.args.get("crowd", "false").lower() == "true"
     rules = persona_rules(world)
     out = []
-    for p in world.parties.values():
+    for p in _listed(world, crowd):
         if p.generated and not crowd:
             continue
         entry = {"id": p.id, "identifier": p.identifier, "identifierType": p.identifier_type, "name": p.name,
@@ -62,4 +62,36 @@ def parties():
         if p.d_number:
             entry["dNumber"] = True
         out.append(entry)
-    return json_response({"parties": out, "total": len(out)})
+    body = {"parties": out, "total": len(out)}
+    if crowd and world.crowd is not None:
+        body["crowd"] = {"offset": _offset(), "limit": _limit(), "size": sum(world.crowd_size)}
+    return json_response(body)
+
+
+def _offset() -> int:
+    value = request.args.get("offset", "0")
+    return int(value) if value.isdigit() else 0
+
+
+def _limit() -> int:
+    value = request.args.get("limit", "")
+    return min(int(value), CROWD_PAGE_MAX) if value.isdigit() else CROWD_PAGE
+
+
+#: A lazy world's crowd (sandbox/world/lazy.py) is listed a page at a time (?crowd=true&offset=N&limit=M):
+#: millions of members are derived on demand, not listed whole.
+CROWD_PAGE, CROWD_PAGE_MAX = 1000, 10_000
+
+
+def _listed(world, crowd: bool):
+    """The parties to list: the built ones, and with ?crowd=true an eager world's crowd (built with it) or a
+    page of a lazy world's (members offset..offset+limit-1, people first)."""
+    if not crowd or world.crowd is None:
+        return world.parties.values() if crowd else world.built_parties()
+    from sandbox.world.crowd import organisation_id, person_id
+
+    people, orgs = world.crowd_size
+    start = _offset()
+    ids = [person_id(i) if i < people else organisation_id(i - people)
+           for i in range(start, min(start + _limit(), people + orgs))]
+    return [*world.built_parties(), *(world.parties[pid] for pid in ids)]

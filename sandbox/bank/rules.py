@@ -39,7 +39,8 @@ class BankRules:
                  cache_items: int | None = None):
         self.world = world
         self.page_size = page_size
-        self.codec = ReferenceCodec(world.seed, world.accounts, world.parties)
+        self.codec = ReferenceCodec(world.seed, (a.id for a in world.built_accounts()),
+                                    (p.id for p in world.built_parties()), accounts=world.accounts, parties=world.parties)
         self.cursors = PageCursors(world.seed)  # the `page` cursors of links (pagination.py)
         self.cache = BodyCache(cache_bytes)
         self.shield = Shield(world)  # who may not be named (R-30 extended, docs/privacy.md)

@@ -81,13 +81,23 @@ def corpus_period(today):
 
 @dataclass
 class Corpus:
+    """The files of a corpus: kept (`files`), or handed to `sink` as they are made (a slice of a large world is
+    written while it is exported: only each file's hash and size stay in memory, for the manifest)."""
+
     period: tuple | None = None
     files: dict[str, bytes] = field(default_factory=dict)
+    sink: object = None
+    listed: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def add(self, name: str, doc: dict) -> None:
-        if name in self.files:
+        if name in self.listed:
             raise ExportError(f"two requests map to the same file name {name}")
-        self.files[name] = _dump(doc)
+        data = _dump(doc)
+        self.listed[name] = (hashlib.sha256(data).hexdigest(), len(data))
+        if self.sink is not None:
+            self.sink(name, data)
+        else:
+            self.files[name] = data
 
 
 class _Exporter:
@@ -146,7 +156,7 @@ class _Exporter:
                               f"{self.public}/altinn/v1/directharvest/Kontrollinformasjon?envelope=false", {})
         urls = {org: url.rstrip("/") for org, url in v2_urls(directory).items()}
         for n, party in enumerate(parties, start=1):
-            self.say(f"[{n}/{len(parties)}] {party.id} ({party.identifier})")
+            self.say(f"[{n}/{len(parties)}] {party.id} ({party.identifier})", n, len(parties))
             self.party(party, urls)
 
     def party(self, party, urls: dict) -> None:
@@ -185,16 +195,19 @@ class _Exporter:
 
 
 def build_corpus(scenario: str = "default", *, parties: str = "all", seed: str | None = None, today=None,
-                 period: tuple | None = None, progress=None) -> tuple[dict[str, bytes], dict]:
+                 period: tuple | None = None, progress=None, people: range | None = None,
+                 sink=None) -> tuple[dict[str, bytes], dict]:
     """→ ({relative path: bytes}, manifest) for a scenario, without writing anything. `parties`: "all" (every
-    party of the world, the default) or "named" (the named personas only)."""
+    party of the world, the default) or "named" (the named personas only); `people`: instead, these generated
+    people by index (a slice of a large, lazy world). With `sink(path, bytes)` the files go there as they are
+    made and the dict comes back empty."""
     if parties not in SELECTIONS:
         raise ExportError(f"unknown party selection {parties!r}: one of {', '.join(SELECTIONS)}")
     from sandbox.app import build_services, create_app
     from sandbox.config import Settings
     from sandbox.scenario.catalog import resolve
 
-    say = progress or (lambda message: None)
+    say = progress or (lambda message, done=0, total=0: None)
     with tempfile.TemporaryDirectory(prefix="dsop-sandbox-export-") as state:
         # The corpus is the standard's answers (strict, DESIGN D22): a production bank's knobs (latency, left-out
         # fields, ...) belong to a live server, not to golden fixtures (docs/compatibility.md).
@@ -202,10 +215,17 @@ def build_corpus(scenario: str = "default", *, parties: str = "all", seed: str |
                             state_dir=state, profile="strict")
         services = build_services(settings)
         app = create_app(settings, services)
-        corpus = Corpus(period)
+        corpus = Corpus(period, sink=sink)
         exporter = _Exporter(services, app, corpus, say)
         world = services.world
-        selected = [p for p in world.parties.values() if parties == "all" or not p.generated]  # the world's order
+        if people is not None:
+            from sandbox.world.crowd import person_id
+
+            selected = [world.parties[person_id(i)] for i in people if i < world.crowd_size[0]]
+            parties = f"people {people.start}:{people.stop}"
+        else:
+            selected = [p for p in (world.parties.values() if parties == "all" else world.built_parties())
+                        if parties == "all" or not p.generated]  # the world's order
         exporter.run(selected)
     source = resolve(scenario)
     files = dict(sorted(corpus.files.items()))
@@ -224,8 +244,7 @@ def build_corpus(scenario: str = "default", *, parties: str = "all", seed: str |
         "parties": [{"id": p.id, "identifier": p.identifier, "name": p.name} for p in selected],
         "requests": "Every request but directory.json carries 'Authorization: Bearer <access token>' for "
                     "request.token (scope, audience), left out here because tokens change every run.",
-        "files": [{"path": path, "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
-                  for path, data in files.items()],
+        "files": [{"path": path, "sha256": sha, "bytes": size} for path, (sha, size) in sorted(corpus.listed.items())],
     }
     return files, manifest
 
@@ -233,6 +252,20 @@ def build_corpus(scenario: str = "default", *, parties: str = "all", seed: str |
 def write_corpus(out: Path, files: dict[str, bytes], manifest: dict) -> None:
     """Replace the corpus in `out`: the files an earlier manifest lists are removed first; anything else there
     is left alone."""
+    clear_corpus(out)
+    for path, data in files.items():
+        write_file(out, path, data)
+    (out / "manifest.json").write_bytes(_dump(manifest))
+
+
+def write_file(out: Path, path: str, data: bytes) -> None:
+    target = out / path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+
+
+def clear_corpus(out: Path) -> None:
+    """Remove the corpus an earlier manifest in `out` lists (refuse a corpus without one)."""
     out.mkdir(parents=True, exist_ok=True)
     old = out / "manifest.json"
     if old.exists():
@@ -249,11 +282,34 @@ def write_corpus(out: Path, files: dict[str, bytes], manifest: dict) -> None:
                 folder.rmdir()
     elif (out / "parties").exists() or (out / "directory.json").exists():
         raise ExportError(f"{out} holds a corpus without manifest.json: remove it first")
-    for path, data in files.items():
-        target = out / path
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-    (out / "manifest.json").write_bytes(_dump(manifest))
+
+
+def _slice(text: str) -> range:
+    try:
+        start, stop = (int(x) for x in text.split(":"))
+    except ValueError:
+        raise ExportError(f"--people wants START:STOP (two whole numbers), not {text!r}") from None
+    if not 0 <= start < stop:
+        raise ExportError("--people wants 0 <= START < STOP")
+    return range(start, stop)
+
+
+def _progress(err, quiet: bool):
+    """Progress on stderr: a bar redrawn in place on a terminal, a line per party otherwise."""
+    if quiet:
+        return lambda message, done=0, total=0: None
+    if not err.isatty():
+        return lambda message, done=0, total=0: print(message, file=err, flush=True)
+
+    def bar(message, done=0, total=0):
+        if not total:
+            return print(message, file=err, flush=True)
+        filled = 30 * done // total
+        print(f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} parties  {message[:60]:<60}", end="",
+              file=err, flush=True)
+        if done == total:
+            print(file=err, flush=True)
+    return bar
 
 
 def run(args, err=None) -> int:
@@ -261,14 +317,23 @@ def run(args, err=None) -> int:
     err = err or sys.stderr
     from sandbox.scenario import ScenarioError
 
-    say = (lambda message: None) if args.quiet else (lambda message: print(message, file=err, flush=True))
+    say = _progress(err, args.quiet)
+    out = Path(args.out)
     try:
         period = None
         if args.from_date or args.to_date:
             period = (args.from_date, args.to_date)
+        people = _slice(args.people) if getattr(args, "people", None) else None
+        stream = people is not None
+        if stream:
+            clear_corpus(out)
         files, manifest = build_corpus(args.scenario, parties="named" if args.named else "all", seed=args.seed,
-                                       today=args.today, period=period, progress=say)
-        write_corpus(Path(args.out), files, manifest)
+                                       today=args.today, period=period, progress=say, people=people,
+                                       sink=(lambda path, data: write_file(out, path, data)) if stream else None)
+        if stream:
+            (out / "manifest.json").write_bytes(_dump(manifest))
+        else:
+            write_corpus(out, files, manifest)
     except ScenarioError as exc:
         for problem in exc.problems:
             print(problem, file=err)
@@ -277,10 +342,10 @@ def run(args, err=None) -> int:
     except ExportError as exc:
         print(f"dsop-sandbox export: {exc}", file=err)
         return 1
-    size = sum(len(b) for b in files.values())
+    size = sum(f["bytes"] for f in manifest["files"])
     chosen = manifest["selection"]
-    which = "every party" if chosen["parties"] == "all" else "the named personas"
-    print(f"{len(files)} file(s), {size / 1e6:.1f} MB, {chosen['count']} of {chosen['worldParties']} part(y/ies) "
+    which = {"all": "every party", "named": "the named personas"}.get(chosen["parties"], f"generated {chosen['parties']}")
+    print(f"{len(manifest['files'])} file(s), {size / 1e6:.1f} MB, {chosen['count']} of {chosen['worldParties']} part(y/ies) "
           f"({which}) → {args.out} (scenario {manifest['scenario']['name']}, digest {manifest['digest'][:16]}…)",
           file=err)
     return 0
@@ -311,6 +376,9 @@ def add_arguments(p) -> None:
                        help="only the named personas, without the generated crowd (default: every party)")
     which.add_argument("--all", action="store_true",
                        help="every party, the generated crowd included (the default; --all is still accepted)")
+    which.add_argument("--people", metavar="START:STOP",
+                       help="a slice of the generated crowd instead: people START..STOP-1 by index, written as they "
+                            "are exported (a national-scale world is generated on demand; docs/performance.md)")
     p.add_argument("--seed", help="override the scenario's seed")
     p.add_argument("--today", type=iso_date, metavar="YYYY-MM-DD", help="fix the sandbox's date")
     p.add_argument("--from", dest="from_date", type=iso_date, metavar="YYYY-MM-DD",

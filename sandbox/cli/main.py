@@ -273,6 +273,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--maskinporten-alias", action="append", metavar="URL",
                    help="also accept this aud in client assertions besides the sandbox's issuer, e.g. "
                         "https://test.maskinporten.no/ for a client library with a fixed audience (repeatable)")
+    p.add_argument("--world", choices=("auto", "eager", "lazy"), default="auto",
+                   help="generate the scenario's crowd up front (eager) or each member when a request names it "
+                        "(lazy: start-up and memory independent of the population); auto = lazy from 200 000 "
+                        "generated people and organisations (docs/performance.md)")
     p.add_argument("--dev", action="store_true", help="use Flask's development server instead of gunicorn")
     p.set_defaults(func=cmd_serve)
     defaults_from_env(p, os.environ)

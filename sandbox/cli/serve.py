@@ -35,7 +35,8 @@ def settings_from_args(args) -> Settings:
                     nav_v1=getattr(args, "nav_v1", False), audit_keep=getattr(args, "audit_keep", 500_000),
                     body_cache_mb=getattr(args, "body_cache_mb", 64),
                     maskinporten_aliases=tuple(getattr(args, "maskinporten_alias", None) or ()),
-                    token_shortcut=getattr(args, "token_shortcut", None), profile=getattr(args, "profile", None))
+                    token_shortcut=getattr(args, "token_shortcut", None), profile=getattr(args, "profile", None),
+                    world_mode=getattr(args, "world", None) or "auto")
 
 
 def port_in_use(host: str, port: int) -> str | None:

@@ -16,8 +16,8 @@ def summary_lines(spec, world, build_seconds: float | None = None) -> list[str]:
         f"date range    {span.start.isoformat()} .. {span.end.isoformat()}",
         "entities      " + ", ".join(f"{n} {k}" for k, n in counts.items()),
         "banks         " + ", ".join(f"{b.name} ({b.org_number}, {b.register.upper()})" for b in world.banks.values()),
-        "personas      " + str(sum(1 for p in world.parties.values() if not p.generated)) + " named, "
-        + str(sum(1 for p in world.parties.values() if p.generated)) + " generated",
+        "personas      " + str(sum(1 for p in world.built_parties() if not p.generated)) + " named, "
+        + str(sum(world.crowd_size)) + " generated" + (" (on demand)" if world.crowd is not None else ""),
     ]
     if build_seconds is not None:
         lines.append(f"build time    {build_seconds:.2f} s")
@@ -38,8 +38,8 @@ def party_lines(world, *, generated: bool = False) -> list[str]:
 
     The named personas always; the generated crowd only when asked (`validate --parties`), as it runs to thousands.
     """
-    parties = [p for p in world.parties.values() if generated or not p.generated]
-    crowd = sum(1 for p in world.parties.values() if p.generated)
+    parties = [p for p in (world.parties.values() if generated else world.built_parties()) if generated or not p.generated]
+    crowd = sum(world.crowd_size)
     title = "parties (named and generated)" if generated else "named parties"
     lines = [f"{title}: id, name, identity number, kind, banks"]
     if not parties:

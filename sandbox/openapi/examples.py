@@ -98,7 +98,7 @@ def showcase(world):
     """(account, ownership, party): the open account that shows the most (cards, several parties, activity),
     primary-owned today by a named, unshielded person. Ties go to scenario order."""
     best = None
-    for account in world.accounts.values():
+    for account in world.built_accounts():
         if account.data_not_delivered or not account.is_open_on(world.today):
             continue
         owner = world.primary_owner_on(account, world.today)

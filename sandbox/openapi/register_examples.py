@@ -42,7 +42,7 @@ def register_examples(services) -> Examples:
         "Legal-Mandate": encoded(BY_SERVICE[ACCOUNT_SERVICE].register_mandates[0])}
     _errors(out, services)
     window = Period(ten_years_back(today), today)
-    candidates = [party for party in world.parties.values() if not party.shielded]
+    candidates = [party for party in world.built_parties() if not party.shielded]
     if candidates:
         party = max(candidates, key=lambda q: (not q.generated, len(world.banks_for(q.id, window))))
         period = {"fromDate": window.start.isoformat(), "toDate": window.end.isoformat()}

@@ -85,8 +85,28 @@ class _Checker:
         for kind in ("people", "organisations"):
             for j, bank in enumerate((gen.get(kind) or {}).get("banks") or []):
                 self.ref(("generate", kind, "banks", j), bank, banks, "bank")
+        self.crowd_room(gen)
         self.faults(banks, parties)
         return self.problems
+
+    def crowd_room(self, gen: dict) -> None:
+        """The crowd's accounts fit its banks' registration numbers (sandbox/world/numbers.py: 900 000 numbers
+        each, 4:1 between people and organisations where both use one; every possible account slot counts)."""
+        regs = {b["id"]: b.get("registration_numbers") or ["generated"] for b in self.data["banks"]}
+        kinds = {k: gen.get(k) or {} for k in ("people", "organisations")}
+        used = {k: {(b, r) for b in (spec.get("banks") or list(regs)) if b in regs for r in regs[b]}
+                for k, spec in kinds.items()}
+        shared = used["people"] & used["organisations"]
+        room = {"people": 900_000 * len(used["people"]) - 180_000 * len(shared),
+                "organisations": 900_000 * len(used["organisations"]) - 720_000 * len(shared)}
+        for kind, key, high in (("people", "accounts_per_person", 4), ("organisations", "accounts_per_organisation", 5)):
+            spec = kinds[kind]
+            high = (spec.get(key) or (1, high))[1]
+            if spec.get("count", 0) * high > room[kind]:
+                self.add(("generate", kind, "count"),
+                         f"{spec['count']} {kind} with up to {high} accounts need {spec['count'] * high} account "
+                         f"numbers; their banks' registration numbers hold {room[kind]} (900 000 each, shared 4:1 "
+                         "between people and organisations): add registration_numbers to the banks")
 
     def faults(self, banks: dict, parties: dict) -> None:
         """The `faults:` section (sandbox/faults.py): banks and parties exist, outage windows run forwards."""

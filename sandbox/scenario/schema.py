@@ -333,7 +333,7 @@ class EventSchema(_Strict):
 
 
 class GeneratePeopleSchema(_Strict):
-    count = fields.Integer(required=True, validate=validate.Range(min=0, max=1_000_000))
+    count = fields.Integer(required=True, validate=validate.Range(min=0, max=8_000_000))
     accounts_per_person = Range(minimum=0, maximum=20, load_default=(1, 4))
     history_years = Range(minimum=0, maximum=40, load_default=(1, 12))
     d_number_share = fields.Float(load_default=0.05, validate=validate.Range(min=0, max=1))
@@ -344,7 +344,7 @@ class GeneratePeopleSchema(_Strict):
 
 
 class GenerateOrganisationsSchema(_Strict):
-    count = fields.Integer(required=True, validate=validate.Range(min=0, max=200_000))
+    count = fields.Integer(required=True, validate=validate.Range(min=0, max=2_000_000))
     accounts_per_organisation = Range(minimum=0, maximum=50, load_default=(1, 5))
     history_years = Range(minimum=0, maximum=40, load_default=(1, 15))
     bankrupt_share = fields.Float(load_default=0.04, validate=validate.Range(min=0, max=1))

@@ -127,7 +127,7 @@ def overview(services) -> dict:
                                                           "owners") if e in profile.endpoints]})
         agencies.append({"id": c.id, "name": c.name, "org": c.org_number, "about": c.about, "services": offered})
     personas = []
-    for p in world.parties.values():
+    for p in world.built_parties():
         if p.generated:
             continue
         service = suggested_service(world, p)
@@ -224,7 +224,7 @@ def _cards_by_holder(world) -> dict[str, list[str]]:
     index = _CARD_INDEX.get(world)
     if index is None:
         index = {}
-        for a in world.accounts.values():
+        for a in world.built_accounts():  # a lazy crowd's cards are its own accounts' (crowd.py)
             for c in a.cards:
                 accounts = index.setdefault(c.holder_id, [])
                 if a.id not in accounts:

@@ -81,7 +81,7 @@ def choices(services) -> dict:
     listed = audiences(services)
     return {"consumers": list(world.consumers.values()), "scopes": KNOWN_SCOPES, "audiences": listed,
             "defaultAudience": default_audience(services),
-            "parties": [p for p in world.parties.values() if not p.generated],
+            "parties": [p for p in world.built_parties() if not p.generated],
             "services": [(k, BY_SERVICE[k].name, offered_by(world, k)) for k in dict.fromkeys(
                 k for c in world.consumers.values() for k in c.services if k in BY_SERVICE)]}
 
@@ -165,7 +165,7 @@ def curl_line(services, token: str, audience: str, scope: str, service: str, par
     """A curl command for the API of `audience` with every header the service needs."""
     world, issuer = services.world, services.maskinporten
     profile = BY_SERVICE[service]
-    party = find_party(world, party_key) or next(p for p in world.parties.values() if not p.generated)
+    party = find_party(world, party_key) or next(p for p in world.built_parties() if not p.generated)
     start, end = _period(service, world.today, party)
     on_register = audience == issuer.register_audience()
     mandate = profile.register_mandates[0] if on_register else profile.canonical

@@ -162,7 +162,7 @@ def _run_page(form, outcome=None, stored=None, status: int = 200):
     history = store.recent(room, every_room=room is None and presenter()) if store is not None else []
     return page("run.html", status, form=form, outcome=outcome, stored=stored, history=history,
                 choices=model.service_choices(services.world, services.settings.nav_v1),
-                parties=[p for p in services.world.parties.values() if not p.generated], active="ui.run_form")
+                parties=[p for p in services.world.built_parties() if not p.generated], active="ui.run_form")
 
 
 @bp.get("/run")

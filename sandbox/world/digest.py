@@ -1,18 +1,24 @@
 """The world digest: SHA-256 over a canonical dump of the built world.
 
-Same scenario + seed + today → same digest on every machine, run and PYTHONHASHSEED; another seed, today or
-entity → another digest. The dump covers every entity (banks, consumers, parties, accounts with their cards,
-owners, roles, activity and explicit transactions, guardianships), the seed's name and merchant pools, and the
-generated ledger of a sample of accounts: today's booked balance, the current month's booked transactions and
-the pending items. Everything the ledger generates is a pure function of what the dump already holds (the seed,
-the account, the pools, today), so the sample is there only to catch a change in the generating code (a Faker
-release, a new rule): it takes a few accounts of every kind (account type × activity profile × generated or
-not) and the first LEDGER_SAMPLE accounts of all, each in the order of CRC-32(account id), so the same accounts
-are picked on every machine.
+Same scenario + seed + today → same digest on every machine, run and PYTHONHASHSEED, and in either world mode
+(eager or lazy, lazy.py); another seed, today or entity → another digest. The dump covers the scenario's own
+entities in full (banks, consumers, parties, accounts with their cards, owners, roles, activity and explicit
+transactions, guardianships), the seed's name and merchant pools, the crowd's size, a sample of the crowd, and
+the generated ledger of a sample of accounts: today's booked balance, the current month's booked transactions
+and the pending items.
 
-Why a sample: generating the current month of every account made the digest the slowest part of `serve`'s
-start-up, growing with the world (issue 8); the entities go through orjson's own dataclass encoding in
-chunks, and the sample's cost does not grow with the size of the world.
+Why samples. Every crowd member and every ledger entry is a pure function of what the dump already holds (the
+seed, the scenario, the pools, today), so the samples are there only to catch a change in the generating code
+(a Faker release, a new rule), and their cost does not grow with the world: generating the current month of
+every account made the digest the slowest part of `serve`'s start-up (issue 8), and dumping every member of a
+national crowd would take minutes (issue 19).
+
+* The crowd sample (CROWD_SAMPLE per kind): members 0 and N-1, then the first indexes of a keyed permutation of
+  [0, N) (numbers.KeyedPermutation, key "digest-sample"), found without enumerating the crowd; each with all its
+  accounts. A crowd of up to CROWD_SAMPLE + 2 members per kind is dumped whole.
+* The ledger sample: among the scenario's accounts and the crowd sample's, a few of every kind (account type ×
+  activity profile × generated or not) and the first LEDGER_SAMPLE of all, each in the order of
+  CRC-32(account id), so the same accounts are picked on every machine.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from .period import Period
 #: in a smaller world), and the first LEDGER_PER_KIND of every kind.
 LEDGER_PER_KIND = 4
 LEDGER_SAMPLE = 256
+CROWD_SAMPLE = 128
 _CHUNK = 2000  # entities per orjson call: bounded memory for a world of any size
 
 
@@ -56,11 +63,42 @@ def _consumer(consumer) -> dict:
     return out
 
 
-def ledger_sample(world) -> list:
+def crowd_sample(world) -> list[str]:
+    """The crowd members the digest dumps (module docstring): ids, people first, each kind in sample order."""
+    from .crowd import organisation_id, person_id
+    from .numbers import KeyedPermutation
+
+    out = []
+    for kind, n, make in (("people", world.crowd_size[0], person_id), ("organisations", world.crowd_size[1], organisation_id)):
+        if n <= CROWD_SAMPLE + 2:
+            out += [make(i) for i in range(n)]
+            continue
+        perm = KeyedPermutation(f"{world.seed}:digest-sample:{kind}", n)
+        chosen = dict.fromkeys([0, n - 1, *(perm.forward(t) for t in range(CROWD_SAMPLE + 2))])
+        out += [make(i) for i in list(chosen)[:CROWD_SAMPLE + 2]]
+    return out
+
+
+def _dumped(world) -> tuple[list, list]:
+    """(parties, accounts) the dump holds: the scenario's own, then the crowd sample's, each sorted by id."""
+    parties = {p.id: p for p in world.built_parties() if not p.generated}
+    accounts = {a.id: a for a in world.built_accounts() if not a.generated}
+    sampled = crowd_sample(world)
+    for pid in sampled:
+        parties[pid] = world.parties[pid]
+    for pid in sampled:  # a member's own accounts: ids gen-x-NNNNNN-aK, while they exist
+        k = 0
+        while (account := world.accounts.get(f"{pid}-a{k}")) is not None:
+            accounts[account.id] = account
+            k += 1
+    return [parties[k] for k in sorted(parties)], [accounts[k] for k in sorted(accounts)]
+
+
+def ledger_sample(world, accounts=None) -> list:
     """The accounts whose ledger the digest covers (see the module docstring), in rank order: CRC-32 of the
     account id, then the id. One pass that keeps only integers and strings per account: holding a tuple per
     account woke the garbage collector over the whole world (seconds at 100k people)."""
-    accounts = list(world.accounts.values())
+    accounts = list(accounts if accounts is not None else _dumped(world)[1])
     ranks = [zlib.crc32(a.id.encode()) for a in accounts]
     cut = heapq.nsmallest(LEDGER_SAMPLE, ranks)[-1] if len(ranks) > LEDGER_SAMPLE else max(ranks, default=0)
     taken = {i for i, rank in enumerate(ranks) if rank <= cut}
@@ -89,13 +127,14 @@ def canonical_chunks(world):
     yield orjson.dumps({"name": world.name, "seed": world.seed, "today": world.today.isoformat(),
                         "banks": [world.banks[k] for k in sorted(world.banks)],
                         "consumers": [_consumer(world.consumers[k]) for k in sorted(world.consumers)],
-                        "guardianships": list(world.guardianships), "pools": world.pools},
+                        "guardianships": list(world.guardianships), "pools": world.pools,
+                        "crowd": list(world.crowd_size)},
                        option=orjson.OPT_SORT_KEYS)
-    for kind, table in (("parties", world.parties), ("accounts", world.accounts)):
-        keys = sorted(table)
-        for i in range(0, len(keys), _CHUNK):
-            yield b"\n" + orjson.dumps({kind: [table[k] for k in keys[i:i + _CHUNK]]})
-    for account in ledger_sample(world):
+    parties, accounts = _dumped(world)
+    for kind, items in (("parties", parties), ("accounts", accounts)):
+        for i in range(0, len(items), _CHUNK):
+            yield b"\n" + orjson.dumps({kind: items[i:i + _CHUNK]})
+    for account in ledger_sample(world, accounts):
         yield b"\n" + orjson.dumps(_ledger(world, account))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from functools import lru_cache
 
-from .model import Account, Counterparty, Party
+from .model import Account, Counterparty
 from .pools import Pools
 from .rng import rng_for
 
@@ -31,7 +31,8 @@ PARTNERS = {
 class Household:
     """The owner-level questions of one world, over its accounts and parties (built once, read-only)."""
 
-    def __init__(self, seed: str, today: date, accounts: dict[str, Account], parties: dict[str, Party], pools: Pools):
+    def __init__(self, seed: str, today: date, accounts: dict[str, Account], parties, pools: Pools, owned=None):
+        """`accounts` are the world's built ones; `owned(party_id)` answers for a lazy world's crowd (lazy.py)."""
         self.seed = seed
         self.today = today
         self.parties = parties
@@ -40,16 +41,24 @@ class Household:
         for account in sorted(accounts.values(), key=lambda a: (a.opened, a.id)):
             for party in {o.party_id for o in account.owners}:
                 self._owned.setdefault(party, []).append(account)
+        self._owned_lazily = owned
         # memoised per world (a cache on the class would keep every world built alive)
         self.raise_factor = lru_cache(maxsize=50_000)(self._raise_factor)
         self._partners = lru_cache(maxsize=50_000)(self._find_partners)
+
+    def _owned_by(self, party_id: str) -> list[Account]:
+        """The party's accounts, oldest first (by opening day, then id)."""
+        found = self._owned.get(party_id)
+        if found is None and self._owned_lazily is not None:
+            found = sorted(self._owned_lazily(party_id), key=lambda a: (a.opened, a.id))
+        return found or []
 
     # ---- salaries -------------------------------------------------------------------------------
     def salary_account(self, party_id: str, day: date) -> Account | None:
         """The one account a person's salary is paid into on `day`: their oldest salary-profile account they
         own then (as primary owner first), open and not frozen."""
         best = None
-        for account in self._owned.get(party_id, ()):
+        for account in self._owned_by(party_id):
             if account.activity is None or account.activity.profile != "household" or not account.is_open_on(day):
                 continue
             if account.frozen and account.freeze_on(day) is not None:
@@ -122,13 +131,13 @@ class Household:
     def _find_partners(self, account_id: str, profile: str, owner: str) -> tuple[Account, ...]:
         """The owner's NOK accounts of the profiles PARTNERS names for `profile`, most wanted first."""
         wanted = PARTNERS.get(profile, ())
-        others = [a for a in self._owned.get(owner, ()) if a.id != account_id and a.activity is not None
+        others = [a for a in self._owned_by(owner) if a.id != account_id and a.activity is not None
                   and a.currency == "NOK" and a.activity.profile in wanted]
         return tuple(sorted(others, key=lambda a: wanted.index(a.activity.profile)))  # stable: oldest first
 
     def own_accounts(self, party_id: str, day: date) -> list[Account]:
         """The party's accounts with a profile, open on `day`, oldest first."""
-        return [a for a in self._owned.get(party_id, ()) if a.activity is not None and a.is_open_on(day)]
+        return [a for a in self._owned_by(party_id) if a.activity is not None and a.is_open_on(day)]
 
 
 def _settlement_year(day: date) -> int:

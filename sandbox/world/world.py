@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from .household import Household
+from .lazy import PARTY_CACHE, CrowdView, Population
 from .ledger import Ledger
 from .model import Account, Bank, Consumer, Guardianship, Ownership, Party, Role
 from .period import Period
@@ -39,29 +41,54 @@ class World(FollowsClock):
         self.ledger.attach_clock(source)
 
     def __init__(self, spec, banks: dict[str, Bank], consumers: dict[str, Consumer], parties: dict[str, Party],
-                 accounts: dict[str, Account], guardianships: tuple[Guardianship, ...]):
+                 accounts: dict[str, Account], guardianships: tuple[Guardianship, ...], crowd: CrowdView | None = None):
         self.spec = spec
         self.name = spec.name
         self.seed = spec.seed
         self.today: date = spec.today
         self.banks = banks
         self.consumers = consumers
-        self.parties = parties
-        self.accounts = accounts
         self.guardianships = guardianships
+        self.crowd = crowd  # None: every member is in the dicts (eager); else derived on demand (lazy.py)
+        self.crowd_size = (0, 0)  # (people, organisations) the scenario generates, eager or lazy (build.py)
+        self.crowd_shields = False  # the lazy crowd may hold shielded persons (bank/privacy.py asks member by member)
         self.bank_by_org = {b.org_number: b for b in banks.values()}
         self.consumer_by_org = {c.org_number: c for c in consumers.values()}
-        self.party_by_identifier = {p.identifier: p for p in parties.values()}
-        self.account_by_number = {a.number: a for a in accounts.values()}
-        self.accounts_by_bank: dict[str, list[Account]] = {b: [] for b in banks}
-        self.relations_by_party: dict[str, list[Relation]] = {p: [] for p in parties}
+        party_by_identifier = {p.identifier: p for p in parties.values()}
+        account_by_number = {a.number: a for a in accounts.values()}
+        self.accounts_by_bank: dict[str, list[Account]] = {b: [] for b in banks}  # the eager part (no crowd if lazy)
+        relations_by_party: dict[str, list[Relation]] = {p: [] for p in parties}
         for account in accounts.values():
             self.accounts_by_bank[account.bank_id].append(account)
             for rel in self._relations_of(account):
-                self.relations_by_party[rel.party_id].append(rel)
+                relations_by_party[rel.party_id].append(rel)
+        if crowd is None:
+            self.parties, self.accounts = parties, accounts
+            self.party_by_identifier, self.account_by_number = party_by_identifier, account_by_number
+            self.relations_by_party = relations_by_party
+        else:
+            self.parties = Population(parties, crowd.party, crowd.party_ids, lambda: crowd.people + crowd.organisations)
+            self.accounts = Population(accounts, crowd.account, crowd.account_ids,
+                                       lambda: sum(1 for _ in crowd.account_ids()))
+            self.party_by_identifier = Population(party_by_identifier, crowd.party_by_identifier)
+            self.account_by_number = Population(account_by_number, crowd.account_by_number)
+            self.relations_by_party = Population(relations_by_party, lru_cache(maxsize=PARTY_CACHE // 4)(
+                lambda pid: self._crowd_relations(crowd, pid)))
         self.pools = build_pools(self.seed)
         self.ledger = Ledger(self.seed, self.today, self.pools,
-                             Household(self.seed, self.today, accounts, parties, self.pools))
+                             Household(self.seed, self.today, accounts, self.parties, self.pools,
+                                       owned=crowd.owned if crowd is not None else None))
+
+    def _crowd_relations(self, crowd: CrowdView, party_id: str) -> list[Relation] | None:
+        related = crowd.related(party_id)
+        if related is None:
+            return None
+        return [rel for account in related for rel in self._relations_of(account) if rel.party_id == party_id]
+
+    def built_parties(self):
+        """The parties built up front, in scenario order: every party of an eager world, the scenario's own
+        (and no crowd member) of a lazy one. Listings use it; `parties` answers any id."""
+        return self.parties.eager.values() if self.crowd is not None else self.parties.values()
 
     @staticmethod
     def _relations_of(account: Account):
@@ -118,16 +145,33 @@ class World(FollowsClock):
             return "deleted"
         return "disabled" if account.frozen and account.freeze_on(self.today) is not None else "enabled"
 
+    def built_accounts(self):
+        """The accounts built up front: all of an eager world's, the scenario's own of a lazy one."""
+        return self.accounts.eager.values() if self.crowd is not None else self.accounts.values()
+
     def counts(self) -> dict[str, int]:
-        people = sum(1 for p in self.parties.values() if p.kind == "person")
-        return {
-            "banks": len(self.banks), "consumers": len(self.consumers), "people": people,
-            "organisations": len(self.parties) - people, "accounts": len(self.accounts),
-            "cards": sum(len(a.cards) for a in self.accounts.values()),
-            "roles": sum(len(a.roles) for a in self.accounts.values()),
+        """Entity counts. A lazy world counts its crowd's people and organisations (known) but the accounts,
+        cards and roles only of its built part: counting the crowd's would mean deriving every member."""
+        named = self.built_parties()
+        people = sum(1 for p in named if p.kind == "person")
+        built = self.built_accounts()
+        lazy_people, lazy_orgs = (self.crowd.people, self.crowd.organisations) if self.crowd is not None else (0, 0)
+        out = {
+            "banks": len(self.banks), "consumers": len(self.consumers), "people": people + lazy_people,
+            "organisations": len(named) - people + lazy_orgs, "accounts": len(built),
+            "cards": sum(len(a.cards) for a in built),
+            "roles": sum(len(a.roles) for a in built),
             "guardianships": len(self.guardianships),
         }
+        if self.crowd is not None:
+            out["on_demand"] = lazy_people + lazy_orgs
+        return out
 
     def date_range(self) -> Period:
-        starts = [a.opened for a in self.accounts.values()]
+        """From the oldest account's opening to today (a lazy world bounds its crowd's by the scenario's
+        history_years instead of looking at every member)."""
+        built = self.built_accounts()
+        starts = [a.opened for a in built]
+        if self.crowd is not None:
+            starts.append(self.crowd.crowd.oldest_opening())
         return Period(min(starts) if starts else self.today, self.today)

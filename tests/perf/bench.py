@@ -18,6 +18,11 @@
    every URL with one such page's bytes (each account's months are generated in every worker first); and the
    first render of a 1000-item page in-process (first_render.py,
    BENCH_RENDER_N=20 accounts): months generated, then rendered, each timed.
+7. A national-scale world (issue 19; BENCH_NATIONAL=on|off, BENCH_NATIONAL_PEOPLE=5500000,
+   BENCH_NATIONAL_ORGS=1000000): `serve`'s start-up (load, build, digest, rules) and the PSS of the process
+   after it and after requests naming 40 crowd members (national.py start, median of BENCH_NATIONAL_REPEAT=3
+   fresh processes), and lazy == eager on the default cast with 1000 generated people (national.py identity:
+   every entity, lookup, the digest and ~700 HTTP bodies byte for byte).
 Prints a table, every figure as a ratio against the ceiling or against its limit (issues 8 and 19: met, or missed
 by how much), and writes BENCH_OUT
 (tests/perf/results/latest.json). BENCH_AUTH=on|off asks `serve` for auth when it has `--auth`; if /health
@@ -77,6 +82,10 @@ QUIET_WAIT = _env("BENCH_QUIET_WAIT", 0.0)
 QUIET_SHARE = _env("BENCH_QUIET_SHARE", 0.2)
 REPEAT = _env("BENCH_REPEAT", 3, int)
 SCENARIO = os.environ.get("BENCH_SCENARIO", "default")
+NATIONAL = os.environ.get("BENCH_NATIONAL", "on").strip().lower() != "off"
+NATIONAL_PEOPLE = _env("BENCH_NATIONAL_PEOPLE", 5_500_000, int)
+NATIONAL_ORGS = _env("BENCH_NATIONAL_ORGS", 1_000_000, int)
+NATIONAL_REPEAT = _env("BENCH_NATIONAL_REPEAT", 3, int)
 CONSUMER = os.environ.get("BENCH_CONSUMER", "skatteetaten")
 PROFILE = os.environ.get("BENCH_PROFILE", "") not in ("", "0", "no", "false")
 OUT = Path(os.environ.get("BENCH_OUT", HERE / "results" / "latest.json"))
@@ -389,6 +398,30 @@ def scale(tmp: Path) -> dict:
     return out
 
 
+def _child(args: list[str]) -> dict:
+    proc = subprocess.run([sys.executable, str(HERE / "national.py"), *args], capture_output=True, text=True)
+    if proc.returncode != 0:
+        return {"skipped": f"national.py {args[0]} failed: {proc.stderr.strip()[-800:]}"}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def national(tmp: Path) -> dict:
+    """Issue 19: the national-scale world's start-up and PSS (national.py start, median of NATIONAL_REPEAT fresh
+    processes), and lazy == eager on the test population (national.py identity)."""
+    from gen_scenario import scenario_text
+
+    path = tmp / "bench-national.yaml"
+    path.write_text(scenario_text(NATIONAL_PEOPLE, orgs=NATIONAL_ORGS))
+    runs = [_child(["start", str(path)]) for _ in range(NATIONAL_REPEAT)]
+    good = [r for r in runs if "skipped" not in r]
+    if not good:
+        return {"start": runs[0], "identity": _child(["identity"])}
+    best = sorted(good, key=lambda r: r["startup_s"])[len(good) // 2]
+    best = {**best, "startup_runs_s": [r["startup_s"] for r in good],
+            "pss_started_runs_kb": [r["pss_started_kb"] for r in good]}
+    return {"start": best, "identity": _child(["identity"])}
+
+
 def wait_for_quiet(max_wait: float) -> float:
     """Wait (up to max_wait s) until the rest of the machine uses under BENCH_QUIET_SHARE (0.2) of a core;
     the share last seen."""
@@ -500,6 +533,10 @@ def main() -> int:
             results["first_render"] = first_render()
         print("measuring world build time and memory ...", flush=True)
         results["worlds"] = scale(tmp)
+        if NATIONAL:
+            print(f"starting a national-scale world ({NATIONAL_PEOPLE} people, {NATIONAL_ORGS} organisations) "
+                  "and comparing lazy with eager ...", flush=True)
+            results["national"] = national(tmp)
     results["finished"] = datetime.now(UTC).isoformat(timespec="seconds")
     verdicts = print_report(results)
     results["targets"] = verdicts

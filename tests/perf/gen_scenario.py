@@ -7,13 +7,15 @@ cast the benchmarks can rely on whatever N is:
   activity, a card), so both a 1-month and a full 10-year Skatt window land inside its history;
 * `bench-joint`, who shares a joint account with `bench-decade` and has a savings account and a role.
 
-Organisations scale with the people (one per 10 people, as in the default scenario's crowd ratio).
+Organisations scale with the people (one per 10 people, as in the default scenario's crowd ratio) unless --orgs
+says; beyond a million people the banks get ten registration numbers each (room for the crowd's accounts).
 The output is deterministic: same arguments, same file, same world.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
@@ -26,10 +28,10 @@ seed: {seed}
 today: {today}
 
 banks:
-  - {{id: sandkasse, name: SANDKASSE SPAREBANK, registration_numbers: ["9910", "9911"]}}
-  - {{id: fjordtest, name: FJORDTEST BANK ASA, registration_numbers: ["9920"]}}
-  - {{id: nordlys, name: NORDLYS TESTBANK ASA, registration_numbers: ["9930"]}}
-  - {{id: kfr-finans, name: TESTFINANS KREDITT AS, registration_numbers: ["9940"], register: kfr}}
+  - {{id: sandkasse, name: SANDKASSE SPAREBANK, registration_numbers: {regs[0]}}}
+  - {{id: fjordtest, name: FJORDTEST BANK ASA, registration_numbers: {regs[1]}}}
+  - {{id: nordlys, name: NORDLYS TESTBANK ASA, registration_numbers: {regs[2]}}}
+  - {{id: kfr-finans, name: TESTFINANS KREDITT AS, registration_numbers: {regs[3]}, register: kfr}}
 
 consumers:
   - {{id: skatteetaten, name: Skatteetaten, org_number: "974761076", services: [skatt, fi-utlegg]}}
@@ -75,22 +77,34 @@ generate:
 """
 
 
-def scenario_text(people: int, seed: str = "2025", today: str = "2025-06-30") -> str:
-    if not 0 <= people <= 1_000_000:
-        raise ValueError("--people must be between 0 and 1 000 000 (the format's limit)")
-    orgs = min(200_000, people // 10)
-    return TEMPLATE.format(people=people, orgs=orgs, seed=seed, today=today)
+#: Registration numbers of the four banks: a handful up to a million people; ten each beyond (a crowd's account
+#: numbers are spread over them, 900 000 per number: Norway's 5.5 million people need about thirty).
+SMALL_REGS = (["9910", "9911"], ["9920"], ["9930"], ["9940"])
+NATIONAL_REGS = tuple([str(9900 + 10 * b + k) for k in range(10)] for b in range(1, 5))
+
+
+def scenario_text(people: int, seed: str = "2025", today: str = "2025-06-30", orgs: int | None = None) -> str:
+    if not 0 <= people <= 8_000_000:
+        raise ValueError("--people must be between 0 and 8 000 000 (the format's limit)")
+    orgs = min(200_000, people // 10) if orgs is None else orgs
+    if not 0 <= orgs <= 2_000_000:
+        raise ValueError("--orgs must be between 0 and 2 000 000 (the format's limit)")
+    regs = SMALL_REGS if people <= 1_000_000 else NATIONAL_REGS
+    return TEMPLATE.format(people=people, orgs=orgs, seed=seed, today=today,
+                           regs=[json.dumps(rs) for rs in regs])
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--people", type=int, required=True, help="generated people (organisations: one per 10)")
+    parser.add_argument("--people", type=int, required=True, help="generated people")
+    parser.add_argument("--orgs", type=int, default=None, help="generated organisations (default: one per 10 people, "
+                        "at most 200 000)")
     parser.add_argument("--out", type=Path, required=True, help="the scenario file to write")
     parser.add_argument("--seed", default="2025")
     parser.add_argument("--today", default="2025-06-30", help="the scenario's fixed today (YYYY-MM-DD)")
     args = parser.parse_args(argv)
     try:
-        text = scenario_text(args.people, args.seed, args.today)
+        text = scenario_text(args.people, args.seed, args.today, args.orgs)
     except ValueError as exc:
         print(f"gen_scenario: {exc}", file=sys.stderr)
         return 2

@@ -71,6 +71,36 @@ def _under(name: str, value: float, limit: float, unit: str, inclusive: bool = F
                     f"{value - limit:.1f} {unit} over ({value / limit:.1f}x the limit)", f"{value:.1f} {unit}")
 
 
+#: Issue 19: a national-scale world starts within NATIONAL_START_S with a PSS under NATIONAL_PSS_MB per worker.
+NATIONAL_START_S = 5
+NATIONAL_PSS_MB = 500
+
+
+def national_targets(national: dict | None) -> list[dict]:
+    if not national:
+        return [{"target": "national-scale world", "met": None, "shown": "not measured (BENCH_NATIONAL)",
+                 "missed_by": None}]
+    start, same = national.get("start", {}), national.get("identity", {})
+    out = []
+    if "skipped" in start:
+        out.append({"target": "national-scale world", "met": False, "shown": start["skipped"], "missed_by": None})
+    else:
+        who = f"{start['people']:,} people + {start['organisations']:,} orgs".replace(",", " ")
+        out.append(_under(f"national world ({who}): serve start-up < {NATIONAL_START_S} s",
+                          start["startup_s"], NATIONAL_START_S, "s"))
+        out.append(_under(f"national world: PSS per worker < {NATIONAL_PSS_MB} MB (after 40 members' requests)",
+                          start["pss_after_requests_kb"] / MB, NATIONAL_PSS_MB, "MB"))
+    if "skipped" in same or not same:
+        out.append({"target": "lazy == eager", "met": False, "shown": same.get("skipped", "not measured"),
+                    "missed_by": None})
+    else:
+        out.append({"target": f"lazy == eager on {same['people']} people + {same['organisations']} orgs (every "
+                              f"entity, lookup, digest, {same['requests']} HTTP bodies byte for byte)",
+                    "met": bool(same["identical"]), "shown": "identical" if same["identical"] else
+                    f"differ: {same['entities_differ'] or same['bodies_differ']}", "missed_by": None})
+    return out
+
+
 def targets(results: dict) -> list[dict]:
     out = []
     load = results.get("load", {})
@@ -110,6 +140,7 @@ def targets(results: dict) -> list[dict]:
                           big["ru_maxrss_kb"] / MB, 1536, "MB"))
     else:
         out.append({"target": "100k people world", "met": None, "shown": "not measured (BENCH_SIZES)", "missed_by": None})
+    out += national_targets(results.get("national"))
     default = worlds.get(results["settings"]["scenario"])
     if default:
         out.append(_under("default world loaded and built < 1 s", default["load_build_s"], 1, "s"))
@@ -220,6 +251,12 @@ def print_report(results: dict) -> list[dict]:
                   f"{w['ru_maxrss_kb'] / MB:>8.0f}")
         if any(w["digest_s"] is None for w in worlds.values()):
             print(f"  (-: the world digest was not run: only up to BENCH_DIGEST_MAX={s.get('digest_max')} people)")
+    nat = (results.get("national") or {}).get("start")
+    if nat and "skipped" not in nat:
+        print(f"national world: {nat['people']} people, {nat['organisations']} organisations, lazy={nat['lazy']}: "
+              f"start-up {nat['startup_s']:.2f} s (runs {nat.get('startup_runs_s')}), PSS {nat['pss_started_kb'] / MB:.0f} MB "
+              f"started, {nat['pss_after_requests_kb'] / MB:.0f} MB after {nat['requests']} requests "
+              f"(slowest {nat['slowest_request_ms']:.0f} ms)")
     mem = results.get("sandbox_memory_kb")
     if mem:
         print("sandbox RSS after the load (default world): " + ", ".join(

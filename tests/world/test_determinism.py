@@ -94,11 +94,19 @@ def test_same_scenario_twice_same_digest(world):
 
 
 def test_digest_is_a_sha256_over_the_whole_world(world):
+    """Issue 19: the scenario's own entities in full, the crowd by its size and a sample (digest.py says why)."""
+    from sandbox.world.digest import CROWD_SAMPLE, crowd_sample
+
     digest = world_digest(world)
     assert len(digest) == 64 and int(digest, 16) >= 0
     dump = canonical_dump(world).decode()
-    assert all(party.identifier in dump for party in world.parties.values())
-    assert all(account.number in dump for account in world.accounts.values())
+    assert all(party.identifier in dump for party in world.parties.values() if not party.generated)
+    assert all(account.number in dump for account in world.accounts.values() if not account.generated)
+    sample = crowd_sample(world)
+    assert len(sample) == sum(min(n, CROWD_SAMPLE + 2) for n in world.crowd_size) and len(set(sample)) == len(sample)
+    assert all(world.parties[pid].identifier in dump for pid in sample)
+    assert all(a.number in dump for a in world.accounts.values() if a.id.rsplit("-a", 1)[0] in set(sample))
+    assert f'"crowd":[{world.crowd_size[0]},{world.crowd_size[1]}]' in dump
 
 
 def test_transactions_are_the_same_in_a_fresh_world(world):

@@ -145,6 +145,13 @@ def test_no_card_no_card_purchase(world):
 
 # ---- the banking calendar ---------------------------------------------------------------------------------
 
+def _no_business_day_open(account, day):
+    """The account's month segment around `day` has no business day: it opened on the month's last weekend."""
+    end = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return account.opened.month == day.month and account.opened.year == day.year and not any(
+        business(account.opened + timedelta(days=k)) for k in range((end - account.opened).days + 1))
+
+
 def test_generated_bookings_and_value_dates_fall_on_business_days(default):
     """Issue 17: 28 % of bookings fell on weekends, 25 December and 17 May included."""
     seen = 0
@@ -153,6 +160,8 @@ def test_generated_bookings_and_value_dates_fall_on_business_days(default):
             for t in txs(default, account.id, date(2021, 1, 1)):
                 if t.kind == "closing":  # the day the account closes, whatever day that is
                     continue
+                if _no_business_day_open(account, t.booking_date):
+                    continue  # ledger.py: a month segment without a business day (opened on its last Saturday)
                 seen += 1
                 assert business(t.booking_date) and business(t.value_date), (account.id, t.kind, t.booking_date)
     assert seen > 2000
