@@ -275,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "https://test.maskinporten.no/ for a client library with a fixed audience (repeatable)")
     p.add_argument("--world", choices=("auto", "eager", "lazy"), default="auto",
                    help="generate the scenario's crowd up front (eager) or each member when a request names it "
-                        "(lazy: start-up and memory independent of the population); auto = lazy from 200 000 "
+                        "(lazy: start-up and memory independent of the population); auto = lazy from 20 000 "
                         "generated people and organisations (docs/performance.md)")
     p.add_argument("--dev", action="store_true", help="use Flask's development server instead of gunicorn")
     p.set_defaults(func=cmd_serve)

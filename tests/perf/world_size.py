@@ -9,6 +9,7 @@ belong to that world alone; the parent also reads the child's ru_maxrss from wai
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
@@ -33,7 +34,8 @@ def main(path: str, digest: bool = True) -> int:
     t1 = time.perf_counter()
     spec = load_scenario(resolve(path))
     t2 = time.perf_counter()
-    world = build_world(spec)
+    mode = os.environ.get("BENCH_WORLD_MODE", "auto")  # auto: what `serve` does (lazy from LAZY_THRESHOLD)
+    world = build_world(spec, mode)
     t3 = time.perf_counter()
     rss_built, hwm_built = _status_kb("VmRSS"), _status_kb("VmHWM")
     if digest:
@@ -46,7 +48,7 @@ def main(path: str, digest: bool = True) -> int:
         "rss_after_build_kb": rss_built, "hwm_after_build_kb": hwm_built,
         "rss_after_digest_kb": _status_kb("VmRSS") if digest else None,
         "hwm_after_digest_kb": _status_kb("VmHWM") if digest else None,
-        "counts": world.counts(),
+        "counts": world.counts(), "mode": "lazy" if world.crowd is not None else "eager",
     }))
     return 0
 
