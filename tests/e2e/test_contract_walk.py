@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 #: (fromDate, toDate, walk the transactions): ten years up to today (every booked transaction, pending items),
 #: 2024 (historical balances; its transactions are a subset of the ten years', so not walked again), today only.
 PERIODS = (("2015-07-01", "2025-06-30", True), ("2024-01-01", "2024-12-31", False), ("2025-06-30", "2025-06-30", True))
-CROWD_SAMPLE = 6  # parties of the generated crowd, spread evenly over it
+CROWD_SAMPLE = 12  # parties of the generated crowd, spread evenly over it (enough for > 1500 bodies)
 
 
 @dataclass
