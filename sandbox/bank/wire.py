@@ -93,7 +93,8 @@ class TransactionRenderer:
 
     The parts many items of a page have in common are made once per page and shared by those items: the
     transactionCode of a kind, the counterParties of a (counterparty, direction) (or that the `shield`,
-    bank/privacy.py, hides it: docs/privacy.md), the paymentCard of a (card, day), the midnight timestamp of a day.
+    bank/privacy.py, hides it: docs/privacy.md), the paymentCard of a (card, day); the written days and times of
+    day are kept for every page (datetime.isoformat and round() go through printf: they were a third of a render).
     Shared only within one body, and only where removing a field is idempotent (Grant.withhold deletes a key from
     each item's counterParties; on a shared dict the second deletion finds nothing): the JSON is the same as with
     a fresh dict per item, byte for byte. An item is built as one dict display in its keys' order (the order is

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import calendar
 import dataclasses
-from datetime import UTC, date, datetime, time, timedelta
 from collections import OrderedDict
+from datetime import UTC, date, datetime, time, timedelta
 
 from .activity import BALANCING, month_items, target
 from .bizdays import business_days
