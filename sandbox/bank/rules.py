@@ -33,7 +33,8 @@ COMPLETE = {"status": "complete"}
 
 #: The default bound of the rendered-body cache of one process (Settings.body_cache_mb).
 BODY_CACHE_BYTES = 64 * 2**20
-#: Rendered transactions kept per process for other pages that list them (body_cache.ItemCache; ~1.5 kB each).
+#: Rendered transactions kept per process for other pages that list them (body_cache.ItemCache; ~2.5 kB each with
+#: their JSON bytes).
 ITEM_CACHE_ITEMS = 50_000
 
 
