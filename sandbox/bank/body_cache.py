@@ -18,6 +18,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from operator import itemgetter
 
 import orjson
 
@@ -112,22 +113,24 @@ class ItemCache:
         kept = self._scopes.get(scope)
         if kept is None:
             kept = self._scopes[scope] = {}
-        items, fragments = [], []
-        for source in sources:
-            key = key_of(source)
-            entry = kept.get(key)
-            if entry is None:
-                item = render(source)
-                entry = (item, orjson.Fragment(orjson.dumps(item)))
+        keys = list(map(key_of, sources))
+        entries = list(map(kept.get, keys))  # the look-ups in C: on a page of kept items this is all there is
+        for n, entry in enumerate(entries) if None in entries else ():
+            if entry is None and (entry := kept.get(keys[n])) is not None:  # listed twice on this page
+                entries[n] = entry
+            elif entry is None:
+                item = render(sources[n])
+                entry = entries[n] = (item, orjson.Fragment(orjson.dumps(item)))
                 if self._count >= self.max_items:
                     self.clear()
                     kept = self._scopes[scope] = {}
-                kept[key] = entry
+                kept[keys[n]] = entry
                 self._count += 1
-            items.append(entry[0])
-            fragments.append(entry[1])
-        return items, fragments
+        return list(map(_ITEM, entries)), list(map(_FRAGMENT, entries))
 
     def clear(self) -> None:
         self._scopes.clear()
         self._count = 0
+
+
+_ITEM, _FRAGMENT = itemgetter(0), itemgetter(1)

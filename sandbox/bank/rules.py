@@ -13,6 +13,7 @@ the request, so they come from a bounded cache of rendered bodies that also hold
 from __future__ import annotations
 
 from datetime import date
+from operator import attrgetter
 
 import orjson
 
@@ -300,6 +301,5 @@ class BankRules:
         return self._out({"responseDetails": self._details(account, window, "owners"), "accountOwners": owners}, grant)
 
 
-def _transaction_id(t) -> str:
-    """A transaction's id: unique within its account (TX + account number + month + sequence; PX for pending)."""
-    return t.id
+#: A transaction's id: unique within its account (TX + account number + month + sequence; PX for pending).
+_transaction_id = attrgetter("id")
