@@ -13,8 +13,12 @@ the request, so they come from a bounded cache of rendered bodies that also hold
 from __future__ import annotations
 
 from datetime import date
+from operator import attrgetter
+
+import orjson
 
 from sandbox.dsop import wire as dsop_wire
+from sandbox.dsop.wire import Rendered
 from sandbox.world import Period, World
 from sandbox.world.ledger import month_end
 
@@ -30,7 +34,8 @@ COMPLETE = {"status": "complete"}
 
 #: The default bound of the rendered-body cache of one process (Settings.body_cache_mb).
 BODY_CACHE_BYTES = 64 * 2**20
-#: Rendered transactions kept per process for other pages that list them (body_cache.ItemCache; ~1.5 kB each).
+#: Rendered transactions kept per process for other pages that list them (body_cache.ItemCache; ~2.5 kB each with
+#: their JSON bytes).
 ITEM_CACHE_ITEMS = 50_000
 
 
@@ -228,12 +233,18 @@ class BankRules:
         # shielded counterparties and card holders are not named (docs/privacy.md)
         render = wire.TransactionRenderer(account, bank, wire.card_versions(account.cards), self.world.parties,
                                           self.today, self.shield or None)
+        chunk, links = paginate(txs, paging, self.page_size)
         if grant is None or not any(path.startswith("transactions[]") for path in grant.withheld):
             # items are shared with other pages (ItemCache): only when nothing inside them is withheld (deleted)
-            render = self.items.renderer((account.id, self.today), render, _transaction_id)
-        items, links = paginate(txs, paging, self.page_size, render=render)
-        return self._out({"responseDetails": self._details(account, window, "transactions"), "transactions": items,
+            items, fragments = self.items.page((account.id, self.today), chunk, render, _transaction_id)
+        else:
+            items, fragments = [render(t) for t in chunk], None
+        body = self._out({"responseDetails": self._details(account, window, "transactions"), "transactions": items,
                           "links": links}, grant)
+        if fragments is not None and body.get("transactions") is items:
+            # the JSON from the items' kept bytes: orjson.dumps(body), byte for byte, without writing them again
+            return Rendered(body, orjson.dumps({**body, "transactions": fragments}))
+        return body
 
     def cards(self, bank, reference: str, window: Period, grant=None) -> dict:
         """GET …/cards: every card linked to the account in the period (R-56, Q-11)."""
@@ -291,6 +302,5 @@ class BankRules:
         return self._out({"responseDetails": self._details(account, window, "owners"), "accountOwners": owners}, grant)
 
 
-def _transaction_id(t) -> str:
-    """A transaction's id: unique within its account (TX + account number + month + sequence; PX for pending)."""
-    return t.id
+#: A transaction's id: unique within its account (TX + account number + month + sequence; PX for pending).
+_transaction_id = attrgetter("id")

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import calendar
 import dataclasses
+from collections import OrderedDict
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 
 from .activity import BALANCING, month_items, target
 from .bizdays import business_days
@@ -58,7 +58,7 @@ class Ledger(FollowsClock):
         self.today = today
         self.pools = pools
         self.household = household  # who is paid where, the owner's other accounts (household.py)
-        self._months = lru_cache(maxsize=cache_months)(self._generate_month_entry)
+        self._months = MonthCache(self._generate_month_entry, cache_months)
         # Answers derived from the immutable history, memoised (issue 8: a details call asked for three of them):
         # a booked balance per (account, day) for days up to today (it cannot change once the day is booked),
         # and the pending items per (account, today). Bounded: emptied when full.
@@ -95,7 +95,7 @@ class Ledger(FollowsClock):
         """End-of-month balance of a month that ends frozen: nobody steers it, so it is the balance the month
         started from plus the month's own entries. Walks back to the last month that ended on its target (or the
         lifecycle's start), then forward month by month, memoising each end; only frozen accounts come here."""
-        known = self._answers.get(("frozen-end", account, y, m))
+        known = self._answers.get(("frozen-end", account.id, y, m))
         if known is not None:
             return known
         todo, start = [(y, m)], None
@@ -105,7 +105,7 @@ class Ledger(FollowsClock):
                 start = self._opening(account, index)
                 break
             py, pm = (cy - 1, 12) if cm == 1 else (cy, cm - 1)
-            known = self._answers.get(("frozen-end", account, py, pm))
+            known = self._answers.get(("frozen-end", account.id, py, pm))
             if known is not None:
                 start = known
             elif not self._unbalanced(account, date(py, pm, calendar.monthrange(py, pm)[1])):
@@ -114,7 +114,7 @@ class Ledger(FollowsClock):
                 todo.append((py, pm))
         for cy, cm in reversed(todo):
             start += sum(t.signed for t in self._month(account, cy, cm) if t.booking_date >= lc.start)
-            self._remember(("frozen-end", account, cy, cm), start)
+            self._remember(("frozen-end", account.id, cy, cm), start)
         return start
 
     def _target(self, account: Account, index: int, lc: Period, y: int, m: int) -> int:
@@ -141,7 +141,7 @@ class Ledger(FollowsClock):
         """Booked balance at the end of `day` (0 before opening and after closing)."""
         if day > self.today:  # not booked yet: depends on today, never memoised
             return self._balance(account, day)
-        key = ("balance", account, day)
+        key = ("balance", account.id, day)
         value = self._answers.get(key)
         return self._remember(key, self._balance(account, day)) if value is None else value
 
@@ -186,9 +186,14 @@ class Ledger(FollowsClock):
 
     def booked(self, account: Account, window: Period) -> list[Transaction]:
         end = window.last_day(self.today)
+        first = max(window.start, account.opened)
         out: list[Transaction] = []
-        for y, m in iter_months(max(window.start, account.opened), end):
-            out.extend(t for t in self.month(account, y, m) if window.start <= t.booking_date <= end)
+        edges = ((first.year, first.month), (end.year, end.month))
+        for y, m in iter_months(first, end):
+            if (y, m) in edges:
+                out.extend(t for t in self.month(account, y, m) if window.start <= t.booking_date <= end)
+            else:  # a month inside the window: every transaction of it is booked within it
+                out.extend(self.month(account, y, m))
         return out
 
     def _month(self, account: Account, y: int, m: int) -> tuple[Transaction, ...]:
@@ -261,7 +266,7 @@ class Ledger(FollowsClock):
     # ---- pending items (reservations) ----------------------------------------------------------
     def pending(self, account: Account) -> list[Transaction]:
         """Reservations as of today: the scenario's own, plus a few card holds on household/card accounts."""
-        key = ("pending", account, self.today)
+        key = ("pending", account.id, self.today)
         items = self._answers.get(key)
         if items is None:
             items = self._remember(key, tuple(self._pending(account)))
@@ -300,6 +305,38 @@ class Ledger(FollowsClock):
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class MonthCache:
+    """Generated months by (account id, year, month), least recently used evicted past `maxsize`. Keyed by the
+    account's id, not the Account: a frozen dataclass hashes every field on every look-up, and a 10-year window
+    looks up 120 months on every request, warm or cold."""
+
+    def __init__(self, generate, maxsize: int):
+        self._generate = generate
+        self.maxsize = maxsize
+        self._entries: OrderedDict = OrderedDict()
+
+    def __call__(self, account: Account, y: int, m: int):
+        key = (account.id, y, m)
+        entries = self._entries
+        entry = entries.get(key)
+        if entry is None:
+            entry = entries[key] = self._generate(account, y, m)
+            while len(entries) > self.maxsize:
+                entries.popitem(last=False)
+        else:
+            try:
+                entries.move_to_end(key)
+            except KeyError:  # evicted meanwhile by another thread (the dev server's): still the right answer
+                pass
+        return entry
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def cache_clear(self) -> None:
+        self._entries.clear()
 
 
 def _card_id(cards, rng):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import orjson
+
 from sandbox.bank import wire
 from sandbox.bank.body_cache import ItemCache
 from sandbox.bank.rules import BankRules
@@ -97,11 +99,14 @@ def test_the_item_cache_is_bounded_and_can_keep_nothing():
         return {"n": source}
 
     cache = ItemCache(3)
-    cached = cache.renderer("scope", render, lambda s: s)
-    assert [cached(n) for n in (1, 2, 1, 3)] == [{"n": 1}, {"n": 2}, {"n": 1}, {"n": 3}] and calls == [1, 2, 3]
-    cached(4)
+    items, fragments = cache.page("scope", [1, 2, 1, 3], render, lambda s: s)
+    assert items == [{"n": 1}, {"n": 2}, {"n": 1}, {"n": 3}] and calls == [1, 2, 3]
+    assert orjson.dumps(fragments) == orjson.dumps(items)  # the kept bytes are the items' JSON
+    cache.page("scope", [4], render, lambda s: s)
     assert len(cache) <= 3
-    assert ItemCache(0).renderer("scope", render, lambda s: s) is render
+    calls.clear()
+    assert ItemCache(0).page("scope", [1, 1], render, lambda s: s) == ([{"n": 1}, {"n": 1}], None)
+    assert calls == [1, 1]
 
 
 def test_one_renderer_per_page_renders_as_the_single_item_function(world):
