@@ -97,14 +97,7 @@ class DocContract:
                 self._compiled[key] = fastschema.compile_schema(strict_schema(schema))
             except ValueError:  # OpenAPI keywords the compiled form does not translate: jsonschema only
                 self._compiled[key] = None
-        compiled = self._compiled[key]
-        if compiled is not None:
-            try:
-                compiled(body)
-                return []
-            except fastschema.Invalid as exc:
-                return schema_errors(schema, body) or [f"(fastjsonschema only) {exc.message}"]
-        return schema_errors(schema, body)
+        return fastschema.errors(self._compiled[key], body, lambda b: schema_errors(schema, b))
 
     def check(self, base: str, path: str, response) -> None:
         """`base` is the API's base path on this server, `path` relative to it as in the document."""
