@@ -14,6 +14,7 @@ from flask import Flask, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from sandbox.config import Settings
+from sandbox.lean_flask import SandboxFlask
 from sandbox.web import error_body, is_api_path, json_response
 
 log = logging.getLogger("dsop-sandbox")
@@ -82,25 +83,6 @@ def allowed_methods(path: str, rule_methods) -> list[str]:
     if is_api_path(path):
         methods -= {"HEAD"}
     return sorted(methods) or ["GET"]
-
-
-class SandboxFlask(Flask):
-    """Flask, minus one per-request cost: Flask asks `inspect.iscoroutinefunction` about every hook and view on
-    every request (ensure_sync); the sandbox has no async functions, and a function's answer never changes, so
-    it is asked once per function."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._sync_of: dict = {}
-
-    def ensure_sync(self, func):
-        try:
-            return self._sync_of[func]
-        except KeyError:
-            sync = self._sync_of[func] = super().ensure_sync(func)
-            return sync
-        except TypeError:  # an unhashable callable: ask every time, as Flask does
-            return super().ensure_sync(func)
 
 
 def create_app(settings: Settings | None = None, services: Services | None = None) -> Flask:
