@@ -27,6 +27,7 @@ import logging
 import os
 import sqlite3
 import time
+from operator import itemgetter
 
 from sandbox.audit.journal import Journal
 from sandbox.audit.query import LogQueries
@@ -142,8 +143,9 @@ class AuditLog(LogQueries):
             offsets = dict(conn.execute("SELECT name, offset FROM audit_journal"))
             chunks = [c for c in (journal.read(n, offsets.get(n, 0)) for n in names) if c is not None]
             width = len(COLUMNS) + 1
-            records = sorted((r + [None] * (width - len(r)) for c in chunks for r in c.records
-                              if BASE_WIDTH <= len(r) <= width), key=lambda r: r[0])
+            # each file's lines are in seq order already: the sort merges the files' runs
+            records = sorted((r if len(r) == width else r + [None] * (width - len(r)) for c in chunks
+                              for r in c.records if BASE_WIDTH <= len(r) <= width), key=itemgetter(0))
             conn.executemany(_INSERT, records)
             conn.executemany(_OFFSET, [(c.name, c.end) for c in chunks if c.end != offsets.get(c.name)])
             if self.keep and records:  # the oldest imports go: ids count imports, so one range delete

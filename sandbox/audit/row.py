@@ -224,12 +224,24 @@ def log_time(now_ns: int | None = None) -> str:
 _SECOND: list = [None, ""]
 
 
-def build_row(request, response, g, started: float, today) -> dict:
-    """The row of one request. Reads the WSGI environ and the query as plain dicts: werkzeug's header and
-    MultiDict lookups (a KeyError per absent key) would double the cost of the hook."""
-    request = _unproxied(request)
-    g = _unproxied(g).__dict__  # a missing attribute of flask.g costs an AttributeError: read its dict instead
-    env = request.environ
+#: _request_columns' answers by the raw values they are made of (bounded: cleared when full).
+_REQUEST_COLUMNS: dict[tuple, dict] = {}
+_REQUEST_COLUMNS_LIMIT = 4096
+
+
+def _request_key(request, env) -> tuple:
+    """Everything `_request_columns` reads: method, path, route, query string and the case headers (not the
+    CorrelationID, new on every call)."""
+    return (request.method, request.path, request.endpoint, env.get("QUERY_STRING"), env.get("HTTP_LEGAL_MANDATE"),
+            env.get("HTTP_ADDITIONALREFERENCEIDTYPE"), env.get("HTTP_ADDITIONALREFERENCEID"),
+            env.get("HTTP_REQUESTERID"), env.get("HTTP_PARTYID"), env.get("HTTP_CUSTOMERID"), env.get("HTTP_ACCOUNTID"),
+            env.get("HTTP_ACCEPT"), env.get("HTTP_ACCOUNTINFOREQUESTID"))
+
+
+def _request_columns(request, env) -> dict:
+    """The columns that follow from the request line and the case headers alone. A consumer sends the same case
+    headers on every call of a case and the same path for every page, so these are computed once per combination
+    (`request_columns`); the hook then only adds what changes per call."""
     path = request.path
     api = api_of(path)
     view_args = request.view_args or {}
@@ -238,34 +250,12 @@ def build_row(request, response, g, started: float, today) -> dict:
     endpoint = ENDPOINTS.get(request.endpoint or "", request.endpoint)
     mandate = env.get("HTTP_LEGAL_MANDATE")
     ref_type = env.get("HTTP_ADDITIONALREFERENCEIDTYPE")
-    caller = g.get("caller")
-    scopes = getattr(caller, "scopes", None)
-    grant = g.get("grant")
-    # with auth off there is no token: the consumer is the one the service profile assumed (if any)
-    consumer = getattr(caller, "org", None) or getattr(getattr(grant, "consumer", None), "org_number", None)
-    supplier = getattr(caller, "supplier", None)
-    scope = " ".join(sorted(scopes)) if scopes else None
-    claims = getattr(caller, "claims", None) or {}
-    if caller is None and api in ("bank", "register") and env.get("HTTP_AUTHORIZATION"):
-        # refused by the token check (or before it): still say whom a token of ours names
-        named = _token_names(env["HTTP_AUTHORIZATION"])
-        if named:
-            consumer, scope, supplier = consumer or named["consumer"], named["scope"], named["supplier"]
-            claims = named
-    row = {
-        "time": log_time(),
-        "sandbox_date": today.isoformat() if today else None,
+    return {
         "api": api,
         "bank": _cut(view_args.get("orgnr"), 20) if api == "bank" else None,
         "method": request.method,
         "endpoint": _cut(endpoint, 60),
         "path": _cut(path, 300),
-        "status": response.status_code,
-        "consumer": _cut(consumer, 20),
-        "supplier": _cut(supplier, 40),
-        "scope": _cut(scope, 200),
-        "service": _cut(_service_of(grant), 40),
-        "correlation_id": _cut(env.get("HTTP_CORRELATIONID"), 100),
         "case_id": _cut(env.get("HTTP_ACCOUNTINFOREQUESTID"), 100),
         "legal_mandate": _mandate(mandate) if mandate else None,
         "additional_reference_id_type": _cut(ref_type, 40),
@@ -279,13 +269,78 @@ def build_row(request, response, g, started: float, today) -> dict:
         "from_date": _cut(args.get("fromDate"), 20),
         "to_date": _cut(args.get("toDate"), 20),
         "page": _cut(args.get("page"), 20),
-        "fault": _cut(g.get("audit_fault"), 300),
-        "worker": current_pid(),
         "accept": _cut(env.get("HTTP_ACCEPT"), 100),
-        "retry_after": _cut(response.headers.get("Retry-After"), 40) if response.status_code in (429, 503) else None,
     }
+
+
+def request_columns(request, env) -> dict:
+    """`_request_columns`, kept by the raw values it reads (a fresh dict each time: the row is changed after)."""
+    key = _request_key(request, env)
+    known = _REQUEST_COLUMNS.get(key)
+    if known is None:
+        if len(_REQUEST_COLUMNS) >= _REQUEST_COLUMNS_LIMIT:
+            _REQUEST_COLUMNS.clear()
+        known = _REQUEST_COLUMNS[key] = _request_columns(request, env)
+    return known.copy()
+
+
+#: _caller_columns' last answers: id(caller) → (caller, columns); a Caller comes from the token check's cache, so
+#: the same token gives the same object (the object is kept with its answer, so an id is never reused wrongly).
+_CALLER_COLUMNS: dict[int, tuple] = {}
+
+
+def _caller_columns(caller) -> tuple:
+    """consumer, supplier, scope and the token's columns (audience, token_id, token_exp) of a verified caller."""
+    known = _CALLER_COLUMNS.get(id(caller))
+    if known is not None and known[0] is caller:
+        return known[1]
+    scopes = getattr(caller, "scopes", None)
+    claims = getattr(caller, "claims", None)
+    token = {}
     if claims:
-        _token_columns(row, claims)
+        _token_columns(token, claims)
+    answer = (getattr(caller, "org", None), getattr(caller, "supplier", None),
+              " ".join(sorted(scopes)) if scopes else None, token)
+    if len(_CALLER_COLUMNS) >= 1024:
+        _CALLER_COLUMNS.clear()
+    _CALLER_COLUMNS[id(caller)] = (caller, answer)
+    return answer
+
+
+def build_row(request, response, g, started: float, today) -> dict:
+    """The row of one request. Reads the WSGI environ and the query as plain dicts: werkzeug's header and
+    MultiDict lookups (a KeyError per absent key) would double the cost of the hook."""
+    request = _unproxied(request)
+    g = _unproxied(g).__dict__  # a missing attribute of flask.g costs an AttributeError: read its dict instead
+    env = request.environ
+    row = request_columns(request, env)
+    api = row["api"]
+    caller = g.get("caller")
+    grant = g.get("grant")
+    consumer, supplier, scope, token = _caller_columns(caller) if caller is not None else (None, None, None, None)
+    # with auth off there is no token: the consumer is the one the service profile assumed (if any)
+    consumer = consumer or getattr(getattr(grant, "consumer", None), "org_number", None)
+    if caller is None and api in ("bank", "register") and env.get("HTTP_AUTHORIZATION"):
+        # refused by the token check (or before it): still say whom a token of ours names
+        named = _token_names(env["HTTP_AUTHORIZATION"])
+        if named:
+            consumer, scope, supplier = consumer or named["consumer"], named["scope"], named["supplier"]
+            token = {}
+            _token_columns(token, named)
+    status = response.status_code
+    row["time"] = log_time()
+    row["sandbox_date"] = today.isoformat() if today else None
+    row["status"] = status
+    row["consumer"] = _cut(consumer, 20)
+    row["supplier"] = _cut(supplier, 40)
+    row["scope"] = _cut(scope, 200)
+    row["service"] = _cut(_service_of(grant), 40)
+    row["correlation_id"] = _cut(env.get("HTTP_CORRELATIONID"), 100)
+    row["fault"] = _cut(g.get("audit_fault"), 300)
+    row["worker"] = current_pid()
+    row["retry_after"] = _cut(response.headers.get("Retry-After"), 40) if status in (429, 503) else None
+    if token:
+        row.update(token)
     # The body as the view built it (bank views leave it on g: no parsing, and it works for JWE bodies too);
     # else the response's own JSON, parsed only when small (a 1000-item page is too big to parse again per request).
     body = g.get("audit_body") if response.status_code < 400 else None

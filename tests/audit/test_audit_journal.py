@@ -200,7 +200,7 @@ def test_a_forked_worker_writes_its_own_journal(tmp_path):
     assert sorted(cids(log)) == ["cid-1", "cid-2"]
 
 
-@pytest.mark.parametrize("junk", [b"not json\n", b"[\"no seq\"]\n", b"{}\n"])
+@pytest.mark.parametrize("junk", [b"not json\n", b"[\"no seq\"]\n", b"{}\n", b"\n\n", b"[1,\n", b"[1],[2]\n"])
 def test_an_unreadable_journal_line_is_skipped_not_fatal(tmp_path, junk):
     log = AuditLog(StateStore(tmp_path))
     (log.journal.directory / f"{dead_pid()}-junk.jsonl").write_bytes(journal_line(1, 1) + junk + journal_line(2, 2))
