@@ -89,12 +89,13 @@ class SandboxClock:
 
     __call__ = today
 
-    def read(self) -> date:
-        """The stored date as of now (the store makes this cheap: sandbox/state.py)."""
+    def read(self, environ: dict | None = None) -> date:
+        """The stored date as of now (the store makes this cheap: sandbox/state.py); given a request's environ, the
+        store's change stamp is read once for the whole request (the rooms' hook shares it)."""
         if self.store is None:
             value = self._local_override or self._unset()
         else:
-            stored = self.store.clock_get()
+            stored = self.store.clock_get(environ)
             value = date.fromisoformat(stored) if stored else self._unset()
         self._cached = (time.monotonic(), value)
         return value
@@ -109,9 +110,9 @@ class SandboxClock:
             return self.base
         return self.base + (self._real() - self._real_at_start)
 
-    def pin(self):
+    def pin(self, environ: dict | None = None):
         """Fix today for the current request (a fresh read); returns the token for `unpin`."""
-        return _pinned.set(self.read())
+        return _pinned.set(self.read(environ))
 
     @staticmethod
     def pin_day(day: date) -> None:
@@ -175,7 +176,7 @@ def install(app, services) -> SandboxClock:
     cleared, so `--today` (or the scenario's `today`) is what a fresh server answers with. On a shared store
     (PostgreSQL) a replica joining the others keeps the date they set, unless it was set for another start date
     (sandbox/state_postgres.py `clock_start`)."""
-    from flask import g
+    from flask import g, request
 
     world = services.world
     store = getattr(services, "state", None)
@@ -190,7 +191,7 @@ def install(app, services) -> SandboxClock:
 
     @app.before_request
     def _pin_today():
-        g._sandbox_clock_token = clock.pin()
+        g._sandbox_clock_token = clock.pin(request.environ)
 
     @app.teardown_request
     def _unpin_today(exc=None):

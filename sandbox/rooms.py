@@ -29,13 +29,11 @@ after a change. Plain Python: `install` adds the Flask hooks.
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
 from sandbox import jwt_segments
 
@@ -103,14 +101,12 @@ class Rooms:
         self.store = store
         self.world = world
         self._lock = threading.Lock()
-        # A stamp file beside the SQLite state (one stat() per request); a database shared by replicas has no
-        # directory: the list is then read again at most once a second (another replica's change shows within 1 s).
-        self._stamp = Path(store.directory) / "rooms.stamp" if store.directory is not None else None
+        # The SQLite store's change stamp (one stat() per request, shared with the clock: sandbox/state.py); a
+        # database shared by replicas has none: the list is then read again at most once a second (another
+        # replica's change shows within 1 s).
+        self._stamped = store.directory is not None and hasattr(store, "stamp")
         self._cached: tuple[tuple | None, Snapshot] | None = None
         store.add_schema(SCHEMA)
-        if self._stamp is not None:
-            with open(self._stamp, "a"):  # exists from now on: a stat() of a missing file costs an exception per request
-                pass
 
     # ---- reading ---------------------------------------------------------------------------------
     def snapshot(self, environ=None) -> Snapshot:
@@ -119,9 +115,11 @@ class Rooms:
         if environ is not None:
             found = environ.get(_ENVIRON_KEY)
             if found is None:
-                found = environ[_ENVIRON_KEY] = self.snapshot()
+                found = environ[_ENVIRON_KEY] = self._snapshot(self._version(environ))
             return found
-        key = self._version()
+        return self._snapshot(self._version())
+
+    def _snapshot(self, key: tuple | None) -> Snapshot:
         cached = self._cached
         if cached is not None and key is not None and cached[0] == key:
             return cached[1]
@@ -134,18 +132,12 @@ class Rooms:
         self._cached = (key, snap) if key is not None else None
         return snap
 
-    def _version(self) -> tuple | None:
-        """What changes when the room list changes: the stamp file's identity, or (no stamp file: a database
-        shared by replicas) the current second. None: unknown, read the table."""
-        if self._stamp is None:
+    def _version(self, environ: dict | None = None) -> tuple | None:
+        """What changes when the room list changes: the store's change stamp, or (no stamp: a database shared by
+        replicas) the current second. None: unknown, read the table."""
+        if not self._stamped:
             return ("second", int(time.monotonic()))
-        try:
-            st = os.stat(self._stamp)
-        except FileNotFoundError:  # no room was ever changed on this state directory: nothing to read again
-            return ("none",)
-        except OSError:
-            return None
-        return (st.st_ino, st.st_mtime_ns, st.st_size)
+        return self.store.stamp(environ)
 
     def get(self, name: str | None) -> Room | None:
         return self.snapshot().rooms.get(name) if name else None
@@ -257,11 +249,8 @@ class Rooms:
 
     def _touch(self) -> None:
         self._cached = None
-        if self._stamp is None:
-            return
-        tmp = self._stamp.with_name(f"rooms.stamp.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(f"{time.time_ns()}\n")
-        os.replace(tmp, self._stamp)
+        if self._stamped:
+            self.store.touch()
         self._cached = None
 
     def describe(self, base: date) -> dict:

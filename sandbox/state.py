@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -52,6 +53,10 @@ class StateUrlError(ValueError):
     """A --state-url the sandbox cannot use; the message says what was expected."""
 
 
+#: Where a request's WSGI environ keeps the stamp read for it (StateStore.stamp).
+_STAMP_KEY = "sandbox.state_stamp"
+
+
 class StateStore:
     """A handle on the state file; safe to create before fork and use from any worker or thread."""
 
@@ -66,7 +71,9 @@ class StateStore:
         self.path = self.directory / "state.sqlite3"
         self._connections = PerThread()
         self._schemas: list[str] = [SCHEMA]
-        self._clock_stamp = self.directory / "clock.stamp"
+        self._stamp = self.directory / "state.stamp"
+        with open(self._stamp, "a"):  # exists from now on: a stat() of a missing file costs an exception per request
+            pass
         self._clock_seen: tuple[tuple, str | None] | None = None  # (stamp file identity, stored value)
         self.connection()  # create the file and tables now, so a bad directory fails at start-up
 
@@ -111,16 +118,32 @@ class StateStore:
 
         return AuditLog(self, keep)
 
-    # ---- the sandbox clock (sandbox/clock.py) ------------------------------------------------------------
-    # A version counter spares the per-request read: every change replaces a small stamp file beside the database
-    # (a new inode), so reading costs one stat(), and a SELECT only after a change.
-    def clock_get(self) -> str | None:
-        """The date set through the admin API (YYYY-MM-DD), or None when nobody set one."""
+    # ---- what changed (the clock, sandbox/clock.py; the rooms, sandbox/rooms.py) -------------------------------
+    # Every change of the clock or the rooms replaces one stamp file beside the database (a new inode), so a worker
+    # learns whether anything changed with one stat() per request, shared by the clock's and the rooms' hooks (the
+    # request's WSGI environ keeps it), and reads a table only after a change.
+    def stamp(self, environ: dict | None = None) -> tuple | None:
+        """The stamp file's identity now (None: unreadable); with a request's environ, read once per request."""
+        if environ is not None:
+            known = environ.get(_STAMP_KEY)
+            if known is None:
+                known = environ[_STAMP_KEY] = self.stamp() or ()
+            return known or None
         try:
-            st = os.stat(self._clock_stamp)
-            key = (st.st_ino, st.st_mtime_ns, st.st_size)
+            st = os.stat(self._stamp)
         except OSError:
-            key = None
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def touch(self) -> None:
+        """Publish a change: replace the stamp file (new inode) after the change was committed."""
+        tmp = self._stamp.with_name(f"state.stamp.{os.getpid()}.{threading.get_ident()}.tmp")
+        tmp.write_text(f"{time.time_ns()}\n")
+        os.replace(tmp, self._stamp)
+
+    def clock_get(self, environ: dict | None = None) -> str | None:
+        """The date set through the admin API (YYYY-MM-DD), or None when nobody set one."""
+        key = self.stamp(environ)
         seen = self._clock_seen
         if key is not None and seen is not None and seen[0] == key:
             return seen[1]
@@ -134,19 +157,13 @@ class StateStore:
             "INSERT INTO sandbox_clock (id, today, changed_at) VALUES (1, ?, ?) "
             "ON CONFLICT(id) DO UPDATE SET today = excluded.today, changed_at = excluded.changed_at",
             (today, changed_at))
-        self._clock_touch()
+        self.touch()
 
     def clock_clear(self) -> None:
         self.connection().execute("DELETE FROM sandbox_clock")
-        self._clock_touch()
+        self.touch()
 
     def clock_start(self, started_with: str) -> None:
         """A server starting on this store: a date an earlier run left is cleared (the state directory is this
         server's alone, so what it answers starts from its own --today)."""
         self.clock_clear()
-
-    def _clock_touch(self) -> None:
-        """Publish a change: replace the stamp file (new inode) after the row was committed."""
-        tmp = self._clock_stamp.with_name(f"clock.stamp.{os.getpid()}.tmp")
-        tmp.write_text(f"{time.time_ns()}\n")
-        os.replace(tmp, self._clock_stamp)
