@@ -27,7 +27,8 @@ Prints a table, every figure as a ratio against the ceiling or against its limit
 by how much), and writes BENCH_OUT
 (tests/perf/results/latest.json). BENCH_AUTH=on|off asks `serve` for auth when it has `--auth`; if /health
 says auth is on, tokens are minted with `dsop-sandbox token` (one per audience). BENCH_PROFILE=1 also
-records each sandbox load run with py-spy (if installed) and prints the hottest functions. BENCH_REF=HEAD
+records each sandbox load run with py-spy (if installed) and prints the hottest functions. BENCH_LOADS=accounts,details
+loads only those endpoints (default: all five). BENCH_REF=HEAD
 benchmarks a commit's code instead of the working tree (handy while others edit it). Other processes' CPU
 use is measured during every run and reported; BENCH_QUIET_WAIT=SECONDS first waits for a quiet machine
 (BENCH_QUIET_SHARE of a core); BENCH_REPEAT=N alternates N runs per side: each side's row is its median run, and the ratio column is the
@@ -61,6 +62,8 @@ CASE_ID = "3f2b8c1e-0000-4000-8000-00000000be4c"
 SKATT_MANDATE = ("Skatteforvaltningsloven%20%C2%A7%2010-2%20f%C3%B8rste%20ledd%2C%20jf.%20%C2%A7%2010-14%2C%20jf."
                  "%20skatteforvaltningsforskriften%20%C2%A7%2010-2-1")
 ENDPOINTS = ("register", "accounts", "details", "transactions", "roles")
+#: BENCH_LOADS=accounts,details: only these endpoints' loads (a quick A/B while working on one path).
+LOADS = [e.strip() for e in os.environ.get("BENCH_LOADS", ",".join(ENDPOINTS)).split(",") if e.strip()]
 
 
 def _env(name: str, default, kind=float):
@@ -502,6 +505,8 @@ def main() -> int:
             runs = {}
             for f in fixtures:
                 ep, target = f["endpoint"], f"{f['path']}?{f['query']}"
+                if ep not in LOADS:
+                    continue
                 print(f"  load: {ep} ({f['bytes']} bytes) ...", flush=True)
                 tries = {"sandbox": [], "ceiling": []}
                 for _ in range(max(1, REPEAT)):  # alternate, so slow spells of the machine hit both sides
