@@ -22,8 +22,8 @@ date by injecting `real=` (a callable), never by sleeping.
 
 Every request reads the clock once and pins it (a context variable) for the whole request, so one response
 never mixes two dates and a date set through one worker (or, on PostgreSQL, one replica) is seen by the next
-request on any worker. Reading is the store's (`clock_get`): SQLite's costs one stat() of a stamp file that every
-change replaces, PostgreSQL's one SELECT of a one-row table. Outside a request (scripts, tests calling the rules)
+request on any worker. Reading is the store's (`clock_get`): SQLite's costs one memory read of a change stamp that
+every change rewrites (sandbox/state.py), PostgreSQL's one SELECT of a one-row table. Outside a request (scripts, tests calling the rules)
 the value is cached for `ttl` seconds.
 """
 
@@ -89,13 +89,12 @@ class SandboxClock:
 
     __call__ = today
 
-    def read(self, environ: dict | None = None) -> date:
-        """The stored date as of now (the store makes this cheap: sandbox/state.py); given a request's environ, the
-        store's change stamp is read once for the whole request (the rooms' hook shares it)."""
+    def read(self) -> date:
+        """The stored date as of now (the store makes this cheap: sandbox/state.py)."""
         if self.store is None:
             value = self._local_override or self._unset()
         else:
-            stored = self.store.clock_get(environ)
+            stored = self.store.clock_get()
             value = date.fromisoformat(stored) if stored else self._unset()
         self._cached = (time.monotonic(), value)
         return value
@@ -110,9 +109,9 @@ class SandboxClock:
             return self.base
         return self.base + (self._real() - self._real_at_start)
 
-    def pin(self, environ: dict | None = None):
+    def pin(self):
         """Fix today for the current request (a fresh read); returns the token for `unpin`."""
-        return _pinned.set(self.read(environ))
+        return _pinned.set(self.read())
 
     @staticmethod
     def pin_day(day: date) -> None:
@@ -176,7 +175,7 @@ def install(app, services) -> SandboxClock:
     cleared, so `--today` (or the scenario's `today`) is what a fresh server answers with. On a shared store
     (PostgreSQL) a replica joining the others keeps the date they set, unless it was set for another start date
     (sandbox/state_postgres.py `clock_start`)."""
-    from flask import g, request
+    from flask import g
 
     world = services.world
     store = getattr(services, "state", None)
@@ -191,7 +190,7 @@ def install(app, services) -> SandboxClock:
 
     @app.before_request
     def _pin_today():
-        g._sandbox_clock_token = clock.pin(request.environ)
+        g._sandbox_clock_token = clock.pin()
 
     @app.teardown_request
     def _unpin_today(exc=None):

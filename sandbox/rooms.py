@@ -23,7 +23,7 @@ to the room's date before any view runs, so the world's answers (balances now, p
 and the bank body cache, which keys on `today`) are the room's for that request. Switching room clocks off makes
 every room use the sandbox's date again; the offsets are kept for when they are switched back on.
 
-Reading the room list costs one stat() of a stamp file per request (as the clock); the table is read again only
+Reading the room list costs one memory read of the store's change stamp per request (as the clock); the table is read again only
 after a change. Plain Python: `install` adds the Flask hooks.
 """
 
@@ -101,7 +101,7 @@ class Rooms:
         self.store = store
         self.world = world
         self._lock = threading.Lock()
-        # The SQLite store's change stamp (one stat() per request, shared with the clock: sandbox/state.py); a
+        # The SQLite store's change stamp (a memory read per request, shared with the clock: sandbox/state.py); a
         # database shared by replicas has none: the list is then read again at most once a second (another
         # replica's change shows within 1 s).
         self._stamped = store.directory is not None and hasattr(store, "stamp")
@@ -110,16 +110,14 @@ class Rooms:
 
     # ---- reading ---------------------------------------------------------------------------------
     def snapshot(self, environ=None) -> Snapshot:
-        """The room list as of now (one stat(); the table is read again only after a change). Given the request's
+        """The room list as of now (the table is read again only after a change). Given the request's
         WSGI environ, read once per request: the clock hook and the request log's row share it."""
         if environ is not None:
             found = environ.get(_ENVIRON_KEY)
             if found is None:
-                found = environ[_ENVIRON_KEY] = self._snapshot(self._version(environ))
+                found = environ[_ENVIRON_KEY] = self.snapshot()
             return found
-        return self._snapshot(self._version())
-
-    def _snapshot(self, key: tuple | None) -> Snapshot:
+        key = self._version()
         cached = self._cached
         if cached is not None and key is not None and cached[0] == key:
             return cached[1]
@@ -132,12 +130,12 @@ class Rooms:
         self._cached = (key, snap) if key is not None else None
         return snap
 
-    def _version(self, environ: dict | None = None) -> tuple | None:
+    def _version(self):
         """What changes when the room list changes: the store's change stamp, or (no stamp: a database shared by
-        replicas) the current second. None: unknown, read the table."""
+        replicas) the current second."""
         if not self._stamped:
             return ("second", int(time.monotonic()))
-        return self.store.stamp(environ)
+        return self.store.stamp()
 
     def get(self, name: str | None) -> Room | None:
         return self.snapshot().rooms.get(name) if name else None

@@ -17,11 +17,10 @@ connection must not cross a fork: gunicorn preloads the app and then forks its w
 
 from __future__ import annotations
 
+import mmap
 import os
 import sqlite3
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 from sandbox.sqlite_fork import PerThread
@@ -53,8 +52,15 @@ class StateUrlError(ValueError):
     """A --state-url the sandbox cannot use; the message says what was expected."""
 
 
-#: Where a request's WSGI environ keeps the stamp read for it (StateStore.stamp).
-_STAMP_KEY = "sandbox.state_stamp"
+def _map_stamp(path: Path) -> mmap.mmap:
+    """The change stamp's 8 bytes, mapped shared (created zero-filled if missing; a shorter file is extended)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        if os.fstat(fd).st_size < 8:
+            os.ftruncate(fd, 8)
+        return mmap.mmap(fd, 8)
+    finally:
+        os.close(fd)
 
 
 class StateStore:
@@ -71,9 +77,7 @@ class StateStore:
         self.path = self.directory / "state.sqlite3"
         self._connections = PerThread()
         self._schemas: list[str] = [SCHEMA]
-        self._stamp = self.directory / "state.stamp"
-        with open(self._stamp, "a"):  # exists from now on: a stat() of a missing file costs an exception per request
-            pass
+        self._stamp = _map_stamp(self.directory / "state.stamp")
         self._clock_seen: tuple[tuple, str | None] | None = None  # (stamp file identity, stored value)
         self.connection()  # create the file and tables now, so a bad directory fails at start-up
 
@@ -119,37 +123,27 @@ class StateStore:
         return AuditLog(self, keep)
 
     # ---- what changed (the clock, sandbox/clock.py; the rooms, sandbox/rooms.py) -------------------------------
-    # Every change of the clock or the rooms replaces one stamp file beside the database (a new inode), so a worker
-    # learns whether anything changed with one stat() per request, shared by the clock's and the rooms' hooks (the
-    # request's WSGI environ keeps it), and reads a table only after a change.
-    def stamp(self, environ: dict | None = None) -> tuple | None:
-        """The stamp file's identity now (None: unreadable); with a request's environ, read once per request."""
-        if environ is not None:
-            known = environ.get(_STAMP_KEY)
-            if known is None:
-                known = environ[_STAMP_KEY] = self.stamp() or ()
-            return known or None
-        try:
-            st = os.stat(self._stamp)
-        except OSError:
-            return None
-        return (st.st_ino, st.st_mtime_ns, st.st_size)
+    # Every change of the clock or the rooms writes 8 new random bytes into one small stamp file beside the
+    # database, which every process of this state directory has mapped into memory (MAP_SHARED: they all see the
+    # same page). Asking "did anything change?" costs one memory read per request, no system call (a stat() per
+    # request was 3 % of a bank call); a table is read only after a change.
+    def stamp(self) -> bytes:
+        """The stamp's current 8 bytes (equal bytes: nothing changed since they were read)."""
+        return self._stamp[:8]
 
     def touch(self) -> None:
-        """Publish a change: replace the stamp file (new inode) after the change was committed."""
-        tmp = self._stamp.with_name(f"state.stamp.{os.getpid()}.{threading.get_ident()}.tmp")
-        tmp.write_text(f"{time.time_ns()}\n")
-        os.replace(tmp, self._stamp)
+        """Publish a change, after it was committed."""
+        self._stamp[:8] = os.urandom(8)
 
-    def clock_get(self, environ: dict | None = None) -> str | None:
+    def clock_get(self) -> str | None:
         """The date set through the admin API (YYYY-MM-DD), or None when nobody set one."""
-        key = self.stamp(environ)
+        key = self._stamp[:8]
         seen = self._clock_seen
-        if key is not None and seen is not None and seen[0] == key:
+        if seen is not None and seen[0] == key:
             return seen[1]
         row = self.connection().execute("SELECT today FROM sandbox_clock WHERE id = 1").fetchone()
         value = row[0] if row else None
-        self._clock_seen = (key, value) if key is not None else None
+        self._clock_seen = (key, value)
         return value
 
     def clock_set(self, today: str, changed_at: str, started_with: str) -> None:

@@ -136,7 +136,7 @@ class PostgresStore:
         return cur.rowcount == 1
 
     # ---- the sandbox clock (sandbox/clock.py) ------------------------------------------------------------
-    def clock_get(self, environ: dict | None = None) -> str | None:
+    def clock_get(self) -> str | None:
         row = self.execute("SELECT today FROM sandbox_clock WHERE id = 1").fetchone()
         return row[0] if row else None
 
