@@ -27,6 +27,7 @@ import orjson
 from sandbox import jwt_segments
 from sandbox.audit.journal import current_pid
 from sandbox.profiles.extradition import order_id_of
+from sandbox.web import query_args
 
 #: Path prefix → API name. Anything else (admin, health, UI, OpenAPI documents) is not logged.
 APIS = (("/banks/", "bank"), ("/kar-ws/", "register"), ("/maskinporten/", "maskinporten"), ("/altinn/", "directory"))
@@ -187,24 +188,6 @@ def _from_body(row: dict, body: dict) -> None:
             row["next_page"] = _next_cursor(body["links"])
 
 
-#: _first_values' answers by query string (request.args is parsed from QUERY_STRING and nothing else).
-_ARGS: dict[str, dict] = {}
-
-
-def _first_values(query: str, request) -> dict:
-    """The first value of each query parameter (what request.args.get answers), kept per query string: a view that
-    had no use for request.args (the memoised bank parsers) does not make the log parse the query string again."""
-    known = _ARGS.get(query)
-    if known is None:
-        known = {}
-        for key, value in request.args.items(multi=True):
-            known.setdefault(key, value)
-        if len(_ARGS) >= 1024:
-            _ARGS.clear()
-        _ARGS[query] = known
-    return known
-
-
 def _unproxied(obj):
     real = getattr(obj, "_get_current_object", None)
     return real() if real is not None else obj
@@ -246,7 +229,7 @@ def _request_columns(request, env) -> dict:
     api = api_of(path)
     view_args = request.view_args or {}
     query = env.get("QUERY_STRING")
-    args = _first_values(query, request) if query else {}
+    args = query_args(env) if query else {}
     endpoint = ENDPOINTS.get(request.endpoint or "", request.endpoint)
     mandate = env.get("HTTP_LEGAL_MANDATE")
     ref_type = env.get("HTTP_ADDITIONALREFERENCEIDTYPE")

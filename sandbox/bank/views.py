@@ -196,10 +196,10 @@ def list_accounts(orgnr: str):
     environ = call.environ
     party, only_primary = remembered(("accounts", environ.get("HTTP_PARTYID"), environ.get("QUERY_STRING", "")),
                                      lambda: parse_accounts(request_headers(), request.args))
-    args = request.args
+    query = query_args(environ)  # kept per query string: request.args would parse it again on every call
     return call.ok(authorized_accounts(call.rules, call.profiles(), call.caller.consumer, call.bank, party,
-                                       call.req.window, only_primary, **call.facts(), page=args.get("page"),
-                                       query=query_args(environ, args), granted=call.keep_grant))
+                                       call.req.window, only_primary, **call.facts(), page=query.get("page"),
+                                       query=query, granted=call.keep_grant))
 
 
 @bp.get("/accounts/<reference>")
@@ -213,10 +213,9 @@ def show_account(orgnr: str, reference: str):
 def list_transactions(orgnr: str, reference: str):
     """List an account's transactions in the period, paginated."""
     call = Call(orgnr)
-    args = request.args
-    return call.ok(call.rules.transactions(call.bank, reference, call.req.window, args.get("page"),
-                                           f"/accounts/{reference}/transactions", query_args(call.environ, args),
-                                           call.grant("transactions")))
+    query = query_args(call.environ)
+    return call.ok(call.rules.transactions(call.bank, reference, call.req.window, query.get("page"),
+                                           f"/accounts/{reference}/transactions", query, call.grant("transactions")))
 
 
 @bp.get("/accounts/<reference>/cards")
