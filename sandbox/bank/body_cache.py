@@ -81,15 +81,15 @@ class BodyCache:
 
 
 class ItemCache:
-    """Written list items (a transaction's JSON text), by key, shared by every page that lists them (issue 19).
+    """Written list items (a transaction's JSON bytes), by key, shared by every page that lists them (issue 19).
 
     Windows of one account overlap: a caseworker asking for another period, or another page size of links, gets
-    mostly transactions some earlier page already wrote. A page is then assembled from the texts kept here and
+    mostly transactions some earlier page already wrote. A page is then assembled from the bytes kept here and
     only the new ones are written (bank/item_json.py). The scope and key must fix everything an item's JSON
     depends on (the rules use the account and `today` as the scope, the transaction's id, unique within its
     account, as the key). The rules do not use it when the service withholds a field inside the items (those
     pages are built as dicts). Emptied when `max_items` is reached (0 = keep nothing), which bounds its memory:
-    an item's text is about 850 characters, a kept item about 1 kB with its key and the table's share."""
+    an item's JSON is about 850 bytes, a kept item about 1 kB with its key and the table's share."""
 
     def __init__(self, max_items: int):
         self.max_items = max(0, int(max_items))
@@ -100,7 +100,7 @@ class ItemCache:
         return self._count
 
     def page(self, scope: Hashable, sources, write: Callable, key_of: Callable) -> list[str]:
-        """The texts of `sources`: each kept under (scope, key_of(source)), written by `write` the first time.
+        """The JSON bytes of `sources`: each kept under (scope, key_of(source)), written by `write` the first time.
         Without a cache (max_items 0): every one written."""
         if not self.max_items:
             return list(map(write, sources))
