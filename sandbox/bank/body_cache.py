@@ -99,26 +99,34 @@ class ItemCache:
     def __len__(self) -> int:
         return self._count
 
-    def page(self, scope: Hashable, sources, write: Callable, key_of: Callable) -> list[str]:
-        """The JSON bytes of `sources`: each kept under (scope, key_of(source)), written by `write` the first time.
-        Without a cache (max_items 0): every one written."""
+    def page(self, scope: Hashable, sources: list, write_all: Callable, key_of: Callable) -> list:
+        """The JSON of each of `sources`: each kept under (scope, key_of(source)); the ones not kept are written by
+        one call `write_all(list of sources)` (a list of their JSON, in order). Without a cache (max_items 0):
+        write_all(sources)."""
         if not self.max_items:
-            return list(map(write, sources))
+            return write_all(sources)
         kept = self._scopes.get(scope)
         if kept is None:
             kept = self._scopes[scope] = {}
         keys = list(map(key_of, sources))
         texts = list(map(kept.get, keys))  # the look-ups in C: on a page of kept items this is all there is
-        for n, text in enumerate(texts) if None in texts else ():
-            if text is None and (text := kept.get(keys[n])) is not None:  # listed twice on this page
-                texts[n] = text
-            elif text is None:
-                text = texts[n] = write(sources[n])
-                if self._count >= self.max_items:
-                    self.clear()
-                    kept = self._scopes[scope] = {}
-                kept[keys[n]] = text
-                self._count += 1
+        if None not in texts:
+            return texts
+        missing: dict = {}  # key → its first place on the page (an item may be listed twice)
+        for n, text in enumerate(texts):
+            if text is None:
+                missing.setdefault(keys[n], n)
+        written = dict(zip(missing, write_all([sources[n] for n in missing.values()]), strict=True))
+        for n, text in enumerate(texts):
+            if text is None:
+                texts[n] = written[keys[n]]
+        if len(written) > self.max_items:
+            return texts  # more new items than the whole cache keeps: served, not kept
+        if self._count + len(written) > self.max_items:
+            self.clear()
+            kept = self._scopes[scope] = {}
+        kept.update(written)
+        self._count += len(written)
         return texts
 
     def clear(self) -> None:

@@ -235,7 +235,7 @@ class BankRules:
         if grant is None or not any(path.startswith("transactions[]") for path in grant.withheld):
             # each item's JSON written without its dict (item_json.py), kept for other pages (ItemCache); the body
             # holds them as bytes until someone reads the list (dsop/wire.py JsonItems)
-            texts = self.items.page((account.id, self.today), chunk, writer.write, _transaction_id)
+            texts = self.items.page((account.id, self.today), chunk, writer.write_all, _transaction_id)
             items = JsonItems(",".join(texts).encode("latin-1"), len(texts)) if texts else []
         else:
             items = [writer(t) for t in chunk]  # dicts: the grant deletes fields inside them

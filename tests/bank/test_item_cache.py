@@ -92,9 +92,9 @@ def test_a_service_that_withholds_item_fields_neither_uses_nor_damages_shared_it
 def test_the_item_cache_is_bounded_and_can_keep_nothing():
     calls = []
 
-    def write(source):
-        calls.append(source)
-        return f'{{"n":{source}}}'
+    def write(sources):
+        calls.extend(sources)
+        return [f'{{"n":{source}}}' for source in sources]
 
     cache = ItemCache(3)
     assert cache.page("scope", [1, 2, 1, 3], write, lambda s: s) == ['{"n":1}', '{"n":2}', '{"n":1}', '{"n":3}']
