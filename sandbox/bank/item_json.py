@@ -13,8 +13,9 @@ every item of the default world and on generated values. The dict renderer stays
 
 from __future__ import annotations
 
-from datetime import UTC, date
-from operator import attrgetter
+from datetime import UTC, date, datetime
+from itertools import repeat
+from operator import add, attrgetter, floordiv, is_, mod, mul
 
 import orjson
 
@@ -23,162 +24,222 @@ from sandbox.world.transaction import CODES
 
 from .wire import _HIDDEN, TransactionRenderer
 
-
-def _json(value) -> str:
-    """orjson's JSON of a value as a "byte string": the UTF-8 bytes as the characters U+0000–U+00FF (latin-1), so
-    that an item's parts are joined by one f-string and the item turned back into exactly those bytes by
-    encode("latin-1"), a copy (a str of one-byte characters is its latin-1 bytes)."""
-    return orjson.dumps(value).decode("latin-1")
+_dumps = orjson.dumps
 
 
 class TransactionWriter(TransactionRenderer):
-    """A TransactionRenderer (call it for an item's dict) that also writes an item's JSON bytes (`write`)."""
+    """A TransactionRenderer (call it for an item's dict) that also writes items' JSON bytes (`write_all`)."""
 
-    __slots__ = ("_tail", "_code_texts", "_party_texts", "_card_texts")
+    __slots__ = ("_tail", "_party_texts", "_card_texts", "_version_texts")
 
     def __init__(self, account, bank, cards_by_id, holders, today, shield=None):
         super().__init__(account, bank, cards_by_id, holders, today, shield)
-        self._tail = f',"currency":{_json(self.currency)}}}'
-        self._code_texts: dict = {}  # kind → ,"transactionCode":{…}
-        self._party_texts: dict = {}  # (id(cp), direction) → ,"counterParties":[…], or "" when hidden
-        self._card_texts: dict = {}  # (card id, day) → ,"paymentCard":{…}, or "" for a card not listed
+        self._tail = b',"currency":' + _dumps(self.currency) + b"}"
+        # (id(cp), direction) → ,"counterParties":[…], or b"" (hidden, or no counterparty: id(None))
+        self._party_texts: dict = {(id(None), "debit"): b"", (id(None), "credit"): b""}
+        self._card_texts: dict = {}  # (card id, day) → ,"paymentCard":{…}, or b"" (no card, or one not listed)
+        self._version_texts: dict = {}  # id(a card version's paymentCard) → ,"paymentCard":{…}
 
-    def _code_text(self, kind: str) -> str:
-        code = self._codes.get(kind) or self._code(kind, CODES[kind])
-        text = self._code_texts[kind] = ',"transactionCode":' + _json(code)
-        return text
+    def write(self, t) -> bytes:
+        """The JSON of one item: orjson.dumps(self(t)), written without the dict."""
+        return self.write_all([t])[0]
 
-    def _party_text(self, cp, direction: str) -> str:
-        key = (id(cp), direction)  # the page's transactions hold cp: its id is its own while writing
-        parties = self._counterparties(key, cp, direction)
-        text = self._party_texts[key] = "" if parties is _HIDDEN else ',"counterParties":' + _json(parties)
-        return text
+    def write_all(self, txs: list) -> list[bytes]:
+        """write() of each of `txs`. Column by column, each a loop in C (map, zip): a field of every item, then its
+        part looked up in a table of written parts (a day's, a text's, a counterparty's …); then, in Python, only
+        the parts not kept yet and the rare shapes; then each item joined from its parts."""
+        n = len(txs)
+        ids = list(map(_dumps, map(_ID, txs)))
+        references = list(map(_REFERENCE, txs))
+        refs, ref_open, ref_close = list(map(_dumps, references)), [_REF_OPEN] * n, [_REF_CLOSE] * n
+        directions = list(map(_DIRECTION, txs))
+        heads = list(map(_HEADS.get, zip(map(_KIND, txs), directions, map(_STATUS, txs), map(_REVERSAL, txs),
+                                          strict=True)))
+        booked = list(map(_BOOKED, txs))
+        dates = list(map(_BOOKINGS.get, booked))
+        cps = list(map(_COUNTERPARTY, txs))
+        parties = list(map(self._party_texts.get, zip(map(id, cps), directions, strict=True)))
+        texts = list(map(_TEXT, txs))
+        infos = list(map(_INFOS.get, texts))
+        merchant_names = list(map(_MERCHANT, txs))
+        merchants = list(map(_MERCHANTS.get, merchant_names))
+        card_ids = list(map(_CARD, txs))
+        cards = list(map(self._card_texts.get, zip(card_ids, booked, strict=True)))
+        registered = list(map(_REGISTERED_AT, txs))
+        ordinals = list(map(_TOORDINAL, registered))
+        moments = list(map(_MOMENTS.get, ordinals))
+        minutes = list(map(_MINUTES.__getitem__, map(add, map(mul, map(_HOUR, registered), repeat(60)),
+                                                       map(_MINUTE, registered))))
+        seconds = list(map(_SECONDS.__getitem__, map(_SECOND, registered)))
+        amounts = list(map(abs, map(_AMOUNT, txs)))
+        kroner = list(map(_INTEGER.__mod__, map(floordiv, amounts, repeat(100))))
+        cents = list(map(_CENTS.__getitem__, map(mod, amounts, repeat(100))))
+        exchanges = [b""] * n
+        # the parts not kept yet, and the rare shapes, item by item
+        if None in references or "" in references:
+            for i in _where(references, _falsy):
+                ref_open[i] = refs[i] = ref_close[i] = b""
+        for i in _where(heads, None):
+            t = txs[i]
+            heads[i] = self._head(t.kind, t.direction, t.status, t.reversal)
+        values = list(map(_VALUE, txs))
+        if values != booked:
+            for i in _where(dates, None):  # first the days not kept yet: then the pairs of two days
+                dates[i] = _booking(booked[i])
+            for i in range(n):
+                if values[i] != booked[i]:
+                    dates[i] = _BOOKING_ONLY.get(booked[i]) or _booking_only(booked[i])
+                    dates[i] += _VALUES.get(values[i]) or _value(values[i])
+        else:
+            for i in _where(dates, None):
+                dates[i] = _booking(booked[i])
+        for i in _where(parties, None):
+            parties[i] = self._party_text(cps[i], directions[i])
+        for i in _where(infos, None):
+            infos[i] = _info(texts[i])
+        for i in _where(merchants, None):
+            merchants[i] = _merchant(merchant_names[i])
+        for i in _where(cards, None):
+            cards[i] = self._card_text(card_ids[i], booked[i] or registered[i].date(), booked[i] is not None)
+        for i in _where(moments, None):
+            moments[i] = _moment(ordinals[i])
+        if not all(map(is_, map(_TZINFO, registered), repeat(UTC))):
+            for i in range(n):
+                if registered[i].tzinfo is not UTC:
+                    moments[i] = b',"registered":"' + dsop_wire.datetime_z(registered[i]).encode() + b'","amount":'
+                    minutes[i] = seconds[i] = b""
+        if amounts and max(amounts) >= _PLAIN:
+            for i in range(n):
+                if amounts[i] >= _PLAIN:
+                    kroner[i], cents[i] = _amount(amounts[i]), b""
+        if any(map(_ORIGINAL_CURRENCY, txs)):
+            for i in range(n):
+                if txs[i].original_currency:
+                    exchanges[i] = self._exchange(txs[i])
+        return list(map(b"".join, zip(repeat(_OPEN), ids, ref_open, refs, ref_close, heads, dates, parties, infos,
+                                      exchanges, merchants, cards, moments, minutes, seconds, kroner, cents,
+                                      repeat(self._tail), strict=False)))  # the repeats are endless
 
-    def _card_text(self, key) -> str:
-        shown = self._card(key, key[0], key[1])
-        text = self._card_texts[key] = "" if shown is None else ',"paymentCard":' + _json(shown)
-        return text
-
-    def write(self, t) -> str:
-        """The JSON of one item as a byte string (see _json): orjson.dumps(self(t)), written without the dict."""
-        return self.write_all((t,))[0]
-
-    def write_all(self, txs) -> list[str]:
-        """write() of each of `txs`, in one loop: the per-item work is the loop's body, with every table a local."""
-        party_texts, party_text, card_texts, card_text = self._party_texts, self._party_text, self._card_texts, self._card_text
-        tail = self._tail
-        bookings, values, infos, merchants, moments = _BOOKINGS, _VALUES, _INFOS, _MERCHANTS, _REGISTERED
-        heads, minutes, seconds, cents, plain, json = _HEADS, _MINUTES, _SECONDS, _CENTS, _PLAIN, _json
-        out = []
-        append = out.append
-        for (tid, reference, direction, reversal, status, kind, booked, value, cp, text, currency, merchant, card_id,
-             registered, amount) in map(_FIELDS, txs):
-            head = heads.get((kind, direction, status, reversal)) or self._head(kind, direction, status, reversal)
-            if not reference:
-                refs = ""
-            elif reference.isdecimal():  # digits (as the ledger makes them): nothing to escape
-                refs = f',"references":[{{"value":"{reference}","type":"archiveReference"}}]'
-            else:
-                refs = f',"references":[{{"value":{json(reference)},"type":"archiveReference"}}]'
-            if booked is None:
-                dates = ""
-            elif value is booked or value == booked:
-                dates = bookings.get(booked) or _booking(booked)
-            else:
-                dates = (bookings.get(booked) or _booking(booked))[:-len(_SAME_DAY)] + (values.get(value) or _value(value))
-            if cp is None:
-                parties = ""
-            elif (parties := party_texts.get((id(cp), direction))) is None:
-                parties = party_text(cp, direction)
-            if not card_id:
-                card = ""
-            elif (card := card_texts.get(key := (card_id, booked or registered.date()))) is None:
-                card = card_text(key)
-            if registered.tzinfo is UTC:  # dsop_wire.datetime_z from kept parts, as the dict renderer writes it
-                ordinal = registered.toordinal()
-                moment = (f"{moments.get(ordinal) or _registered(ordinal)}"
-                          f"{minutes[registered.hour * 60 + registered.minute]}{seconds[registered.second]}")
-            else:
-                moment = f',"registered":"{dsop_wire.datetime_z(registered)}","amount":'
-            if amount < 0:
-                amount = -amount
-            append(f'{{"transactionIdentifier":{json(tid)}{refs}{head}{dates}{parties}'
-                   f'{(infos.get(text) or _info(text)) if text else ""}'
-                   f'{self._exchange(txs[len(out)]) if currency else ""}'  # rare: from the item itself
-                   f'{(merchants.get(merchant) or _merchant(merchant)) if merchant else ""}{card}{moment}'
-                   f'{f"{amount // 100}{cents[amount % 100]}" if amount < plain else _amount(amount)}{tail}')
-        return out
-
-    def _head(self, kind: str, direction: str, status: str, reversal) -> str:
+    def _head(self, kind: str, direction: str, status: str, reversal) -> bytes:
         """creditDebitIndicator, reversalIndicator, status and transactionCode: one part for the four."""
+        code = self._codes.get(kind) or self._code(kind, CODES[kind])
         text = _HEADS[kind, direction, status, reversal] = (
-            f',"creditDebitIndicator":{_json(direction)},"reversalIndicator":{_json(reversal)}'
-            f',"status":{_json(status)}{self._code_texts.get(kind) or self._code_text(kind)}')
+            b',"creditDebitIndicator":' + _dumps(direction) + b',"reversalIndicator":' + _dumps(reversal)
+            + b',"status":' + _dumps(status) + b',"transactionCode":' + _dumps(code))
         return text
 
-    def _exchange(self, t) -> str:
-        return ',"currencyExchange":' + _json({
+    def _party_text(self, cp, direction: str) -> bytes:
+        key = (id(cp), direction)  # the page's transactions hold cp: its id is its own while writing
+        if cp is None:
+            text = b""
+        else:
+            parties = self._parties.get(key) or self._counterparties(key, cp, direction)
+            text = b"" if parties is _HIDDEN else b',"counterParties":' + _dumps(parties)
+        self._party_texts[key] = text
+        return text
+
+    def _card_text(self, card_id, day, keep: bool) -> bytes:
+        """The paymentCard part of the card version that paid on `day` (b"" without a card, or one not listed);
+        kept by (card id, day) when `day` is the booking day (the key the column looks up)."""
+        if not card_id:
+            text = b""
+        else:
+            shown = self._card((card_id, day), card_id, day)
+            if shown is None:
+                text = b""
+            elif (text := self._version_texts.get(id(shown))) is None:  # one dict per card version, kept
+                text = self._version_texts[id(shown)] = b',"paymentCard":' + _dumps(shown)
+        if keep:
+            self._card_texts[card_id, day] = text
+        return text
+
+    def _exchange(self, t) -> bytes:
+        return b',"currencyExchange":' + _dumps({
             "originalAmount": dsop_wire.money(t.original_amount), "sourceCurrency": t.original_currency,
             "targetCurrency": self.currency, "unitCurrency": t.original_currency, "exchangeRate": t.exchange_rate})
 
 
-#: A transaction's fields in the order write_all reads them (one C call per item).
-_FIELDS = attrgetter("id", "reference", "direction", "reversal", "status", "kind", "booking_date", "value_date",
-                     "counterparty", "text", "original_currency", "merchant", "card_id", "registered", "amount")
-#: The end of a bookingDate part, its valueDate the same day: cut off when the valueDate is another day.
-_SAME_DAY = ',"valueDate":"0000-00-00T00:00:00Z"'
+def _falsy(value) -> bool:
+    return not value
 
 
-def _kept(table: dict, key, text: str) -> str:
+def _where(column: list, missing) -> list[int]:
+    """The places in `column` of None (missing None), or of the values for which `missing` is true."""
+    if missing is None:
+        return [i for i, x in enumerate(column) if x is None] if None in column else []
+    return [i for i, x in enumerate(column) if missing(x)]
+
+
+_ID, _REFERENCE, _DIRECTION, _KIND, _STATUS, _REVERSAL = map(
+    attrgetter, ("id", "reference", "direction", "kind", "status", "reversal"))
+_BOOKED, _VALUE, _COUNTERPARTY, _TEXT, _MERCHANT, _CARD = map(
+    attrgetter, ("booking_date", "value_date", "counterparty", "text", "merchant", "card_id"))
+_REGISTERED_AT, _AMOUNT, _ORIGINAL_CURRENCY = map(attrgetter, ("registered", "amount", "original_currency"))
+_HOUR, _MINUTE, _SECOND, _TZINFO = map(attrgetter, ("hour", "minute", "second", "tzinfo"))
+_TOORDINAL = datetime.toordinal
+_OPEN = b'{"transactionIdentifier":'
+_REF_OPEN, _REF_CLOSE = b',"references":[{"value":', b',"type":"archiveReference"}]'
+_INTEGER = b"%d"
+
+
+def _kept(table: dict, key, text: bytes) -> bytes:
     if len(table) >= _KEPT:
         table.clear()
+        table.update(_ABSENT)
     table[key] = text
     return text
 
 
-def _registered(ordinal: int) -> str:
-    return _kept(_REGISTERED, ordinal, ',"registered":"' + date.fromordinal(ordinal).isoformat())
+def _moment(ordinal: int) -> bytes:
+    return _kept(_MOMENTS, ordinal, b',"registered":"' + date.fromordinal(ordinal).isoformat().encode())
 
 
-def _booking(day) -> str:
-    """bookingDate, and valueDate the same day (a part that ends in _SAME_DAY)."""
-    midnight = _json(dsop_wire.midnight_z(day))
-    return _kept(_BOOKINGS, day, f',"bookingDate":{midnight},"valueDate":{midnight}')
+def _booking(day) -> bytes:
+    """bookingDate and valueDate, the same day."""
+    midnight = _dumps(dsop_wire.midnight_z(day))
+    return _kept(_BOOKINGS, day, b',"bookingDate":' + midnight + b',"valueDate":' + midnight)
 
 
-def _value(day) -> str:
-    return _kept(_VALUES, day, ',"valueDate":' + _json(dsop_wire.midnight_z(day)))
+def _booking_only(day) -> bytes:
+    return _kept(_BOOKING_ONLY, day, b',"bookingDate":' + _dumps(dsop_wire.midnight_z(day)))
 
 
-def _info(text: str) -> str:
-    return _kept(_INFOS, text, ',"additionalInfo":' + _json(text[:500]))
+def _value(day) -> bytes:
+    return _kept(_VALUES, day, b',"valueDate":' + _dumps(dsop_wire.midnight_z(day)))
 
 
-def _merchant(merchant: str) -> str:
-    return _kept(_MERCHANTS, merchant, ',"merchant":' + _json(merchant[:140]))
+def _info(text: str) -> bytes:
+    return _kept(_INFOS, text, b',"additionalInfo":' + _dumps(text[:500]) if text else b"")
 
 
-def _amount(amount: int) -> str:
-    return _json(amount // 100 if amount % 100 == 0 else amount / 100)
+def _merchant(merchant: str) -> bytes:
+    return _kept(_MERCHANTS, merchant, b',"merchant":' + _dumps(merchant[:140]) if merchant else b"")
+
+
+def _amount(amount: int) -> bytes:
+    return _dumps(amount // 100 if amount % 100 == 0 else amount / 100)
 
 
 #: Parts written once per process (pure functions of their key; each table emptied past _KEPT entries): a day's
-#: registered date, bookingDate and valueDate, a text's additionalInfo, a merchant, a direction, a status.
-_REGISTERED: dict[int, str] = {}
-_BOOKINGS: dict = {}
+#: registered date, bookingDate and valueDate, a text's additionalInfo, a merchant; no text, merchant or booking
+#: day (None, "") is no part (_ABSENT, kept in every table).
+_ABSENT = {None: b"", "": b""}
+_MOMENTS: dict = {}
+_BOOKINGS: dict = dict(_ABSENT)
+_BOOKING_ONLY: dict = {}
 _VALUES: dict = {}
-_INFOS: dict[str, str] = {}
-_MERCHANTS: dict[str, str] = {}
-#: (kind, direction, status, reversal) → the part from creditDebitIndicator to transactionCode (a page's codes are
-#: the same: kept per process, as the codes are constants of the ledger).
-_HEADS: dict[tuple, str] = {}
+_INFOS: dict = dict(_ABSENT)
+_MERCHANTS: dict = dict(_ABSENT)
+#: (kind, direction, status, reversal) → the part from creditDebitIndicator to transactionCode (the codes are
+#: constants of the ledger: kept per process).
+_HEADS: dict[tuple, bytes] = {}
 _KEPT = 30_000
 #: A timestamp's time of day in two parts, "THH:MM:" by minute of the day and "SSZ" by second (a leap second too),
 #: the second closing the registered date-time and opening the amount.
-_MINUTES = tuple(f"T{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
-_SECONDS = tuple(f'{s:02d}Z","amount":' for s in range(61))
+_MINUTES = tuple(f"T{h:02d}:{m:02d}:".encode() for h in range(24) for m in range(60))
+_SECONDS = tuple(f'{s:02d}Z","amount":'.encode() for s in range(61))
 #: An amount in øre below _PLAIN is written as its kroner and _CENTS (orjson writes the float amount / 100 with the
 #: same digits: a decimal of at most 15 significant digits is the shortest text of its nearest double); above it,
 #: orjson writes it.
 _PLAIN = 10**15
-_CENTS = ("", *(f".{c:02d}".rstrip("0") for c in range(1, 100)))
+_CENTS = (b"", *(f".{c:02d}".rstrip("0").encode() for c in range(1, 100)))
