@@ -30,14 +30,15 @@ _dumps = orjson.dumps
 class TransactionWriter(TransactionRenderer):
     """A TransactionRenderer (call it for an item's dict) that also writes items' JSON bytes (`write_all`)."""
 
-    __slots__ = ("_tail", "_party_texts", "_card_texts", "_version_texts")
+    __slots__ = ("_tail", "_party_texts", "_card_texts", "_card_by_id", "_version_texts")
 
     def __init__(self, account, bank, cards_by_id, holders, today, shield=None):
         super().__init__(account, bank, cards_by_id, holders, today, shield)
         self._tail = b',"currency":' + _dumps(self.currency) + b"}"
         # (id(cp), direction) → ,"counterParties":[…], or b"" (hidden, or no counterparty: id(None))
         self._party_texts: dict = {(id(None), "debit"): b"", (id(None), "credit"): b""}
-        self._card_texts: dict = {}  # (card id, day) → ,"paymentCard":{…}, or b"" (no card, or one not listed)
+        self._card_by_id: dict = {}  # card id → ,"paymentCard":{…} (one version), or b"" (a card not listed)
+        self._card_texts: dict = {}  # (card id, day) → ,"paymentCard":{…} of a reissued card's version that day
         self._version_texts: dict = {}  # id(a card version's paymentCard) → ,"paymentCard":{…}
 
     def write(self, t) -> bytes:
@@ -64,7 +65,8 @@ class TransactionWriter(TransactionRenderer):
         merchant_names = list(map(_MERCHANT, txs))
         merchants = list(map(_MERCHANTS.get, merchant_names))
         card_ids = list(map(_CARD, txs))
-        cards = list(map(self._card_texts.get, zip(card_ids, booked, strict=True)))
+        # no card: b"" (the default); a card of one version: its part by id; a reissued one: item by item below
+        cards = list(map(self._card_by_id.get, card_ids, map(_ABSENT.get, card_ids)))
         registered = list(map(_REGISTERED_AT, txs))
         ordinals = list(map(_TOORDINAL, registered))
         moments = list(map(_MOMENTS.get, ordinals))
@@ -81,28 +83,32 @@ class TransactionWriter(TransactionRenderer):
                 ref_open[i] = refs[i] = ref_close[i] = b""
         for i in _where(heads, None):
             t = txs[i]
-            heads[i] = self._head(t.kind, t.direction, t.status, t.reversal)
+            heads[i] = _HEADS.get((t.kind, t.direction, t.status, t.reversal)) or self._head(
+                t.kind, t.direction, t.status, t.reversal)
         values = list(map(_VALUE, txs))
         if values != booked:
             for i in _where(dates, None):  # first the days not kept yet: then the pairs of two days
-                dates[i] = _booking(booked[i])
+                dates[i] = _BOOKINGS.get(booked[i]) or _booking(booked[i])
             for i in range(n):
                 if values[i] != booked[i]:
                     dates[i] = _BOOKING_ONLY.get(booked[i]) or _booking_only(booked[i])
                     dates[i] += _VALUES.get(values[i]) or _value(values[i])
         else:
             for i in _where(dates, None):
-                dates[i] = _booking(booked[i])
-        for i in _where(parties, None):
-            parties[i] = self._party_text(cps[i], directions[i])
+                dates[i] = _BOOKINGS.get(booked[i]) or _booking(booked[i])
+        party_texts = self._party_texts
+        for i in _where(parties, None):  # a page's first item of a counterparty writes it; the others find it
+            if (text := party_texts.get((id(cps[i]), directions[i]))) is None:
+                text = self._party_text(cps[i], directions[i])
+            parties[i] = text
         for i in _where(infos, None):
-            infos[i] = _info(texts[i])
+            infos[i] = _INFOS.get(texts[i]) or _info(texts[i])
         for i in _where(merchants, None):
-            merchants[i] = _merchant(merchant_names[i])
+            merchants[i] = _MERCHANTS.get(merchant_names[i]) or _merchant(merchant_names[i])
         for i in _where(cards, None):
-            cards[i] = self._card_text(card_ids[i], booked[i] or registered[i].date(), booked[i] is not None)
+            cards[i] = self._card_text(card_ids[i], booked[i] or registered[i].date())
         for i in _where(moments, None):
-            moments[i] = _moment(ordinals[i])
+            moments[i] = _MOMENTS.get(ordinals[i]) or _moment(ordinals[i])
         if not all(map(is_, map(_TZINFO, registered), repeat(UTC))):
             for i in range(n):
                 if registered[i].tzinfo is not UTC:
@@ -138,19 +144,21 @@ class TransactionWriter(TransactionRenderer):
         self._party_texts[key] = text
         return text
 
-    def _card_text(self, card_id, day, keep: bool) -> bytes:
-        """The paymentCard part of the card version that paid on `day` (b"" without a card, or one not listed);
-        kept by (card id, day) when `day` is the booking day (the key the column looks up)."""
-        if not card_id:
-            text = b""
-        else:
+    def _card_text(self, card_id: str, day) -> bytes:
+        """The paymentCard part of the version of card `card_id` that paid on `day` (b"" for a card not listed):
+        kept by card id when the card has one version (the one that pays on every day: model.card_in_use), else
+        by (card id, day)."""
+        versions = self.cards_by_id.get(card_id)
+        single = versions is None or len(versions) == 1
+        key = card_id if single else (card_id, day)
+        kept = self._card_by_id if single else self._card_texts
+        if (text := kept.get(key)) is None:
             shown = self._card((card_id, day), card_id, day)
             if shown is None:
                 text = b""
             elif (text := self._version_texts.get(id(shown))) is None:  # one dict per card version, kept
                 text = self._version_texts[id(shown)] = b',"paymentCard":' + _dumps(shown)
-        if keep:
-            self._card_texts[card_id, day] = text
+            kept[key] = text
         return text
 
     def _exchange(self, t) -> bytes:
