@@ -1,14 +1,18 @@
 """A transaction's JSON written straight from the world's Transaction, without building its dict (issue 19).
 
-The first render of a 1000-item transactions page was mostly building 1000 dicts (with the garbage collector's
-passes over them) only to have orjson write them out. `TransactionWriter.write` writes an item's JSON text
-directly as bytes joined from parts that are JSON already: the parts many items share are dumped by orjson once
-per page (transactionCode, counterParties, paymentCard) or per process (days, texts, merchants), the id and
-reference by orjson each time (its escaping is every other string's), a timestamp's and an amount's digits from
-kept tables (as the dict renderer writes them, without printf). The bytes are the bytes orjson.dumps writes for the dict that
-`TransactionRenderer` (wire.py) builds for the same item, byte for byte: tests/bank/test_item_json.py checks it on
-every item of the default world and on generated values. The dict renderer stays for the callers that need dicts
-(a service that withholds fields inside the items deletes keys in them).
+The first render of a 1000-item transactions page was mostly building 1000 dicts (and the garbage collector's
+passes over them) only to have orjson write them out. `TransactionWriter.write_all` writes a page's items as
+JSON bytes joined from parts that are JSON already: the parts many items share are dumped by orjson once per
+page (counterParties, paymentCard) or per process (the code and indicators of a kind, a day, a text, a
+merchant), the id and reference by orjson each time (its escaping is every other string's), a timestamp's and
+an amount's digits from kept tables (as the dict renderer writes them, without printf). Each part is a column
+computed by one map/zip loop in C over the page; Python runs only for the parts not written yet and the rare
+shapes (another time zone, two different days, an amount past _PLAIN, a foreign currency, no reference).
+
+The bytes are what orjson.dumps writes for the dict that `TransactionRenderer` (wire.py) builds for the same
+item, byte for byte: tests/bank/test_item_json.py checks it on every item of the test world and on generated
+pages (hypothesis), and fixtures/default (tests/cli/test_export.py) did not change. The dict renderer stays for
+the callers that need dicts (a service that withholds fields inside the items deletes keys in them).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ YYYY-MM-DD, date-times RFC 3339 in UTC with `Z`, card months YYYY-MM.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -80,12 +81,15 @@ class JsonItems(list):
         self.json, self._count = data, count
 
     def load(self) -> JsonItems:
-        """Replace the Fragment by the items as dicts (done once, by the first read)."""
+        """Replace the Fragment by the items as dicts (done once, by the first read; a cached body's list is shared
+        by the threads of the dev server, hence the lock)."""
         if self._count is not None:
             items = orjson.loads(b"[" + self.json + b"]")
-            list.clear(self)
-            list.extend(self, items)
-            self._count = None
+            with _LOADING:
+                if self._count is not None:
+                    list.clear(self)
+                    list.extend(self, items)
+                    self._count = None
         return self
 
     def __len__(self) -> int:
@@ -93,6 +97,9 @@ class JsonItems(list):
 
     def __reduce_ex__(self, protocol):
         return list, (list(self),)
+
+
+_LOADING = threading.Lock()
 
 
 def _loading(name: str):
