@@ -18,9 +18,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from operator import itemgetter
-
-import orjson
 
 from sandbox.dsop.wire import Rendered
 
@@ -84,53 +81,56 @@ class BodyCache:
 
 
 class ItemCache:
-    """Rendered list items (a transaction's JSON shape) with their JSON bytes, by key, shared by every page that
-    lists them (issue 19).
+    """Written list items (a transaction's JSON bytes), by key, shared by every page that lists them (issue 19).
 
     Windows of one account overlap: a caseworker asking for another period, or another page size of links, gets
-    mostly transactions some earlier page already rendered. A page is then assembled from the items kept here
-    and only the new ones are rendered; its JSON is assembled from the items' bytes (orjson.Fragment), the same
-    bytes orjson.dumps writes for the dicts. The scope and key must fix everything an item's shape depends on
-    (the rules use the account and `today` as the scope, the transaction's id, unique within its account, as the
-    key). Items are shared by the bodies that list them, so nobody may change one: the rules render without this
-    cache when the service withholds a field inside the items (Grant.withhold deletes keys in place). Emptied
-    when `max_items` is reached (0 = keep nothing), which bounds its memory (about 2.5 kB per item: the dict and
-    its bytes)."""
+    mostly transactions some earlier page already wrote. A page is then assembled from the bytes kept here and
+    only the new ones are written (bank/item_json.py). The scope and key must fix everything an item's JSON
+    depends on (the rules use the account and `today` as the scope, the transaction's id, unique within its
+    account, as the key). The rules do not use it when the service withholds a field inside the items (those
+    pages are built as dicts). Emptied when `max_items` is reached (0 = keep nothing), which bounds its memory:
+    an item's JSON is about 850 bytes, a kept item about 1 kB with its key and the table's share."""
 
     def __init__(self, max_items: int):
         self.max_items = max(0, int(max_items))
-        self._scopes: dict[Hashable, dict[Hashable, tuple[dict, orjson.Fragment]]] = {}
+        self._scopes: dict[Hashable, dict[Hashable, str]] = {}
         self._count = 0
 
     def __len__(self) -> int:
         return self._count
 
-    def page(self, scope: Hashable, sources, render: Callable, key_of: Callable) -> tuple[list, list | None]:
-        """(the items of `sources`, their JSON fragments): each item kept under (scope, key_of(source)), rendered
-        by `render` the first time. Without a cache (max_items 0): (rendered items, None)."""
+    def page(self, scope: Hashable, sources: list, write_all: Callable, key_of: Callable) -> list:
+        """The JSON of each of `sources`: each kept under (scope, key_of(source)); the ones not kept are written by
+        one call `write_all(list of sources)` (a list of their JSON, in order). Without a cache (max_items 0):
+        write_all(sources)."""
         if not self.max_items:
-            return [render(source) for source in sources], None
+            return write_all(sources)
         kept = self._scopes.get(scope)
         if kept is None:
             kept = self._scopes[scope] = {}
         keys = list(map(key_of, sources))
-        entries = list(map(kept.get, keys))  # the look-ups in C: on a page of kept items this is all there is
-        for n, entry in enumerate(entries) if None in entries else ():
-            if entry is None and (entry := kept.get(keys[n])) is not None:  # listed twice on this page
-                entries[n] = entry
-            elif entry is None:
-                item = render(sources[n])
-                entry = entries[n] = (item, orjson.Fragment(orjson.dumps(item)))
-                if self._count >= self.max_items:
-                    self.clear()
-                    kept = self._scopes[scope] = {}
-                kept[keys[n]] = entry
-                self._count += 1
-        return list(map(_ITEM, entries)), list(map(_FRAGMENT, entries))
+        texts = list(map(kept.get, keys))  # the look-ups in C: on a page of kept items this is all there is
+        if None not in texts:
+            return texts
+        missing: dict = {}  # key → its first place on the page (an item may be listed twice)
+        for n, text in enumerate(texts):
+            if text is None:
+                missing.setdefault(keys[n], n)
+        written = dict(zip(missing, write_all([sources[n] for n in missing.values()]), strict=True))
+        for n, text in enumerate(texts):
+            if text is None:
+                texts[n] = written[keys[n]]
+        if len(written) > self.max_items:
+            return texts  # more new items than the whole cache keeps: served, not kept
+        if self._count + len(written) > self.max_items:
+            self.clear()
+            kept = self._scopes[scope] = {}
+        kept.update(written)
+        self._count += len(written)
+        return texts
 
     def clear(self) -> None:
         self._scopes.clear()
         self._count = 0
 
 
-_ITEM, _FRAGMENT = itemgetter(0), itemgetter(1)

@@ -15,16 +15,15 @@ from __future__ import annotations
 from datetime import date
 from operator import attrgetter
 
-import orjson
-
 from sandbox.dsop import wire as dsop_wire
-from sandbox.dsop.wire import Rendered
+from sandbox.dsop.wire import JsonItems
 from sandbox.world import Period, World
 from sandbox.world.ledger import month_end
 
 from . import wire
 from .body_cache import BodyCache, ItemCache
 from .errors import NotForThisParty, UnknownAccount
+from .item_json import TransactionWriter
 from .pagination import PageCursors, href, paginate
 from .privacy import Shield
 from .references import DATA_NOT_DELIVERED, ReferenceCodec
@@ -34,8 +33,7 @@ COMPLETE = {"status": "complete"}
 
 #: The default bound of the rendered-body cache of one process (Settings.body_cache_mb).
 BODY_CACHE_BYTES = 64 * 2**20
-#: Rendered transactions kept per process for other pages that list them (body_cache.ItemCache; ~2.5 kB each with
-#: their JSON bytes).
+#: Written transactions kept per process for other pages that list them (body_cache.ItemCache; about 1 kB each).
 ITEM_CACHE_ITEMS = 50_000
 
 
@@ -231,20 +229,18 @@ class BankRules:
         if span.end == self.today:
             txs = txs + self.world.ledger.pending(account)
         # shielded counterparties and card holders are not named (docs/privacy.md)
-        render = wire.TransactionRenderer(account, bank, wire.card_versions(account.cards), self.world.parties,
-                                          self.today, self.shield or None)
+        writer = TransactionWriter(account, bank, wire.card_versions(account.cards), self.world.parties, self.today,
+                                   self.shield or None)
         chunk, links = paginate(txs, paging, self.page_size)
         if grant is None or not any(path.startswith("transactions[]") for path in grant.withheld):
-            # items are shared with other pages (ItemCache): only when nothing inside them is withheld (deleted)
-            items, fragments = self.items.page((account.id, self.today), chunk, render, _transaction_id)
+            # each item's JSON written without its dict (item_json.py), kept for other pages (ItemCache); the body
+            # holds them as bytes until someone reads the list (dsop/wire.py JsonItems)
+            texts = self.items.page((account.id, self.today), chunk, writer.write_all, _transaction_id)
+            items = JsonItems(b",".join(texts), len(texts)) if texts else []
         else:
-            items, fragments = [render(t) for t in chunk], None
-        body = self._out({"responseDetails": self._details(account, window, "transactions"), "transactions": items,
+            items = [writer(t) for t in chunk]  # dicts: the grant deletes fields inside them
+        return self._out({"responseDetails": self._details(account, window, "transactions"), "transactions": items,
                           "links": links}, grant)
-        if fragments is not None and body.get("transactions") is items:
-            # the JSON from the items' kept bytes: orjson.dumps(body), byte for byte, without writing them again
-            return Rendered(body, orjson.dumps({**body, "transactions": fragments}))
-        return body
 
     def cards(self, bank, reference: str, window: Period, grant=None) -> dict:
         """GET …/cards: every card linked to the account in the period (R-56, Q-11)."""

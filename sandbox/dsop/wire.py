@@ -6,6 +6,7 @@ YYYY-MM-DD, date-times RFC 3339 in UTC with `Z`, card months YYYY-MM.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -59,6 +60,68 @@ def body_bytes(body) -> bytes:
     if type(body) is Rendered and body.json is not None:
         return body.json
     return orjson.dumps(body)
+
+
+class JsonItems(list):
+    """A body's list of JSON objects held as their JSON bytes (`json`: the items' JSON joined by commas, without
+    the brackets) until Python code reads it (issue 19).
+
+    A 1000-item transactions page is written straight to JSON (bank/item_json.py): building its 1000 dicts only
+    to serialise them was most of a first render. So the list holds, until then, one orjson.Fragment of those
+    bytes, and orjson.dumps of a body that holds it writes exactly the items' JSON. Any Python-level read (len
+    excepted, which is known) first loads the items as dicts (orjson.loads: equal values, the same bytes again),
+    and from then on it is an ordinary list; json.dumps, list(), sorted() and copies read it that way too. Only C
+    code that looks at a list's storage directly sees the Fragment: orjson (which writes its bytes, as it should)
+    and `plain_list + items` (write `[*plain_list, *items]`). A copy (copy, deepcopy, pickle) is a plain list."""
+
+    __slots__ = ("json", "_count")
+
+    def __init__(self, data: bytes, count: int):
+        super().__init__((orjson.Fragment(data),) if count else ())
+        self.json, self._count = data, count
+
+    def load(self) -> JsonItems:
+        """Replace the Fragment by the items as dicts (done once, by the first read; a cached body's list is shared
+        by the threads of the dev server, hence the lock)."""
+        if self._count is not None:
+            items = orjson.loads(b"[" + self.json + b"]")
+            with _LOADING:
+                if self._count is not None:
+                    list.clear(self)
+                    list.extend(self, items)
+                    self._count = None
+        return self
+
+    def __len__(self) -> int:
+        return list.__len__(self) if self._count is None else self._count
+
+    def __reduce_ex__(self, protocol):
+        return list, (list(self),)
+
+
+_LOADING = threading.Lock()
+
+
+def _loading(name: str):
+    method = getattr(list, name)
+
+    def read(self, *args, **kwargs):
+        if self._count is not None:
+            self.load()
+        for other in args:  # the list methods read another list's storage directly: compare, add, extend
+            if type(other) is JsonItems and other._count is not None:
+                other.load()
+        return method(self, *args, **kwargs)
+
+    read.__name__ = read.__qualname__ = name
+    return read
+
+
+for _name in ("__iter__", "__reversed__", "__getitem__", "__contains__", "__eq__", "__ne__", "__lt__", "__le__",
+              "__gt__", "__ge__", "__repr__", "__add__", "__mul__", "__rmul__", "__iadd__", "__imul__", "__setitem__",
+              "__delitem__", "append", "extend", "insert", "pop", "remove", "sort", "reverse", "clear", "copy",
+              "index", "count"):
+    setattr(JsonItems, _name, _loading(_name))
 
 
 class Rendered(dict):

@@ -14,12 +14,22 @@ from __future__ import annotations
 
 import random
 from datetime import date
+from functools import lru_cache
 
 from .bizdays import previous_business_day
 from .model import Account, Counterparty
 from .monthly import Month, at, exchange_rate, loan_balance, loan_due_day, loan_payout_day, previous_month, round_amount
 from .rates import deposit_rate, loan_rate, monthly_interest
 from .steering import housing, savings_agreement, savings_deposit, standing_bills
+
+
+@lru_cache(maxsize=8192)
+def named(name: str) -> Counterparty:
+    """The counterparty known by its name only (a merchant, a payer abroad): one object per name, not one per
+    transaction. The value is the same; a page's renderer keeps a counterparty's written part by its object
+    (bank/wire.py, item_json.py), so 1000 card purchases at 60 shops are 60 parts, not 1000 (issue 19), and a
+    frozen dataclass is not built per purchase."""
+    return Counterparty(name=name)
 
 
 def target(account: Account, months_open: int, rng: random.Random, level: float = 1.0) -> int | None:
@@ -158,12 +168,12 @@ def _currency(month: Month, rng) -> list[dict]:
         payer = rng.choice(month.pools.foreign_merchants)
         items.append(dict(day=rng.choice(month.bdays), amount=int(act.amount * rng.uniform(0.05, 0.5)),
                           direction="credit", kind="other_credit", text="Innbetaling utland",
-                          counterparty=Counterparty(name=payer.name)))
+                          counterparty=named(payer.name)))
     for _ in range(rng.randint(0, 3)):
         payee = rng.choice(month.pools.foreign_merchants)
         items.append(dict(day=rng.choice(month.bdays), amount=int(act.amount * rng.uniform(0.02, 0.3)),
                           direction="debit", kind="transfer_out", text="Betaling utland",
-                          counterparty=Counterparty(name=payee.name)))
+                          counterparty=named(payee.name)))
     return items + card_purchases(month, rng)
 
 
@@ -218,7 +228,7 @@ def card_purchases(month: Month, rng: random.Random, high: float = 1800) -> list
         merchant = rng.choice(month.pools.foreign_merchants if foreign else month.pools.merchants)
         item = dict(day=day, direction="debit", kind="card_purchase", card=card,
                     merchant=f"{merchant.name} {merchant.town}"[:140],
-                    counterparty=Counterparty(name=merchant.name), registered=at(when, rng))
+                    counterparty=named(merchant.name), registered=at(when, rng))
         if merchant.currency != account.currency:
             original = round_amount(rng, 3, 150)
             rate = exchange_rate(merchant.currency, account.currency, rng)

@@ -1,13 +1,11 @@
-"""Issue 19: pages of one account share their rendered transactions (body_cache.ItemCache) and render each page's
-items through one TransactionRenderer (bank/wire.py). Neither may change a byte: overlapping windows answer exactly
+"""Issue 19: pages of one account share their written transactions (body_cache.ItemCache) and write each page's
+items through one TransactionWriter (bank/item_json.py). Neither may change a byte: overlapping windows answer exactly
 what rules without any cache answer, and a service that withholds fields inside the items neither uses the shared
 items nor damages them."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-
-import orjson
 
 from sandbox.bank import wire
 from sandbox.bank.body_cache import ItemCache
@@ -94,18 +92,18 @@ def test_a_service_that_withholds_item_fields_neither_uses_nor_damages_shared_it
 def test_the_item_cache_is_bounded_and_can_keep_nothing():
     calls = []
 
-    def render(source):
-        calls.append(source)
-        return {"n": source}
+    def write(sources):
+        calls.extend(sources)
+        return [f'{{"n":{source}}}' for source in sources]
 
     cache = ItemCache(3)
-    items, fragments = cache.page("scope", [1, 2, 1, 3], render, lambda s: s)
-    assert items == [{"n": 1}, {"n": 2}, {"n": 1}, {"n": 3}] and calls == [1, 2, 3]
-    assert orjson.dumps(fragments) == orjson.dumps(items)  # the kept bytes are the items' JSON
-    cache.page("scope", [4], render, lambda s: s)
+    assert cache.page("scope", [1, 2, 1, 3], write, lambda s: s) == ['{"n":1}', '{"n":2}', '{"n":1}', '{"n":3}']
+    assert calls == [1, 2, 3]  # the item listed twice is written once
+    assert cache.page("scope", [3, 1], write, lambda s: s) == ['{"n":3}', '{"n":1}'] and calls == [1, 2, 3]
+    cache.page("scope", [4], write, lambda s: s)
     assert len(cache) <= 3
     calls.clear()
-    assert ItemCache(0).page("scope", [1, 1], render, lambda s: s) == ([{"n": 1}, {"n": 1}], None)
+    assert ItemCache(0).page("scope", [1, 1], write, lambda s: s) == ['{"n":1}', '{"n":1}']
     assert calls == [1, 1]
 
 

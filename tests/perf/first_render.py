@@ -3,7 +3,7 @@
 `python first_render.py SCENARIO N` → one JSON line. For up to N of the world's accounts with a full first page on
 a 10-year window (in the world's order), through the bank rules with a body cache that keeps nothing:
 - `cold_ms`: the very first call: the window's months are generated (world/ledger.py, activity.py), then the page is
-  rendered (paging, dicts, JSON bytes);
+  rendered (paging, the items' JSON written from the transactions: bank/item_json.py);
 - `render_ms`: the next calls (median of 3): the months are generated already, so this is the render alone, i.e.
   the first render of a page the sandbox has not answered before (the body cache would keep it from then on);
 - `generate_ms`: cold minus render: generating the months.
