@@ -89,6 +89,7 @@ class Maskinporten:
         self.issuer = public_url.rstrip("/") + "/maskinporten/"
         self.key = load_rsa_key(config.get("signing_key") or shipped("maskinporten-signing"))
         self.keyset = KeySet([self.key])
+        self._accepted: dict[tuple, tuple] = {}  # check's accepted headers → (Caller, seconds its time checks pass)
         self.ttl = int(config.get("token_ttl", 120))
         self.shortcut = bool(config.get("token_shortcut", True)) and shortcut is not False
         self.shortcut_off = ("this scenario turned the sandbox shortcut off" if not config.get("token_shortcut", True)
@@ -246,8 +247,28 @@ class Maskinporten:
 
         Both keywords are off by default (the strict standard); a lenient profile may ask for them:
         `accept_audiences` — more `aud` values accepted besides `audience` (e.g. ("unspecified",) for tokens
-        asked for without resource); `bare_token` — accept `Authorization: <jwt>` without the `Bearer` word."""
+        asked for without resource); `bare_token` — accept `Authorization: <jwt>` without the `Bearer` word.
+
+        A token is sent on many calls while it lives: an accepted one is kept with the seconds in which its time
+        checks pass (from iat/nbf minus the leeway until exp plus the leeway), and within them the same header
+        gets the same Caller without being taken apart again. Refusals are not kept."""
         now = int(time.time()) if now is None else now
+        accept_audiences = tuple(accept_audiences)
+        key = (authorization, audience, scope, accept_audiences, bare_token)
+        accepted = self._accepted
+        known = accepted.get(key)
+        if known is not None and known[1] <= now < known[2]:
+            return known[0]
+        caller = self._check(authorization, audience, scope, now, accept_audiences, bare_token)
+        claims = caller.claims
+        starts = max((claims[n] for n in ("iat", "nbf") if _numeric(claims.get(n))), default=now)
+        if len(accepted) >= 4096:
+            accepted.clear()
+        accepted[key] = (caller, starts - LEEWAY, claims["exp"] + LEEWAY)
+        return caller
+
+    def _check(self, authorization: str | None, audience: str, scope: str, now: int,
+               accept_audiences: tuple[str, ...], bare_token: bool) -> Caller:
         if not authorization:
             raise AuthenticationFailed("missing Authorization header: send 'Authorization: Bearer <access token>'",
                                        credentials_sent=False)
@@ -268,7 +289,7 @@ class Maskinporten:
             value = claims.get(name)
             if value is not None and (not _numeric(value) or value > now + LEEWAY):
                 raise AuthenticationFailed(f"access token is not valid yet ({name} in the future)")
-        return _caller_cached(self, token, audience, scope, tuple(accept_audiences))
+        return _caller_cached(self, token, audience, scope, accept_audiences)
 
     def _caller(self, claims: dict, audience: str, scope: str, accept_audiences: tuple[str, ...] = ()) -> Caller:
         """The checks that do not depend on the time: issuer, audience, scope, consumer."""

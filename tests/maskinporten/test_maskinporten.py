@@ -24,7 +24,7 @@ from joserfc.jwk import RSAKey
 from sandbox.app import create_app
 from sandbox.cli.main import main as cli
 from sandbox.config import Settings
-from sandbox.maskinporten.errors import AuthenticationFailed
+from sandbox.maskinporten.errors import AccessDenied, AuthenticationFailed
 from sandbox.maskinporten.tokens import JWT_BEARER, LEEWAY, SCOPE_ACCOUNT_PROVIDER, SCOPE_BANK, SCOPE_RELATIONS
 from tests.support import b64url, bearer, stranger_key
 from tests.support.maskinporten import (
@@ -599,6 +599,22 @@ def test_a_token_verified_once_still_expires(mp, orgs):
     assert mp.check(bearer(token), aud, SCOPE_BANK, now=now + 120 + LEEWAY - 1).org == "974761076"
     with pytest.raises(AuthenticationFailed, match="expired"):
         mp.check(bearer(token), aud, SCOPE_BANK, now=now + 120 + LEEWAY)
+
+
+def test_a_kept_acceptance_holds_only_in_the_seconds_the_time_checks_pass(mp, orgs):
+    """check keeps an accepted header with the seconds its time checks pass: before iat minus the leeway the same
+    header is refused again, and the kept answer is per audience and scope."""
+    aud = mp.bank_audience(orgs["alpha"])
+    now = int(time.time())
+    token = mp.issue(mp.world.consumers["skatteetaten"], [SCOPE_BANK], aud, now=now)["access_token"]
+    assert mp.check(bearer(token), aud, SCOPE_BANK, now=now).org == "974761076"
+    assert mp.check(bearer(token), aud, SCOPE_BANK, now=now - LEEWAY).org == "974761076"
+    with pytest.raises(AuthenticationFailed, match="not valid yet"):
+        mp.check(bearer(token), aud, SCOPE_BANK, now=now - LEEWAY - 1)
+    with pytest.raises(AuthenticationFailed, match="aud must be"):
+        mp.check(bearer(token), mp.bank_audience(orgs["beta"]), SCOPE_BANK, now=now)
+    with pytest.raises(AccessDenied, match="lacks scope"):
+        mp.check(bearer(token), aud, SCOPE_RELATIONS, now=now)
 
 
 def test_a_token_issued_later_is_not_valid_yet(mp, orgs):
