@@ -1,8 +1,8 @@
 """Flask minus the per-request work the sandbox never needs (issue 19, the per-request floor).
 
-A bank call costs about 4× what a bare Flask app returning the same bytes costs; the stack itself (gunicorn,
-werkzeug, Flask) is the ceiling `make bench` measures against. Three of Flask's per-request steps give the same
-answer every time in this app, so they are done once and kept:
+The stack itself (gunicorn, werkzeug, Flask) is the ceiling `make bench` measures the sandbox against, so what
+Flask does per request counts twice. Three of its per-request steps give the same answer every time in this app,
+so they are done once and kept (together a fifth of a details request's instructions, docs/performance.md):
 
 - `ensure_sync`: Flask asks `inspect.iscoroutinefunction` about every hook and view on every request; the sandbox
   has no async functions and a function's answer never changes.
