@@ -225,8 +225,11 @@ class BankRules:
             paging.number, paging.scope)  # the scope: bank, path and query but `page`; with the number, the links
 
     def _transactions(self, account, bank, window: Period, span: Period, paging, grant) -> dict:
-        txs = self.world.transactions(account, span)
-        if span.end == self.today:
+        # the booked transactions up to the end of this page and one more (whether a next page follows); only
+        # when they were all gathered do the pending ones (which follow them) matter for this page
+        through = paging.number * self.page_size
+        txs = self.world.transactions(account, span, through)
+        if span.end == self.today and len(txs) <= through:
             txs = txs + self.world.ledger.pending(account)
         # shielded counterparties and card holders are not named (docs/privacy.md)
         writer = TransactionWriter(account, bank, wire.card_versions(account.cards), self.world.parties, self.today,

@@ -184,7 +184,10 @@ class Ledger(FollowsClock):
         """The sandbox clock's "now": noon UTC on today (the same instant dsop.wire.sandbox_now writes)."""
         return datetime.combine(self.today, time(12), UTC)
 
-    def booked(self, account: Account, window: Period) -> list[Transaction]:
+    def booked(self, account: Account, window: Period, limit: int | None = None) -> list[Transaction]:
+        """Booked transactions in the window, oldest first. With `limit`, the months are read only until more than
+        `limit` transactions are gathered: a page needs the transactions up to its end and to know whether more
+        follow, so the first page of a 10-year window reads its first years, not all 120 months."""
         end = window.last_day(self.today)
         first = max(window.start, account.opened)
         out: list[Transaction] = []
@@ -194,6 +197,8 @@ class Ledger(FollowsClock):
                 out.extend(t for t in self.month(account, y, m) if window.start <= t.booking_date <= end)
             else:  # a month inside the window: every transaction of it is booked within it
                 out.extend(self.month(account, y, m))
+            if limit is not None and len(out) > limit:
+                break
         return out
 
     def _month(self, account: Account, y: int, m: int) -> tuple[Transaction, ...]:

@@ -128,8 +128,8 @@ class World(FollowsClock):
     def balance(self, account: Account, day: date) -> int:
         return self.ledger.balance(account, day)
 
-    def transactions(self, account: Account, window: Period):
-        return self.ledger.booked(account, window)
+    def transactions(self, account: Account, window: Period, limit: int | None = None):
+        return self.ledger.booked(account, window, limit)
 
     def guardianships_of(self, ward_id: str) -> list[Guardianship]:
         return [g for g in self.guardianships if g.ward_id == ward_id]
