@@ -22,9 +22,9 @@ date by injecting `real=` (a callable), never by sleeping.
 
 Every request reads the clock once and pins it (a context variable) for the whole request, so one response
 never mixes two dates and a date set through one worker (or, on PostgreSQL, one replica) is seen by the next
-request on any worker. Reading is the store's (`clock_get`): SQLite's costs one memory read of a change stamp that
-every change rewrites (sandbox/state.py), PostgreSQL's one SELECT of a one-row table. Outside a request (scripts, tests calling the rules)
-the value is cached for `ttl` seconds.
+request on any worker. Reading is the store's (`clock_get`): SQLite's costs one memory read of a change stamp
+that every change rewrites (sandbox/state.py), PostgreSQL's one SELECT of a one-row table. Outside a request
+(scripts, tests calling the rules) the value is cached for `ttl` seconds.
 """
 
 from __future__ import annotations

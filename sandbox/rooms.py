@@ -23,8 +23,8 @@ to the room's date before any view runs, so the world's answers (balances now, p
 and the bank body cache, which keys on `today`) are the room's for that request. Switching room clocks off makes
 every room use the sandbox's date again; the offsets are kept for when they are switched back on.
 
-Reading the room list costs one memory read of the store's change stamp per request (as the clock); the table is read again only
-after a change. Plain Python: `install` adds the Flask hooks.
+Reading the room list costs one memory read of the store's change stamp per request (as the clock); the table
+is read again only after a change. Plain Python: `install` adds the Flask hooks.
 """
 
 from __future__ import annotations
@@ -249,7 +249,6 @@ class Rooms:
         self._cached = None
         if self._stamped:
             self.store.touch()
-        self._cached = None
 
     def describe(self, base: date) -> dict:
         snap = self.snapshot()

@@ -78,7 +78,7 @@ class StateStore:
         self._connections = PerThread()
         self._schemas: list[str] = [SCHEMA]
         self._stamp = _map_stamp(self.directory / "state.stamp")
-        self._clock_seen: tuple[tuple, str | None] | None = None  # (stamp file identity, stored value)
+        self._clock_seen: tuple[bytes, str | None] | None = None  # (change stamp, stored value)
         self.connection()  # create the file and tables now, so a bad directory fails at start-up
 
     def add_schema(self, ddl: str) -> None:
@@ -137,7 +137,7 @@ class StateStore:
 
     def clock_get(self) -> str | None:
         """The date set through the admin API (YYYY-MM-DD), or None when nobody set one."""
-        key = self._stamp[:8]
+        key = self.stamp()
         seen = self._clock_seen
         if seen is not None and seen[0] == key:
             return seen[1]

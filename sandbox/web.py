@@ -103,16 +103,15 @@ def _environ_key(name: str) -> str | None:
     return "HTTP_" + name.upper().replace("-", "_")
 
 
-def query_args(environ: dict | None = None, args=None) -> dict:
-    """The query string as a plain dict in its original order (first value of each name): a fresh dict, made
-    from the one kept per query string as sent (`environ`, `args`: the request's, if the caller has them)."""
-    if environ is None:
-        environ = request.environ
+def query_args(environ: dict) -> dict:
+    """The query string of the current request (`environ`: its WSGI environ) as a plain dict in its original order
+    (first value of each name, as request.args.get answers): a fresh dict, made from the one kept per query string
+    as sent, so the query string is parsed once, not on every call that sends it."""
     query = environ.get("QUERY_STRING", "")
     known = _QUERIES.get(query)
     if known is None:
         known = {}
-        for key, value in (request.args if args is None else args).items(multi=True):
+        for key, value in request.args.items(multi=True):
             known.setdefault(key, value)
         if len(_QUERIES) >= 1024:
             _QUERIES.clear()

@@ -93,7 +93,7 @@ class ItemCache:
 
     def __init__(self, max_items: int):
         self.max_items = max(0, int(max_items))
-        self._scopes: dict[Hashable, dict[Hashable, str]] = {}
+        self._scopes: dict[Hashable, dict[Hashable, bytes]] = {}
         self._count = 0
 
     def __len__(self) -> int:

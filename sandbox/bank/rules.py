@@ -239,7 +239,7 @@ class BankRules:
             # each item's JSON written without its dict (item_json.py), kept for other pages (ItemCache); the body
             # holds them as bytes until someone reads the list (dsop/wire.py JsonItems)
             texts = self.items.page((account.id, self.today), chunk, writer.write_all, _transaction_id)
-            items = JsonItems(texts) if texts else []
+            items = JsonItems(texts)
         else:
             items = [writer(t) for t in chunk]  # dicts: the grant deletes fields inside them
         return self._out({"responseDetails": self._details(account, window, "transactions"), "transactions": items,
