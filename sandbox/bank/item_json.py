@@ -4,10 +4,12 @@ The first render of a 1000-item transactions page was mostly building 1000 dicts
 passes over them) only to have orjson write them out. `TransactionWriter.write_all` writes a page's items as
 JSON bytes joined from parts that are JSON already: the parts many items share are dumped by orjson once per
 page (counterParties, paymentCard) or per process (the code and indicators of a kind, a day, a text, a
-merchant), the id and reference by orjson each time (its escaping is every other string's), a timestamp's and
-an amount's digits from kept tables (as the dict renderer writes them, without printf). Each part is a column
-computed by one map/zip loop in C over the page; Python runs only for the parts not written yet and the rare
-shapes (another time zone, two different days, an amount past _PLAIN, a foreign currency, no reference).
+merchant), the ids and references of a page encoded in one go when none needs escaping, a timestamp's and an
+amount's digits from kept tables or one join of the page's (as the dict renderer writes them, without printf).
+A Transaction is a tuple, so `zip(*txs)` gives every field's column at once; each part is then a column
+computed by one map/zip loop in C over the page; Python runs once per key not written yet and for the rare
+shapes (another time zone, two different days, an amount past _PLAIN, a foreign currency, no reference, a
+reissued card: its version by day, model.card_schedule).
 
 The bytes are what orjson.dumps writes for the dict that `TransactionRenderer` (wire.py) builds for the same
 item, byte for byte: tests/bank/test_item_json.py checks it on every item of the test world and on generated
@@ -17,16 +19,18 @@ the callers that need dicts (a service that withholds fields inside the items de
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import UTC, date, datetime
-from itertools import repeat
-from operator import add, attrgetter, floordiv, is_, mod, mul
+from itertools import compress, repeat
+from operator import attrgetter, floordiv, is_, mod
 
 import orjson
 
 from sandbox.dsop import wire as dsop_wire
-from sandbox.world.transaction import CODES
+from sandbox.world.model import card_schedule
+from sandbox.world.transaction import CODES, Transaction
 
-from .wire import _HIDDEN, TransactionRenderer
+from .wire import _HIDDEN, TransactionRenderer, card
 
 _dumps = orjson.dumps
 
@@ -34,106 +38,89 @@ _dumps = orjson.dumps
 class TransactionWriter(TransactionRenderer):
     """A TransactionRenderer (call it for an item's dict) that also writes items' JSON bytes (`write_all`)."""
 
-    __slots__ = ("_tail", "_party_texts", "_card_texts", "_card_by_id", "_version_texts")
+    __slots__ = ("_cents", "_party_texts", "_card_by_id", "_schedules", "_version_texts", "_reissued")
 
     def __init__(self, account, bank, cards_by_id, holders, today, shield=None):
         super().__init__(account, bank, cards_by_id, holders, today, shield)
-        self._tail = b',"currency":' + _dumps(self.currency) + b"}"
+        tail = b',"currency":' + _dumps(self.currency) + b"}"
+        self._cents = [cents + tail for cents in _CENTS]  # an amount's cents (_CENTS), then its currency
         # (id(cp), direction) → ,"counterParties":[…], or b"" (hidden, or no counterparty: id(None))
         self._party_texts: dict = {(id(None), "debit"): b"", (id(None), "credit"): b""}
-        self._card_by_id: dict = {}  # card id → ,"paymentCard":{…} (one version), or b"" (a card not listed)
-        self._card_texts: dict = {}  # (card id, day) → ,"paymentCard":{…} of a reissued card's version that day
-        self._version_texts: dict = {}  # id(a card version's paymentCard) → ,"paymentCard":{…}
+        # card id → ,"paymentCard":{…} (one version), b"" (no card, a card not listed), None (reissued: by day)
+        self._card_by_id: dict = dict(_ABSENT)
+        self._reissued = False
+        self._schedules: dict = {}  # card id → (days, parts): the part in use from each day (_schedule)
+        self._version_texts: dict = {}  # id(a card version) → ,"paymentCard":{…}
 
     def write(self, t) -> bytes:
         """The JSON of one item: orjson.dumps(self(t)), written without the dict."""
         return self.write_all([t])[0]
 
     def write_all(self, txs: list) -> list[bytes]:
-        """write() of each of `txs`. Column by column, each a loop in C (map, zip): a field of every item, then its
-        part looked up in a table of written parts (a day's, a text's, a counterparty's …); then, in Python, only
-        the parts not kept yet and the rare shapes; then each item joined from its parts."""
+        """write() of each of `txs`. Column by column, each a loop in C (zip, map): the fields of every item at once
+        (a Transaction is a tuple: `zip(*txs)` gives its columns), then each field's part looked up in a table of
+        written parts (a day's, a text's, a counterparty's …), the strings that need no escaping encoded in one go;
+        Python runs only for the parts not kept yet (one call per distinct key) and the rare shapes; then each item
+        is joined from its parts."""
         n = len(txs)
-        ids = list(map(_dumps, map(_ID, txs)))
-        references = list(map(_REFERENCE, txs))
-        refs, ref_open, ref_close = list(map(_dumps, references)), [_REF_OPEN] * n, [_REF_CLOSE] * n
-        directions = list(map(_DIRECTION, txs))
-        heads = list(map(_HEADS.get, zip(map(_KIND, txs), directions, map(_STATUS, txs), map(_REVERSAL, txs),
-                                          strict=True)))
-        booked = list(map(_BOOKED, txs))
-        dates = list(map(_BOOKINGS.get, booked))
-        cps = list(map(_COUNTERPARTY, txs))
-        parties = list(map(self._party_texts.get, zip(map(id, cps), directions, strict=True)))
-        texts = list(map(_TEXT, txs))
-        infos = list(map(_INFOS.get, texts))
-        merchant_names = list(map(_MERCHANT, txs))
-        merchants = list(map(_MERCHANTS.get, merchant_names))
-        card_ids = list(map(_CARD, txs))
-        # no card: b"" (the default); a card of one version: its part by id; a reissued one: item by item below
-        cards = list(map(self._card_by_id.get, card_ids, map(_ABSENT.get, card_ids)))
-        registered = list(map(_REGISTERED_AT, txs))
-        ordinals = list(map(_TOORDINAL, registered))
-        moments = list(map(_MOMENTS.get, ordinals))
-        minutes = list(map(_MINUTES.__getitem__, map(add, map(mul, map(_HOUR, registered), repeat(60)),
-                                                       map(_MINUTE, registered))))
-        seconds = list(map(_SECONDS.__getitem__, map(_SECOND, registered)))
-        amounts = list(map(abs, map(_AMOUNT, txs)))
-        kroner = list(map(_INTEGER.__mod__, map(floordiv, amounts, repeat(100))))
-        cents = list(map(_CENTS.__getitem__, map(mod, amounts, repeat(100))))
-        exchanges = [b""] * n
-        # the parts not kept yet, and the rare shapes, item by item
-        if None in references or "" in references:
-            for i in _where(references, _falsy):
-                ref_open[i] = refs[i] = ref_close[i] = b""
-        for i in _where(heads, None):
-            t = txs[i]
-            heads[i] = _HEADS.get((t.kind, t.direction, t.status, t.reversal)) or self._head(
-                t.kind, t.direction, t.status, t.reversal)
-        values = list(map(_VALUE, txs))
-        if values != booked:
-            for i in _where(dates, None):  # first the days not kept yet: then the pairs of two days
-                dates[i] = _BOOKINGS.get(booked[i]) or _booking(booked[i])
-            for i in range(n):
-                if values[i] != booked[i]:
-                    dates[i] = _BOOKING_ONLY.get(booked[i]) or _booking_only(booked[i])
-                    dates[i] += _VALUES.get(values[i]) or _value(values[i])
+        if not n:
+            return []
+        (tids, booked, values, registered, amounts, directions, statuses, kinds, texts, cps, merchant_names,
+         card_ids, references, currencies, _, _, reversals) = zip(*txs, strict=True)
+        ids = _wrapped(tids, _OPEN, '"')  # {"transactionIdentifier":"…"
+        if all(references):  # the ledger gives every booked one an archive reference
+            refs = _wrapped(references, _REF_OPEN, _REF_CLOSE)
         else:
-            for i in _where(dates, None):
-                dates[i] = _BOOKINGS.get(booked[i]) or _booking(booked[i])
-        party_texts = self._party_texts
-        for i in _where(parties, None):  # a page's first item of a counterparty writes it; the others find it
-            if (text := party_texts.get((id(cps[i]), directions[i]))) is None:
-                text = self._party_text(cps[i], directions[i])
-            parties[i] = text
-        for i in _where(infos, None):
-            infos[i] = _INFOS.get(texts[i]) or _info(texts[i])
-        for i in _where(merchants, None):
-            merchants[i] = _MERCHANTS.get(merchant_names[i]) or _merchant(merchant_names[i])
-        for i in _where(cards, None):
-            cards[i] = self._card_text(card_ids[i], booked[i] or registered[i].date())
-        for i in _where(moments, None):
-            moments[i] = _MOMENTS.get(ordinals[i]) or _moment(ordinals[i])
-        if not all(map(is_, map(_TZINFO, registered), repeat(UTC))):
-            for i in range(n):
-                if registered[i].tzinfo is not UTC:
-                    moments[i] = b',"registered":"' + dsop_wire.datetime_z(registered[i]).encode() + b'","amount":'
-                    minutes[i] = seconds[i] = b""
-        if amounts and max(amounts) >= _PLAIN:
+            refs = [_wrapped((r,), _REF_OPEN, _REF_CLOSE)[0] if r else b"" for r in references]
+        heads = _parts(_HEADS, list(zip(kinds, directions, statuses, reversals, strict=True)), self._head)
+        if values == booked:  # one day for both (the ledger's are one date object: compared by identity)
+            dates = _parts(_BOOKINGS, booked, _booking)
+        else:
+            dates = [_part(_BOOKING_ONLY, b, _booking_only) + _part(_VALUES, v, _value) if b != v
+                     else _part(_BOOKINGS, b, _booking) for b, v in zip(booked, values, strict=True)]
+        party_keys = list(zip(map(id, cps), directions, strict=True))
+        try:
+            parties = list(map(self._party_texts.__getitem__, party_keys))
+        except KeyError:  # a page's counterparties are written once each, then all looked up
+            for key, cp in dict(zip(party_keys, cps, strict=True)).items():
+                if key not in self._party_texts:
+                    self._party_text(cp, key[1])
+            parties = list(map(self._party_texts.__getitem__, party_keys))
+        infos = _parts(_INFOS, texts, _info)
+        merchants = _parts(_MERCHANTS, merchant_names, _merchant)
+        cards = _parts(self._card_by_id, card_ids, self._schedule)  # None: a reissued card (by day, below)
+        if self._reissued:
+            for i in _where(cards, None):
+                days, texts_from = self._schedules[card_ids[i]]
+                cards[i] = texts_from[bisect_right(days, booked[i] or registered[i].date())]
+        moments = _parts(_MOMENTS, list(map(_TOORDINAL, registered)), _moment)
+        seconds = list(map(_SECONDS.__getitem__, map(_SECOND, registered)))
+        try:  # a UTC time of day: "THH:MM:" by (hour, minute, UTC); any other zone is not in the table
+            clocks = list(map(_CLOCKS.__getitem__, map(_CLOCK, registered)))
+        except KeyError:  # another time zone: that item's whole registered date-time is written by itself
+            clocks = list(map(_CLOCKS.get, map(_CLOCK, registered)))
+            for i in _where(clocks, None):
+                moments[i] = b',"registered":"' + dsop_wire.datetime_z(registered[i]).encode() + b'","amount":'
+                clocks[i] = seconds[i] = b""
+        if min(amounts) < 0:
+            amounts = list(map(abs, amounts))
+        kroner = _decimals(map(floordiv, amounts, repeat(100)))
+        cents = list(map(self._cents.__getitem__, map(mod, amounts, repeat(100))))  # the cents and the currency
+        if max(amounts) >= _PLAIN:
             for i in range(n):
                 if amounts[i] >= _PLAIN:
-                    kroner[i], cents[i] = _amount(amounts[i]), b""
-        if any(map(_ORIGINAL_CURRENCY, txs)):
-            for i in range(n):
-                if txs[i].original_currency:
-                    exchanges[i] = self._exchange(txs[i])
-        return list(map(b"".join, zip(repeat(_OPEN), ids, ref_open, refs, ref_close, heads, dates, parties, infos,
-                                      exchanges, merchants, cards, moments, minutes, seconds, kroner, cents,
-                                      repeat(self._tail), strict=False)))  # the repeats are endless
+                    kroner[i], cents[i] = _amount(amounts[i]), self._cents[0]
+        for i in compress(range(n), currencies):  # currencyExchange comes right before the merchant
+            merchants[i] = self._exchange(txs[i]) + merchants[i]
+        return list(map(b"".join, zip(ids, refs, heads, dates, parties, infos, merchants, cards, moments, clocks,
+                                      seconds, kroner, cents, strict=True)))
 
-    def _head(self, kind: str, direction: str, status: str, reversal) -> bytes:
-        """creditDebitIndicator, reversalIndicator, status and transactionCode: one part for the four."""
+    def _head(self, key: tuple) -> bytes:
+        """creditDebitIndicator, reversalIndicator, status and transactionCode of (kind, direction, status,
+        reversal): one part for the four."""
+        kind, direction, status, reversal = key
         code = self._codes.get(kind) or self._code(kind, CODES[kind])
-        text = _HEADS[kind, direction, status, reversal] = (
+        text = _HEADS[key] = (
             b',"creditDebitIndicator":' + _dumps(direction) + b',"reversalIndicator":' + _dumps(reversal)
             + b',"status":' + _dumps(status) + b',"transactionCode":' + _dumps(code))
         return text
@@ -148,21 +135,25 @@ class TransactionWriter(TransactionRenderer):
         self._party_texts[key] = text
         return text
 
-    def _card_text(self, card_id: str, day) -> bytes:
-        """The paymentCard part of the version of card `card_id` that paid on `day` (b"" for a card not listed):
-        kept by card id when the card has one version (the one that pays on every day: model.card_in_use), else
-        by (card id, day)."""
+    def _schedule(self, card_id: str) -> tuple[list, list[bytes]]:
+        """(days, parts): the paymentCard part of card `card_id` on `day` is parts[bisect_right(days, day)], kept by
+        id. A card of one version has one part for every day (kept by id for the look-up in C too: b"" for a card
+        not listed); a reissued card's parts follow model.card_schedule."""
         versions = self.cards_by_id.get(card_id)
-        single = versions is None or len(versions) == 1
-        key = card_id if single else (card_id, day)
-        kept = self._card_by_id if single else self._card_texts
-        if (text := kept.get(key)) is None:
-            shown = self._card((card_id, day), card_id, day)
-            if shown is None:
-                text = b""
-            elif (text := self._version_texts.get(id(shown))) is None:  # one dict per card version, kept
-                text = self._version_texts[id(shown)] = b',"paymentCard":' + _dumps(shown)
-            kept[key] = text
+        if versions is None or len(versions) == 1:
+            text = self._card_by_id[card_id] = b"" if versions is None else self._version_text(versions[0])
+            kept = self._schedules[card_id] = ([], [text])
+        else:  # by day: None in _card_by_id sends write_all to the schedule
+            self._card_by_id[card_id], self._reissued = None, True
+            days, in_use = card_schedule(versions)
+            kept = self._schedules[card_id] = (days, [self._version_text(c) for c in in_use])
+        return kept
+
+    def _version_text(self, c) -> bytes:
+        """The paymentCard part of one card version (wire.card), written once per writer."""
+        if (text := self._version_texts.get(id(c))) is None:
+            text = self._version_texts[id(c)] = b',"paymentCard":' + _dumps(
+                card(c, self.bank, self.holders[c.holder_id], self.today))
         return text
 
     def _exchange(self, t) -> bytes:
@@ -178,20 +169,71 @@ def _falsy(value) -> bool:
 def _where(column: list, missing) -> list[int]:
     """The places in `column` of None (missing None), or of the values for which `missing` is true."""
     if missing is None:
-        return [i for i, x in enumerate(column) if x is None] if None in column else []
+        return list(compress(range(len(column)), map(is_, column, repeat(None))))
     return [i for i, x in enumerate(column) if missing(x)]
 
 
-_ID, _REFERENCE, _DIRECTION, _KIND, _STATUS, _REVERSAL = map(
-    attrgetter, ("id", "reference", "direction", "kind", "status", "reversal"))
-_BOOKED, _VALUE, _COUNTERPARTY, _TEXT, _MERCHANT, _CARD = map(
-    attrgetter, ("booking_date", "value_date", "counterparty", "text", "merchant", "card_id"))
-_REGISTERED_AT, _AMOUNT, _ORIGINAL_CURRENCY = map(attrgetter, ("registered", "amount", "original_currency"))
-_HOUR, _MINUTE, _SECOND, _TZINFO = map(attrgetter, ("hour", "minute", "second", "tzinfo"))
+def _parts(table: dict, keys, write) -> list[bytes]:
+    """table[key] for each of `keys`, the keys not in the table written first (write(key) stores its part): one
+    look-up per item in C when every part is kept, one write per distinct missing key otherwise."""
+    try:
+        return list(map(table.__getitem__, keys))
+    except KeyError:
+        missing = set(keys).difference(table)
+        if len(table) + len(missing) > _KEPT:  # emptied first, so that no write empties it halfway
+            table.clear()
+            table.update(_ABSENT)
+            missing = set(keys).difference(table)
+        for key in missing:
+            write(key)
+        return list(map(table.__getitem__, keys))
+
+
+def _part(table: dict, key, write) -> bytes:
+    text = table.get(key)
+    return write(key) if text is None else text
+
+
+def _wrapped(strings, head: str, tail: str) -> list[bytes]:
+    """head + each string's JSON text without its quotes (as orjson escapes it) + tail, all joined, encoded and
+    split again in one go (NUL separating them) when no string needs escaping: ASCII letters and digits only (the
+    ledger's ids and references), or else no quote, backslash or control character (translate counts them: the
+    NULs and head's and tail's own are all there may be). Otherwise orjson escapes each string."""
+    try:
+        joined = (head + (tail + "\0" + head).join(strings) + tail).encode()
+    except UnicodeEncodeError:  # a lone surrogate: orjson refuses it below, as it does in the dict
+        joined = b""
+    if joined and (_alphanumeric("".join(strings))
+                   or _escapes(joined) == len(strings) * (_escapes(head + tail) + 1) - 1):
+        return joined.split(b"\0")
+    head_b, tail_b = head.encode(), tail.encode()
+    return [head_b + _dumps(s)[1:-1] + tail_b for s in strings]
+
+
+def _alphanumeric(text: str) -> bool:
+    """ASCII letters and digits only (bytes.isalnum reads an ASCII table; str.isalnum the Unicode database)."""
+    return text.isascii() and text.encode().isalnum()
+
+
+def _escapes(text: bytes | str) -> int:
+    """How many of `text`'s characters orjson escapes (the NULs separating _wrapped's strings among them)."""
+    text = text if isinstance(text, bytes) else text.encode()
+    return len(text) - len(text.translate(None, _ESCAPED))
+
+
+def _decimals(numbers) -> list[bytes]:
+    """Each int's decimal digits (its repr: what orjson writes for it), encoded in one go."""
+    return ",".join(map(repr, numbers)).encode().split(b",")
+
+
+_ESCAPED = bytes(range(32)) + b'"\\'  # what orjson escapes in a string
+_CLOCK, _SECOND = attrgetter("hour", "minute", "tzinfo"), attrgetter("second")
 _TOORDINAL = datetime.toordinal
-_OPEN = b'{"transactionIdentifier":'
-_REF_OPEN, _REF_CLOSE = b',"references":[{"value":', b',"type":"archiveReference"}]'
-_INTEGER = b"%d"
+_OPEN, _REF_OPEN, _REF_CLOSE = '{"transactionIdentifier":"', ',"references":[{"value":"', '","type":"archiveReference"}]'
+if Transaction._fields[:13] != ("id", "booking_date", "value_date", "registered", "amount", "direction", "status",
+                                "kind", "text", "counterparty", "merchant", "card_id", "reference") \
+        or Transaction._fields[13:] != ("original_currency", "original_amount", "exchange_rate", "reversal"):
+    raise ImportError("item_json.write_all unpacks a Transaction's fields in their order: update it")
 
 
 def _kept(table: dict, key, text: bytes) -> bytes:
@@ -246,12 +288,13 @@ _MERCHANTS: dict = dict(_ABSENT)
 #: constants of the ledger: kept per process).
 _HEADS: dict[tuple, bytes] = {}
 _KEPT = 30_000
-#: A timestamp's time of day in two parts, "THH:MM:" by minute of the day and "SSZ" by second (a leap second too),
-#: the second closing the registered date-time and opening the amount.
-_MINUTES = tuple(f"T{h:02d}:{m:02d}:".encode() for h in range(24) for m in range(60))
-_SECONDS = tuple(f'{s:02d}Z","amount":'.encode() for s in range(61))
+#: A timestamp's time of day in two parts, "THH:MM:" by (hour, minute, UTC) and "SSZ","amount": by second, the
+#: second closing the registered date-time and opening the amount (a dict's and a list's __getitem__ are the
+#: fastest look-ups map() can call).
+_CLOCKS = {(h, m, UTC): f"T{h:02d}:{m:02d}:".encode() for h in range(24) for m in range(60)}
+_SECONDS = [f'{s:02d}Z","amount":'.encode() for s in range(61)]
 #: An amount in øre below _PLAIN is written as its kroner and _CENTS (orjson writes the float amount / 100 with the
 #: same digits: a decimal of at most 15 significant digits is the shortest text of its nearest double); above it,
 #: orjson writes it.
 _PLAIN = 10**15
-_CENTS = (b"", *(f".{c:02d}".rstrip("0").encode() for c in range(1, 100)))
+_CENTS = [f".{c:02d}".rstrip("0").encode() if c else b"" for c in range(100)]

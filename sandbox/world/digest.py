@@ -118,8 +118,8 @@ def ledger_sample(world, accounts=None) -> list:
 def _ledger(world, account) -> dict:
     today = world.today
     return {"account": account.id, "balance_today": world.balance(account, today),
-            "this_month": list(world.ledger.month(account, today.year, today.month)),
-            "pending": world.ledger.pending(account)}
+            "this_month": [t._asdict() for t in world.ledger.month(account, today.year, today.month)],
+            "pending": [t._asdict() for t in world.ledger.pending(account)]}  # field by field, as they always were
 
 
 def canonical_chunks(world):

@@ -177,7 +177,7 @@ class Ledger(FollowsClock):
         now = datetime.combine(today, time(12), UTC)
         if last_booked <= today and last_registered <= now:
             return generated  # a month wholly in the past (nearly all of them): nothing to filter or clamp
-        return tuple(t if t.registered is None or t.registered <= now else dataclasses.replace(t, registered=now)
+        return tuple(t if t.registered is None or t.registered <= now else t._replace(registered=now)
                      for t in generated if t.booking_date <= today)
 
     def now(self) -> datetime:

@@ -7,7 +7,7 @@ over time carries a Period; the questions "who owned this on day X" live in quer
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from .period import Period
 
@@ -124,6 +124,21 @@ def card_in_use(versions, day: date) -> Card:
             return c
     issued = [c for c in versions if c.issued <= day]
     return issued[-1] if issued else versions[0]
+
+
+def card_schedule(versions) -> tuple[list[date], list[Card]]:
+    """card_in_use(versions, day) for every day at once: (days, in_use) such that the version in use on `day` is
+    in_use[bisect_right(days, day)]. Each version's issued day, blocked day and the day after its expiry month
+    are the only days on which usable_on or `issued <= day` can change, so card_in_use is constant between them
+    and one call per stretch gives it (tests/bank/test_card_versions.py compares both day by day)."""
+    days = set()
+    for c in versions:
+        days.add(c.issued)
+        days.add(date(c.expires.year + c.expires.month // 12, c.expires.month % 12 + 1, 1))
+        if c.blocked_on is not None:
+            days.add(c.blocked_on)
+    days = sorted(days)
+    return days, [card_in_use(versions, days[0] - timedelta(days=1)), *(card_in_use(versions, d) for d in days)]
 
 
 @dataclass(frozen=True)

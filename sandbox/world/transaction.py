@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 from .model import Counterparty
 
@@ -27,8 +27,11 @@ CODES: dict[str, tuple[str, str, str, str]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Transaction:
+class Transaction(NamedTuple):
+    """Immutable like every record of the world. A named tuple rather than a frozen dataclass: a 1000-item page's
+    columns are one `zip(*transactions)` in C (bank/item_json.py), where 17 attribute passes were a sixth of a
+    first render, and creating one is a tuple's allocation instead of 17 frozen-dataclass setattr calls."""
+
     id: str
     booking_date: date | None  # None while pending
     value_date: date | None

@@ -6,15 +6,18 @@ old version. Plain Python, on the default scenario (`lars-debit` is reissued as 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sandbox.bank.rules import BankRules
 from sandbox.scenario import load_scenario
 from sandbox.scenario.catalog import resolve
 from sandbox.world import Period, build_world
-from sandbox.world.model import Card, card_in_use
+from sandbox.world.model import Card, card_in_use, card_schedule
 
 
 @pytest.fixture(scope="module")
@@ -86,3 +89,33 @@ def test_card_in_use_prefers_the_old_version_until_its_replacement_day():
     renewed = _card(2, date(2021, 2, 1), date(2025, 2, 1))
     assert card_in_use([expired, renewed], date(2021, 1, 31)) is expired
     assert card_in_use([expired, renewed], date(2021, 2, 1)) is renewed
+
+
+_months = st.dates(date(2015, 1, 1), date(2030, 12, 1)).map(lambda d: d.replace(day=1))
+
+
+@st.composite
+def _versions(draw) -> list[Card]:
+    """One card id's versions, oldest first: any issue and expiry months, blocked (by status or on a day) or not."""
+    out = []
+    for version in range(1, draw(st.integers(1, 4)) + 1):
+        issued = draw(_months)
+        expires = draw(_months.filter(lambda m, i=issued: m >= i))
+        blocked_on = draw(st.none() | st.dates(issued, date(2031, 1, 1)))
+        status = draw(st.sampled_from(["active", "active", "blocked"]))
+        out.append(Card(id="c", holder_id="h", type="debitCard", number="9999990000000000", issued=issued,
+                        expires=expires, status=status, version=version, blocked_on=blocked_on))
+    return out
+
+
+@settings(max_examples=150, deadline=None)
+@given(_versions())
+def test_the_card_schedule_names_the_version_card_in_use_names_on_every_day(versions):
+    """The writer (bank/item_json.py) looks the version up in card_schedule by bisection: it must be the version
+    card_in_use picks, on every day from before the first issue to after the last expiry."""
+    days, in_use = card_schedule(versions)
+    assert days == sorted(days) and len(in_use) == len(days) + 1
+    day = date(2014, 12, 1)
+    while day <= date(2031, 3, 1):
+        assert in_use[bisect_right(days, day)] is card_in_use(versions, day), day
+        day += timedelta(days=1)

@@ -337,7 +337,7 @@ def test_digest_changes_when_the_ledger_generation_changes(monkeypatch, world):
     before = world_digest(world)
     real = Ledger._generate_month
     monkeypatch.setattr(Ledger, "_generate_month", lambda self, account, y, m: tuple(
-        dataclasses.replace(t, amount=t.amount + 1) for t in real(self, account, y, m)))
+        t._replace(amount=t.amount + 1) for t in real(self, account, y, m)))
     assert world_digest(build()) != before
 
 
