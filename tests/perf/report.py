@@ -231,7 +231,7 @@ def print_report(results: dict) -> list[dict]:
         print()
         print(f"first render of a 1000-item transactions page, in-process, {render['pages']} accounts (10-year window; "
               "median, min-max):")
-        for key, what in (("render_ms", "render (paging, dicts, JSON), months generated already"),
+        for key, what in (("render_ms", "render (paging, items written, body), months generated already"),
                           ("generate_ms", "generating the window's months (world/ledger.py, activity.py)"),
                           ("cold_ms", "both: the very first request of that window")):
             values = [row[key] for row in render["rows"]]
