@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sandbox.bank import wire
 from sandbox.bank.item_json import _CENTS, _PLAIN, TransactionWriter
 from sandbox.bank.privacy import Shield
-from sandbox.dsop.wire import JsonItems, Rendered
+from sandbox.dsop.wire import _RUN, JsonItems, Rendered
 from sandbox.world import Period
 from sandbox.world.model import Address, Counterparty
 from sandbox.world.transaction import CODES, Transaction
@@ -112,6 +112,17 @@ def test_json_items_read_as_the_dicts_and_dump_as_their_bytes():
     empty = JsonItems([])
     assert len(empty) == 0 and not empty and orjson.dumps(empty) == b"[]" and empty == []
 
+
+
+def test_json_items_of_several_runs_dump_every_item_once_in_order():
+    """JsonItems holds its texts in runs of _RUN items (one Fragment each): every count around a run's edge dumps
+    the items with exactly one comma between each two, in order, and loads them back in order."""
+    for n in (1, _RUN - 1, _RUN, _RUN + 1, 2 * _RUN, 3 * _RUN + 7):
+        items = [{"n": i, "text": f"item {i}"} for i in range(n)]
+        kept = JsonItems(list(map(orjson.dumps, items)))
+        assert list.__len__(kept) == -(-n // _RUN) and len(kept) == n
+        assert orjson.dumps({"transactions": kept}) == orjson.dumps({"transactions": items}), n
+        assert list(kept) == items, n
 
 def test_a_day_in_another_year_is_written_as_the_renderer_writes_it(world):
     # the kept parts (days, dates, times of day) are shared by every page of the process
