@@ -90,7 +90,7 @@ class TransactionWriter(TransactionRenderer):
         merchants = _parts(_MERCHANTS, merchant_names, _merchant)
         cards = _parts(self._card_by_id, card_ids, self._schedule)  # None: a reissued card (by day, below)
         if self._reissued:
-            for i in _where(cards, None):
+            for i in _where(cards):
                 days, texts_from = self._schedules[card_ids[i]]
                 cards[i] = texts_from[bisect_right(days, booked[i] or registered[i].date())]
         moments = _parts(_MOMENTS, list(map(_TOORDINAL, registered)), _moment)
@@ -99,7 +99,7 @@ class TransactionWriter(TransactionRenderer):
             clocks = list(map(_CLOCKS.__getitem__, map(_CLOCK, registered)))
         except KeyError:  # another time zone: that item's whole registered date-time is written by itself
             clocks = list(map(_CLOCKS.get, map(_CLOCK, registered)))
-            for i in _where(clocks, None):
+            for i in _where(clocks):
                 moments[i] = b',"registered":"' + dsop_wire.datetime_z(registered[i]).encode() + b'","amount":'
                 clocks[i] = seconds[i] = b""
         if min(amounts) < 0:
@@ -162,15 +162,9 @@ class TransactionWriter(TransactionRenderer):
             "targetCurrency": self.currency, "unitCurrency": t.original_currency, "exchangeRate": t.exchange_rate})
 
 
-def _falsy(value) -> bool:
-    return not value
-
-
-def _where(column: list, missing) -> list[int]:
-    """The places in `column` of None (missing None), or of the values for which `missing` is true."""
-    if missing is None:
-        return list(compress(range(len(column)), map(is_, column, repeat(None))))
-    return [i for i, x in enumerate(column) if missing(x)]
+def _where(column: list) -> list[int]:
+    """The places of None in `column`."""
+    return list(compress(range(len(column)), map(is_, column, repeat(None))))
 
 
 def _parts(table: dict, keys, write) -> list[bytes]:
