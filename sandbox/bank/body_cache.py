@@ -18,8 +18,11 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from itertools import compress, repeat
+from operator import is_
 
 from sandbox.dsop.wire import Rendered
+from sandbox.gc_pause import cyclic_gc_paused
 
 #: A body held as a dict takes about 2.4 times the memory of its JSON (measured: 1.45 MB of Python objects for a
 #: 600 kB page of 1000 transactions); an entry is charged for both, rounded up: 3.5 × its JSON size.
@@ -55,8 +58,11 @@ class BodyCache:
                 self.hits += 1
                 return entry[0].copy()
             self.misses += 1
-        body = render()  # outside the lock: a slow render does not hold up other threads' hits
-        rendered = body if type(body) is Rendered else Rendered(body)  # a body may bring its bytes
+        # outside the lock: a slow render does not hold up other threads' hits; the collector paused: a page's
+        # thousands of short-lived objects would set off collections (sandbox/gc_pause.py)
+        with cyclic_gc_paused():
+            body = render()
+            rendered = body if type(body) is Rendered else Rendered(body)  # a body may bring its bytes
         self._put(key, rendered)
         return rendered.copy()
 
@@ -112,13 +118,16 @@ class ItemCache:
         texts = list(map(kept.get, keys))  # the look-ups in C: on a page of kept items this is all there is
         if None not in texts:
             return texts
-        missing: dict = {}  # key → its first place on the page (an item may be listed twice)
-        for n, text in enumerate(texts):
-            if text is None:
+        if texts.count(None) == len(texts) and len(set(keys)) == len(keys):  # none kept (a first render)
+            texts = write_all(sources)
+            written = dict(zip(keys, texts, strict=True))
+        else:
+            places = list(compress(range(len(texts)), map(is_, texts, repeat(None))))  # the items not kept
+            missing: dict = {}  # key → its first place on the page (an item may be listed twice)
+            for n in places:
                 missing.setdefault(keys[n], n)
-        written = dict(zip(missing, write_all([sources[n] for n in missing.values()]), strict=True))
-        for n, text in enumerate(texts):
-            if text is None:
+            written = dict(zip(missing, write_all([sources[n] for n in missing.values()]), strict=True))
+            for n in places:
                 texts[n] = written[keys[n]]
         if len(written) > self.max_items:
             return texts  # more new items than the whole cache keeps: served, not kept

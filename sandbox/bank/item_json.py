@@ -19,10 +19,11 @@ the callers that need dicts (a service that withholds fields inside the items de
 
 from __future__ import annotations
 
+import threading
 from bisect import bisect_right
 from datetime import UTC, date, datetime
 from itertools import compress, repeat
-from operator import attrgetter, floordiv, is_, mod
+from operator import attrgetter, floordiv, getitem, is_, mod
 
 import orjson
 
@@ -38,14 +39,17 @@ _dumps = orjson.dumps
 class TransactionWriter(TransactionRenderer):
     """A TransactionRenderer (call it for an item's dict) that also writes items' JSON bytes (`write_all`)."""
 
-    __slots__ = ("_cents", "_party_texts", "_card_by_id", "_schedules", "_version_texts", "_reissued")
+    __slots__ = ("_cents", "_parties_kept", "_party_texts", "_card_by_id", "_schedules", "_version_texts",
+                 "_reissued")
 
-    def __init__(self, account, bank, cards_by_id, holders, today, shield=None):
+    def __init__(self, account, bank, cards_by_id, holders, today, shield=None, parties=None):
+        """`parties`: the counterparty parts kept for every page of one shield (CounterpartyTexts; the bank rules
+        keep one), else this writer keeps its own."""
         super().__init__(account, bank, cards_by_id, holders, today, shield)
         tail = b',"currency":' + _dumps(self.currency) + b"}"
         self._cents = [cents + tail for cents in _CENTS]  # an amount's cents (_CENTS), then its currency
-        # (id(cp), direction) → ,"counterParties":[…], or b"" (hidden, or no counterparty: id(None))
-        self._party_texts: dict = {(id(None), "debit"): b"", (id(None), "credit"): b""}
+        self._parties_kept = parties if parties is not None else CounterpartyTexts()
+        self._party_texts = self._parties_kept.texts
         # card id → ,"paymentCard":{…} (one version), b"" (no card, a card not listed), None (reissued: by day)
         self._card_by_id: dict = dict(_ABSENT)
         self._reissued = False
@@ -81,11 +85,8 @@ class TransactionWriter(TransactionRenderer):
         party_keys = list(zip(map(id, cps), directions, strict=True))
         try:
             parties = list(map(self._party_texts.__getitem__, party_keys))
-        except KeyError:  # a page's counterparties are written once each, then all looked up
-            for key, cp in dict(zip(party_keys, cps, strict=True)).items():
-                if key not in self._party_texts:
-                    self._party_text(cp, key[1])
-            parties = list(map(self._party_texts.__getitem__, party_keys))
+        except KeyError:  # the page's counterparties not kept yet are written once each, then all looked up
+            parties = self._parties_kept.page(party_keys, cps, self._party_text)
         infos = _parts(_INFOS, texts, _info)
         merchants = _parts(_MERCHANTS, merchant_names, _merchant)
         cards = _parts(self._card_by_id, card_ids, self._schedule)  # None: a reissued card (by day, below)
@@ -95,10 +96,11 @@ class TransactionWriter(TransactionRenderer):
                 cards[i] = texts_from[bisect_right(days, booked[i] or registered[i].date())]
         moments = _parts(_MOMENTS, list(map(_TOORDINAL, registered)), _moment)
         seconds = list(map(_SECONDS.__getitem__, map(_SECOND, registered)))
-        try:  # a UTC time of day: "THH:MM:" by (hour, minute, UTC); any other zone is not in the table
-            clocks = list(map(_CLOCKS.__getitem__, map(_CLOCK, registered)))
-        except KeyError:  # another time zone: that item's whole registered date-time is written by itself
-            clocks = list(map(_CLOCKS.get, map(_CLOCK, registered)))
+        zones = list(map(_ZONE, registered))
+        if all(map(is_, zones, repeat(UTC))):  # the time of day "THH:MM:" by hour, then minute (no key to hash)
+            clocks = list(map(getitem, map(_CLOCKS.__getitem__, map(_HOUR, registered)), map(_MINUTE, registered)))
+        else:  # another time zone: that item's whole registered date-time is written by itself
+            clocks = [_CLOCKS[r.hour][r.minute] if zone is UTC else None for r, zone in zip(registered, zones, strict=True)]
             for i in _where(clocks):
                 moments[i] = b',"registered":"' + dsop_wire.datetime_z(registered[i]).encode() + b'","amount":'
                 clocks[i] = seconds[i] = b""
@@ -126,14 +128,9 @@ class TransactionWriter(TransactionRenderer):
         return text
 
     def _party_text(self, cp, direction: str) -> bytes:
-        key = (id(cp), direction)  # the page's transactions hold cp: its id is its own while writing
-        if cp is None:
-            text = b""
-        else:
-            parties = self._parties.get(key) or self._counterparties(key, cp, direction)
-            text = b"" if parties is _HIDDEN else b',"counterParties":' + _dumps(parties)
-        self._party_texts[key] = text
-        return text
+        """The counterParties part of (cp, direction) (not None): b"" when the shield hides cp."""
+        parties = self._counterparties((id(cp), direction), cp, direction)
+        return b"" if parties is _HIDDEN else b',"counterParties":' + _dumps(parties)
 
     def _schedule(self, card_id: str) -> tuple[list, list[bytes]]:
         """(days, parts): the paymentCard part of card `card_id` on `day` is parts[bisect_right(days, day)], kept by
@@ -160,6 +157,45 @@ class TransactionWriter(TransactionRenderer):
         return b',"currencyExchange":' + _dumps({
             "originalAmount": dsop_wire.money(t.original_amount), "sourceCurrency": t.original_currency,
             "targetCurrency": self.currency, "unitCurrency": t.original_currency, "exchangeRate": t.exchange_rate})
+
+
+class CounterpartyTexts:
+    """The ,"counterParties":[…] part of each (counterparty, direction) written so far, for every page of one shield
+    (whether a counterparty is hidden depends on the world's shielded persons; the part on nothing else). Most of
+    a page's counterparties are the world's payees, billers and shops, one object each (world/pools.py,
+    activity.named) shared by every account's pages: written once, then looked up (issue 19).
+
+    Keyed by (id(counterparty), direction), as a page's look-up in C needs. An id is an object's only while it
+    lives, so the counterparty is held (`held`) for as long as its part is kept: no other object can have its id
+    meanwhile. Emptied past `limit` parts (parts first, then the objects held: at no moment is a part kept for an
+    object that is not held). The dev server's threads share it: what changes it holds a lock (a look-up
+    that misses comes to `page`, which looks up again under the lock)."""
+
+    __slots__ = ("texts", "held", "limit", "_lock")
+
+    def __init__(self, limit: int = 20_000):
+        self.texts: dict = {}
+        self.held: dict = {}
+        self.limit = max(limit, 2_000)  # a page's own (at most 2 × its items) always fit after emptying
+        self._lock = threading.Lock()
+        self._empty()
+
+    def page(self, keys: list, cps, write) -> list[bytes]:
+        """The part of each (key, counterparty) of a page: the ones not kept written by write(cp, direction)."""
+        with self._lock:  # only pages with a counterparty not kept come here
+            texts = self.texts
+            if len(texts) + len(keys) > self.limit:
+                self._empty()
+            for key, cp in dict(zip(keys, cps, strict=True)).items():
+                if key not in texts:
+                    self.held[key[0]] = cp
+                    texts[key] = write(cp, key[1])
+            return list(map(texts.__getitem__, keys))
+
+    def _empty(self) -> None:
+        self.texts.clear()  # the parts first: a part is never kept for an object no longer held
+        self.held.clear()
+        self.texts.update({(id(None), "debit"): b"", (id(None), "credit"): b""})  # no counterparty: no part
 
 
 def _where(column: list) -> list[int]:
@@ -221,7 +257,7 @@ def _decimals(numbers) -> list[bytes]:
 
 
 _ESCAPED = bytes(range(32)) + b'"\\'  # what orjson escapes in a string
-_CLOCK, _SECOND = attrgetter("hour", "minute", "tzinfo"), attrgetter("second")
+_ZONE, _HOUR, _MINUTE, _SECOND = (attrgetter(name) for name in ("tzinfo", "hour", "minute", "second"))
 _TOORDINAL = datetime.toordinal
 _OPEN, _REF_OPEN, _REF_CLOSE = '{"transactionIdentifier":"', ',"references":[{"value":"', '","type":"archiveReference"}]'
 if Transaction._fields[:13] != ("id", "booking_date", "value_date", "registered", "amount", "direction", "status",
@@ -282,10 +318,10 @@ _MERCHANTS: dict = dict(_ABSENT)
 #: constants of the ledger: kept per process).
 _HEADS: dict[tuple, bytes] = {}
 _KEPT = 30_000
-#: A timestamp's time of day in two parts, "THH:MM:" by (hour, minute, UTC) and "SSZ","amount": by second, the
-#: second closing the registered date-time and opening the amount (a dict's and a list's __getitem__ are the
-#: fastest look-ups map() can call).
-_CLOCKS = {(h, m, UTC): f"T{h:02d}:{m:02d}:".encode() for h in range(24) for m in range(60)}
+#: A timestamp's time of day in two parts, "THH:MM:" by hour and minute and "SSZ","amount": by second, the second
+#: closing the registered date-time and opening the amount (a list's __getitem__ is the fastest look-up map() can
+#: call; a UTC time's hour, minute and second are small ints, made by nobody).
+_CLOCKS = [[f"T{h:02d}:{m:02d}:".encode() for m in range(60)] for h in range(24)]
 _SECONDS = [f'{s:02d}Z","amount":'.encode() for s in range(61)]
 #: An amount in øre below _PLAIN is written as its kroner and _CENTS (orjson writes the float amount / 100 with the
 #: same digits: a decimal of at most 15 significant digits is the shortest text of its nearest double); above it,

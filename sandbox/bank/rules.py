@@ -23,7 +23,7 @@ from sandbox.world.ledger import month_end
 from . import wire
 from .body_cache import BodyCache, ItemCache
 from .errors import NotForThisParty, UnknownAccount
-from .item_json import TransactionWriter
+from .item_json import CounterpartyTexts, TransactionWriter
 from .pagination import PageCursors, href, paginate
 from .privacy import Shield
 from .references import DATA_NOT_DELIVERED, ReferenceCodec
@@ -47,6 +47,7 @@ class BankRules:
         self.cursors = PageCursors(world.seed)  # the `page` cursors of links (pagination.py)
         self.cache = BodyCache(cache_bytes)
         self.shield = Shield(world)  # who may not be named (R-30 extended, docs/privacy.md)
+        self.counterparties = CounterpartyTexts()  # the counterParties parts written, for every page (this shield)
         # no body cache, no item cache either (unless asked): "cache nothing" stays what it says
         self.items = ItemCache((ITEM_CACHE_ITEMS if cache_bytes else 0) if cache_items is None else cache_items)
 
@@ -233,7 +234,7 @@ class BankRules:
             txs = txs + self.world.ledger.pending(account)
         # shielded counterparties and card holders are not named (docs/privacy.md)
         writer = TransactionWriter(account, bank, wire.card_versions(account.cards), self.world.parties, self.today,
-                                   self.shield or None)
+                                   self.shield or None, self.counterparties)
         chunk, links = paginate(txs, paging, self.page_size)
         if grant is None or not any(path.startswith("transactions[]") for path in grant.withheld):
             # each item's JSON written without its dict (item_json.py), kept for other pages (ItemCache); the body

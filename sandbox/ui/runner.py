@@ -41,12 +41,10 @@ as no answer, as over a socket.
 
 from __future__ import annotations
 
-import gc
 import json
 import threading
 import time
 import uuid
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -65,6 +63,7 @@ from sandbox.client import (
     complete_period,
     load_key,
 )
+from sandbox.gc_pause import cyclic_gc_paused
 from sandbox.profiles import BY_SERVICE
 
 from .model import current_guardian, find_party, run_consumer, v21_types
@@ -275,21 +274,6 @@ def warm_up(app, services) -> None:
         key_file = ClientConfig.shipped("http://warm-up", svc).key_file
         if key_file.exists():  # a scenario's own consumer may have no shipped key
             load_key(key_file)
-
-
-@contextmanager
-def cyclic_gc_paused():
-    """No cyclic garbage collection while the case runs and is described: a 10-year case parses ~4 MB of JSON,
-    hundreds of thousands of acyclic dicts and lists that reference counting frees anyway, whose allocation alone
-    triggers full collections of the whole heap (the world included): work on the request's time that frees nothing.
-    Collection resumes afterwards (it is only deferred)."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if paused:
-            gc.enable()
 
 
 def _run_and_describe(app, services, out: RunOutcome, done: dict) -> None:

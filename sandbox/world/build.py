@@ -9,10 +9,10 @@ file order, then the crowd by index), so explicitly written identifiers never mo
 
 from __future__ import annotations
 
-import gc
 from datetime import date
 
 from sandbox import ids
+from sandbox.gc_pause import cyclic_gc_paused
 from sandbox.keys import consumer_key_path
 from sandbox.scenario import ScenarioSpec
 
@@ -305,13 +305,8 @@ def build_world(spec: ScenarioSpec, mode: str = "auto") -> World:
     The cyclic garbage collector is paused while building: the build only allocates (nothing it makes is
     garbage in a cycle), and each full collection walked every object made so far, which cost an eager world
     of 20 000 people three quarters of its build time (issue 19)."""
-    paused = gc.isenabled()
-    gc.disable()
-    try:
+    with cyclic_gc_paused():
         return Builder(spec, mode).build()
-    finally:
-        if paused:
-            gc.enable()
 
 
 __all__ = ["build_world", "add_years_month"]

@@ -143,8 +143,3 @@ class Household:
 def _settlement_year(day: date) -> int:
     """The wage settlement a salary on `day` follows (a raise counts from May)."""
     return day.year if day.month >= RAISE_MONTH else day.year - 1
-
-
-def counterparty_of(account: Account, name: str) -> Counterparty:
-    """An own account as a transaction's counterparty."""
-    return Counterparty(name=name, account=account.number)

@@ -53,7 +53,15 @@ def _owner_name(month: Month, account: Account, day: date) -> str:
 
 
 def _own(month: Month, other: Account, day: date) -> Counterparty:
-    return Counterparty(name=_owner_name(month, other, day), account=other.number)
+    return own_account(_owner_name(month, other, day), other.number)
+
+
+@lru_cache(maxsize=65536)
+def own_account(name: str, number: str) -> Counterparty:
+    """An own account as a transaction's counterparty: one object per (owner's name, number), as activity.named
+    keeps one per name, so a page's transfers to the same account share one written counterParties part
+    (bank/item_json.py CounterpartyTexts) instead of one per month."""
+    return Counterparty(name=name, account=number)
 
 
 def _growth(month: Month) -> float:

@@ -116,3 +116,21 @@ def test_one_renderer_per_page_renders_as_the_single_item_function(world):
         page = wire.TransactionRenderer(account, bank, cards, world.parties, world.today)
         assert [page(t) for t in txs] == [wire.transaction(t, account, bank, cards, world.parties, world.today)
                                           for t in txs]
+
+
+def test_a_page_writes_only_what_is_not_kept_in_one_call_in_page_order():
+    calls = []
+
+    def write(sources):
+        calls.append(list(sources))
+        return [f"<{source}>" for source in sources]
+
+    cache = ItemCache(100)
+    first = list(range(10))
+    assert cache.page("s", first, write, lambda s: s) == [f"<{n}>" for n in first]
+    assert calls == [first] and len(cache) == 10  # nothing kept: the whole page in one call, every item kept
+    shifted = list(range(5, 15))
+    assert cache.page("s", shifted, write, lambda s: s) == [f"<{n}>" for n in shifted]
+    assert calls[1:] == [[10, 11, 12, 13, 14]] and len(cache) == 15  # only the new ones, in page order
+    assert cache.page("other scope", [1, 2], write, lambda s: s) == ["<1>", "<2>"] and calls[2:] == [[1, 2]]
+    assert cache.page("s", shifted, write, lambda s: s) == [f"<{n}>" for n in shifted] and len(calls) == 3

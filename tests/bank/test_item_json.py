@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sandbox.bank import wire
-from sandbox.bank.item_json import _CENTS, _PLAIN, TransactionWriter
+from sandbox.bank.item_json import _CENTS, _PLAIN, CounterpartyTexts, TransactionWriter
 from sandbox.bank.privacy import Shield
 from sandbox.dsop.wire import _RUN, JsonItems, Rendered
 from sandbox.world import Period
@@ -132,3 +132,23 @@ def test_a_day_in_another_year_is_written_as_the_renderer_writes_it(world):
         t = Transaction("TX1", day, day, datetime.combine(day, datetime.min.time(), UTC) + timedelta(seconds=86399),
                         1, "debit", "booked", "fee")
         assert writer.write(t) == orjson.dumps(writer(t))
+
+
+def test_counterparty_parts_kept_for_every_page_are_each_pages_own(world):
+    """One CounterpartyTexts shared by the writers of every account (as the bank rules share it), also when it is
+    emptied on every page: each page's bytes are still those of its dicts, and every part kept is for an object
+    it holds (so no other counterparty can take that object's id while the part is kept)."""
+    shield = Shield(world) or None
+    for limit in (None, 1):
+        kept = CounterpartyTexts()
+        if limit is not None:
+            kept.limit = limit  # below a page's own: emptied before every page that misses one
+        counted = 0
+        for account in world.accounts.values():
+            txs = world.transactions(account, Period(account.opened, world.today)) + world.ledger.pending(account)
+            writer = TransactionWriter(account, world.banks[account.bank_id], wire.card_versions(account.cards),
+                                       world.parties, world.today, shield, kept)
+            assert writer.write_all(txs) == [orjson.dumps(writer(t)) for t in txs], (account.id, limit)
+            assert all(key[0] in kept.held for key in kept.texts if key[0] != id(None))
+            counted = max(counted, len(kept.texts))
+        assert counted > 50 if limit is None else counted < 1000

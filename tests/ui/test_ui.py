@@ -18,6 +18,7 @@ import pytest
 from sandbox.app import build_services, create_app
 from sandbox.client import add_months
 from sandbox.config import Settings
+from sandbox.gc_pause import cyclic_gc_paused
 from sandbox.ui import access, model, runner, timeline
 from sandbox.ui import steps as ui_steps
 
@@ -321,7 +322,7 @@ def test_a_case_pauses_cyclic_gc_only_while_it_runs(client):
     assert gc.isenabled()
     gc.disable()
     try:
-        with runner.cyclic_gc_paused():
+        with cyclic_gc_paused():
             assert not gc.isenabled()
         assert not gc.isenabled()  # left as it was found
     finally:
