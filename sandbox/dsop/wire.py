@@ -100,6 +100,11 @@ class JsonItems(list):
     def __len__(self) -> int:
         return list.__len__(self) if self._count is None else self._count
 
+    def unread_texts(self) -> list[bytes] | None:
+        """The items' JSON texts while no Python code has read the list (None once it has: then it holds dicts,
+        which may have been changed since). Read them, never change them: they may be shared."""
+        return self._texts if self._count is not None else None
+
     def __reduce_ex__(self, protocol):
         return list, (list(self),)
 

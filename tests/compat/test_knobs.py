@@ -191,3 +191,44 @@ def test_slow_pages_over_http(make_app):
         "AccountInfoRequestID": str(uuid.uuid4()), "CorrelationID": str(uuid.uuid4()), "Legal-Mandate": "OED",
         "Accept": "application/json"})
     assert second.status_code == 200 and time.perf_counter() - started >= 0.3
+
+
+def test_leaving_out_fields_of_a_page_of_item_texts_is_the_dict_copy_byte_for_byte(world, monkeypatch):
+    """A transactions page reaches the knobs with its items as texts (dsop.wire.JsonItems): they are left out item
+    by item and kept for the next page, never by changing the shared body; the bytes are those of the old way
+    (the whole body loaded, the paths dropped, dumped), also when the kept texts are emptied halfway."""
+    from datetime import timedelta
+
+    from sandbox.bank.rules import BankRules
+    from sandbox.compat import knobs as knobs_module
+    from sandbox.compat.knobs import OPTIONAL, _drop
+    from sandbox.world import Period
+
+    rules = BankRules(world)
+    k = knobs(omit_optional=1)
+    pages = 0
+    for account in world.accounts.values():
+        if account.data_not_delivered or not account.owners or pages >= 6:
+            continue
+        bank = world.banks[account.bank_id]
+        reference = rules.codec.encode(account.id, account.owners[0].party_id)
+        window = Period(max(account.opened, world.today - timedelta(days=900)), world.today)
+        query = {"fromDate": window.start.isoformat(), "toDate": window.end.isoformat()}
+        try:
+            body = rules.transactions(bank, reference, window, None, f"/accounts/{reference}/transactions", query)
+        except Exception:  # noqa: BLE001 - no relation of that owner in the window
+            continue
+        if len(body["transactions"]) < 20 or body["transactions"].unread_texts() is None:
+            continue
+        sent = body.json
+        expected = orjson.loads(sent)
+        for path in OPTIONAL["transactions"]:
+            _drop(expected, path.split("."))
+        for kept in (knobs_module._ITEMS_KEPT, 30):  # then emptied before every page
+            monkeypatch.setattr(knobs_module, "_ITEMS_KEPT", kept)
+            for _ in range(2):  # the second time from the kept texts
+                out = k.decide("o", "transactions", "c", body).body
+                assert orjson.dumps(out) == orjson.dumps(expected), account.id
+        assert body.json == sent and body["transactions"].unread_texts() is not None  # the shared body untouched
+        pages += 1
+    assert pages >= 3
