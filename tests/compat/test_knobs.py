@@ -193,7 +193,7 @@ def test_slow_pages_over_http(make_app):
     assert second.status_code == 200 and time.perf_counter() - started >= 0.3
 
 
-def test_leaving_out_fields_of_a_page_of_item_texts_is_the_dict_copy_byte_for_byte(world, monkeypatch):
+def test_leaving_out_fields_of_a_page_of_item_texts_is_the_dict_copy_byte_for_byte(make_app, monkeypatch):
     """A transactions page reaches the knobs with its items as texts (dsop.wire.JsonItems): they are left out item
     by item and kept for the next page, never by changing the shared body; the bytes are those of the old way
     (the whole body loaded, the paths dropped, dumped), also when the kept texts are emptied halfway."""
@@ -204,6 +204,7 @@ def test_leaving_out_fields_of_a_page_of_item_texts_is_the_dict_copy_byte_for_by
     from sandbox.compat.knobs import OPTIONAL, _drop
     from sandbox.world import Period
 
+    world = make_app().extensions["dsop"].world  # the test world (here `app` is the compat scenario's)
     rules = BankRules(world)
     k = knobs(omit_optional=1)
     pages = 0
