@@ -27,6 +27,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from urllib.parse import urlencode
 
 import orjson
@@ -110,7 +111,18 @@ class Paging:
     number: int
 
     def href(self, number: int) -> str:
-        return href(self.base_path, self.query, self.cursors.encode(number, self.scope))
+        """href(base path, query, cursor of page `number`): the query other than `page` encoded once per request
+        for all its links (urlencode is Python per parameter); the cursor is URL-safe base64 without padding,
+        which urlencode leaves as it is."""
+        cursor = self.cursors.encode(number, self.scope)
+        query = self._query
+        if cursor is not None:
+            query = f"{query}&page={cursor}" if query else f"page={cursor}"
+        return f"{self.base_path}?{query}" if query else self.base_path
+
+    @cached_property
+    def _query(self) -> str:
+        return urlencode([(k, v) for k, v in self.query.items() if k != "page"])
 
 
 def paginate(items: list, paging: Paging, size: int, render=None):

@@ -171,10 +171,13 @@ class Ledger(FollowsClock):
     def month(self, account: Account, y: int, m: int) -> tuple[Transaction, ...]:
         """Booked transactions of one month up to today, oldest first."""
         today = self.today  # one clock read per call: the clock may be shared state (sandbox/clock.py)
-        if date(y, m, 1) > today:
+        return self._month_on(account, y, m, today, datetime.combine(today, time(12), UTC))
+
+    def _month_on(self, account: Account, y: int, m: int, today: date, now: datetime) -> tuple[Transaction, ...]:
+        """month() as of `today` (its noon UTC: `now`), read once by the caller for all the months it reads."""
+        if (y, m) > (today.year, today.month):
             return ()
         generated, last_booked, last_registered = self._months(account, y, m)
-        now = datetime.combine(today, time(12), UTC)
         if last_booked <= today and last_registered <= now:
             return generated  # a month wholly in the past (nearly all of them): nothing to filter or clamp
         return tuple(t if t.registered is None or t.registered <= now else t._replace(registered=now)
@@ -188,15 +191,18 @@ class Ledger(FollowsClock):
         """Booked transactions in the window, oldest first. With `limit`, the months are read only until more than
         `limit` transactions are gathered: a page needs the transactions up to its end and to know whether more
         follow, so the first page of a 10-year window reads its first years, not all 120 months."""
-        end = window.last_day(self.today)
+        today = self.today  # the clock read once for every month of the window
+        now = datetime.combine(today, time(12), UTC)
+        end = window.last_day(today)
         first = max(window.start, account.opened)
         out: list[Transaction] = []
         edges = ((first.year, first.month), (end.year, end.month))
+        month_on = self._month_on
         for y, m in iter_months(first, end):
             if (y, m) in edges:
-                out.extend(t for t in self.month(account, y, m) if window.start <= t.booking_date <= end)
+                out.extend(t for t in month_on(account, y, m, today, now) if window.start <= t.booking_date <= end)
             else:  # a month inside the window: every transaction of it is booked within it
-                out.extend(self.month(account, y, m))
+                out.extend(month_on(account, y, m, today, now))
             if limit is not None and len(out) > limit:
                 break
         return out

@@ -183,3 +183,17 @@ def test_a_slow_page_fault_finds_its_page_by_the_cursor(make_app, contract):
     hand, second, one = rows[:3]
     assert one["fault"] is None and second["fault"].startswith("slow page 2:") and second["status"] == 200
     assert hand["status"] == 400 and hand["fault"] is None
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(query=st.dictionaries(st.text(min_size=1, max_size=12), st.text(max_size=16), max_size=4),
+       number=st.integers(1, 5000), base=st.sampled_from(["/accounts", "/accounts/r-1/transactions"]))
+def test_a_paging_writes_each_link_as_urlencode_of_the_query_and_its_cursor(query, number, base):
+    """Paging.href encodes the query once per request: each link is still href() of the query as sent (any
+    characters, `page` replaced) and the page's cursor."""
+    from sandbox.bank.pagination import href
+
+    cursors = PageCursors("seed-1")
+    paging = cursors.paging(None, base, {**query, "page": "x"} if number % 2 else query)
+    for n in (number, number + 1, 1):
+        assert paging.href(n) == href(base, paging.query, cursors.encode(n, paging.scope))
