@@ -18,10 +18,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from itertools import compress, repeat
-from operator import is_
+from itertools import accumulate, chain, count
+from operator import add
 
-from sandbox.dsop.wire import Rendered
+from sandbox.dsop.wire import Rendered, text_runs
 from sandbox.gc_pause import cyclic_gc_paused
 
 #: A body held as a dict takes about 2.4 times the memory of its JSON (measured: 1.45 MB of Python objects for a
@@ -87,59 +87,94 @@ class BodyCache:
 
 
 class ItemCache:
-    """Written list items (a transaction's JSON bytes), by key, shared by every page that lists them (issue 19).
+    """Written list items (transactions' JSON), kept by month and shared by every page that lists them (issue 19).
 
     Windows of one account overlap: a caseworker asking for another period, or another page size of links, gets
-    mostly transactions some earlier page already wrote. A page is then assembled from the bytes kept here and
-    only the new ones are written (bank/item_json.py). The scope and key must fix everything an item's JSON
-    depends on (the rules use the account and `today` as the scope, the transaction's id, unique within its
-    account, as the key). The rules do not use it when the service withholds a field inside the items (those
-    pages are built as dicts). Emptied when `max_items` is reached (0 = keep nothing), which bounds its memory:
-    an item's JSON is about 850 bytes, a kept item about 1 kB with its key and the table's share."""
+    mostly transactions some earlier page already wrote. The ledger hands a window out month by month, the same
+    month tuple for every window (world/ledger.py booked_months), so the items are kept as a month's texts: its
+    items' JSON joined with commas in one `bytes` (`MonthText`), with where each item ends. A page is then the
+    kept months as they are (the body's JsonItems holds each as an orjson.Fragment, which does not copy it) and
+    a slice of the two edge months: no look-up, reference or copy per item. Only the months not kept are written
+    (one write_all call for all of them). The scope and month key must fix everything an item's JSON depends on
+    (the rules use the account and `today` as the scope, (year, month) as the key). The rules do not use it when
+    the service withholds a field inside the items (those pages are built as dicts). Emptied when `max_items`
+    items are kept (0 = keep nothing), which bounds its memory: a kept item is about its JSON, ~850 bytes."""
 
     def __init__(self, max_items: int):
         self.max_items = max(0, int(max_items))
-        self._scopes: dict[Hashable, dict[Hashable, bytes]] = {}
+        self._scopes: dict[Hashable, dict[Hashable, MonthText]] = {}
         self._count = 0
 
     def __len__(self) -> int:
         return self._count
 
-    def page(self, scope: Hashable, sources: list, write_all: Callable, key_of: Callable) -> list:
-        """The JSON of each of `sources`: each kept under (scope, key_of(source)); the ones not kept are written by
-        one call `write_all(list of sources)` (a list of their JSON, in order). Without a cache (max_items 0):
-        write_all(sources)."""
+    def page(self, scope: Hashable, parts: list, write_all: Callable, extra: list = ()) -> tuple[list[bytes], int]:
+        """(chunks, count): the JSON of the items of `parts` and then of `extra`, in order, as chunks of texts joined
+        by commas (none empty; `count` items in all). `parts`: [(key, the month's sources, lo, hi)], the page holding
+        sources[lo:hi] of each; each month is kept whole under (scope, key). `extra` (pending items: not a month's)
+        is written each time. `write_all(list of sources)` → a list of their JSON, in order. Without a cache
+        (max_items 0) only the page's own items are written."""
         if not self.max_items:
-            return write_all(sources)
+            sources = list(chain.from_iterable(txs[lo:hi] for _, txs, lo, hi in parts))
+            sources += extra
+            texts = write_all(sources)
+            return text_runs(texts), len(texts)
         kept = self._scopes.get(scope)
         if kept is None:
             kept = self._scopes[scope] = {}
-        keys = list(map(key_of, sources))
-        texts = list(map(kept.get, keys))  # the look-ups in C: on a page of kept items this is all there is
-        if None not in texts:
-            return texts
-        if texts.count(None) == len(texts) and len(set(keys)) == len(keys):  # none kept (a first render)
-            texts = write_all(sources)
-            written = dict(zip(keys, texts, strict=True))
-        else:
-            places = list(compress(range(len(texts)), map(is_, texts, repeat(None))))  # the items not kept
-            missing: dict = {}  # key → its first place on the page (an item may be listed twice)
-            for n in places:
-                missing.setdefault(keys[n], n)
-            written = dict(zip(missing, write_all([sources[n] for n in missing.values()]), strict=True))
-            for n in places:
-                texts[n] = written[keys[n]]
-        if len(written) > self.max_items:
-            return texts  # more new items than the whole cache keeps: served, not kept
-        if self._count + len(written) > self.max_items:
+        months = [kept.get(key) for key, _, _, _ in parts]
+        if None in months:
+            months = self._write(scope, kept, parts, months, write_all)
+        chunks, items = [], 0
+        for (_, txs, lo, hi), month in zip(parts, months, strict=True):
+            chunks.append(month.blob if lo == 0 and hi == len(txs) else month.between(lo, hi))
+            items += hi - lo
+        if extra:
+            chunks.append(b",".join(write_all(list(extra))))
+            items += len(extra)
+        return chunks, items
+
+    def _write(self, scope, kept: dict, parts: list, months: list, write_all: Callable) -> list:
+        """Write the months not kept, all in one write_all call; keep them (emptying the cache first when they would
+        not fit, or not at all when they alone do not)."""
+        missing = [(n, txs) for n, ((_, txs, _, _), month) in enumerate(zip(parts, months, strict=True))
+                   if month is None]
+        texts = write_all(list(chain.from_iterable(txs for _, txs in missing)))
+        months = list(months)
+        start, written = 0, 0
+        for n, txs in missing:
+            months[n] = MonthText.of(texts[start:start + len(txs)])
+            start += len(txs)
+            written += len(txs)
+        if written > self.max_items:
+            return months  # more new items than the whole cache keeps: served, not kept
+        if self._count + written > self.max_items:
             self.clear()
             kept = self._scopes[scope] = {}
-        kept.update(written)
-        self._count += len(written)
-        return texts
+        for n, _ in missing:
+            kept[parts[n][0]] = months[n]
+        self._count += written
+        return months
 
     def clear(self) -> None:
         self._scopes.clear()
         self._count = 0
 
 
+class MonthText:
+    """A month's items' JSON joined with commas (`blob`), and where each item ends in it (`ends[i]`: the offset
+    just past item i; item i + 1 starts one comma later)."""
+
+    __slots__ = ("blob", "ends")
+
+    def __init__(self, blob: bytes, ends: list[int]):
+        self.blob, self.ends = blob, ends
+
+    @classmethod
+    def of(cls, texts: list[bytes]) -> MonthText:
+        # item i ends after the lengths of items 0..i and the i commas before it
+        return cls(b",".join(texts), list(map(add, accumulate(map(len, texts)), count())))
+
+    def between(self, lo: int, hi: int) -> bytes:
+        """Items lo..hi-1 (hi > lo), joined with commas."""
+        return self.blob[self.ends[lo - 1] + 1 if lo else 0:self.ends[hi - 1]]

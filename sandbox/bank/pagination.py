@@ -131,9 +131,28 @@ def paginate(items: list, paging: Paging, size: int, render=None):
     start = (number - 1) * size
     chunk = items[start:start + size]
     out = [render(i) for i in chunk] if render else chunk
+    return out, page_links(paging, size, len(items))
+
+
+def page_links(paging: Paging, size: int, total: int) -> list[dict]:
+    """The links of page `paging.number` of `total` items, `size` a page: self; next while items follow; prev
+    from page 2 on."""
+    number = paging.number
     links = [{"rel": "self", "href": paging.href(number)}]
-    if start + size < len(items):
+    if number * size < total:
         links.append({"rel": "next", "href": paging.href(number + 1)})
     if number > 1:
         links.append({"rel": "prev", "href": paging.href(number - 1)})
-    return out, links
+    return links
+
+
+def page_parts(parts: list, extra: list, start: int, stop: int) -> tuple[list, list]:
+    """Items start..stop-1 of the items of `parts` ([(key, sequence, lo, hi)], each holding sequence[lo:hi]) and
+    then `extra`, in the same form: (the parts trimmed to them, the slice of extra)."""
+    out, at = [], 0
+    for key, seq, lo, hi in parts:
+        first, last = max(start - at, 0), min(stop - at, hi - lo)
+        if first < last:
+            out.append((key, seq, lo + first, lo + last))
+        at += hi - lo
+    return out, extra[max(start - at, 0):max(stop - at, 0)]

@@ -13,7 +13,7 @@ the request, so they come from a bounded cache of rendered bodies that also hold
 from __future__ import annotations
 
 from datetime import date
-from operator import attrgetter
+from itertools import chain
 
 from sandbox.dsop import wire as dsop_wire
 from sandbox.dsop.wire import JsonItems
@@ -24,7 +24,7 @@ from . import wire
 from .body_cache import BodyCache, ItemCache
 from .errors import NotForThisParty, UnknownAccount
 from .item_json import CounterpartyTexts, TransactionWriter
-from .pagination import PageCursors, href, paginate
+from .pagination import PageCursors, href, page_links, page_parts, paginate
 from .privacy import Shield
 from .references import DATA_NOT_DELIVERED, ReferenceCodec
 
@@ -226,23 +226,25 @@ class BankRules:
             paging.number, paging.scope)  # the scope: bank, path and query but `page`; with the number, the links
 
     def _transactions(self, account, bank, window: Period, span: Period, paging, grant) -> dict:
-        # the booked transactions up to the end of this page and one more (whether a next page follows); only
-        # when they were all gathered do the pending ones (which follow them) matter for this page
-        through = paging.number * self.page_size
-        txs = self.world.transactions(account, span, through)
-        if span.end == self.today and len(txs) <= through:
-            txs = txs + self.world.ledger.pending(account)
+        # the booked transactions up to the end of this page and one more (whether a next page follows), month by
+        # month; only when they were all gathered do the pending ones (which follow them) matter for this page
+        size = self.page_size
+        through = paging.number * size
+        months = self.world.transaction_months(account, span, through)
+        booked = sum(hi - lo for _, _, lo, hi in months)
+        pending = self.world.ledger.pending(account) if span.end == self.today and booked <= through else []
+        parts, extra = page_parts(months, pending, through - size, through)
+        links = page_links(paging, size, booked + len(pending))
         # shielded counterparties and card holders are not named (docs/privacy.md)
         writer = TransactionWriter(account, bank, wire.card_versions(account.cards), self.world.parties, self.today,
                                    self.shield or None, self.counterparties)
-        chunk, links = paginate(txs, paging, self.page_size)
         if grant is None or not any(path.startswith("transactions[]") for path in grant.withheld):
-            # each item's JSON written without its dict (item_json.py), kept for other pages (ItemCache); the body
-            # holds them as bytes until someone reads the list (dsop/wire.py JsonItems)
-            texts = self.items.page((account.id, self.today), chunk, writer.write_all, _transaction_id)
-            items = JsonItems(texts)
-        else:
-            items = [writer(t) for t in chunk]  # dicts: the grant deletes fields inside them
+            # the items' JSON written without their dicts (item_json.py), kept by month for other pages
+            # (ItemCache); the body holds them as bytes until someone reads the list (dsop/wire.py JsonItems)
+            items = JsonItems(*self.items.page((account.id, self.today), parts, writer.write_all, extra))
+        else:  # dicts: the grant deletes fields inside them
+            items = [writer(t) for t in chain.from_iterable(txs[lo:hi] for _, txs, lo, hi in parts)]
+            items += map(writer, extra)
         return self._out({"responseDetails": self._details(account, window, "transactions"), "transactions": items,
                           "links": links}, grant)
 
@@ -302,5 +304,3 @@ class BankRules:
         return self._out({"responseDetails": self._details(account, window, "owners"), "accountOwners": owners}, grant)
 
 
-#: A transaction's id: unique within its account (TX + account number + month + sequence; PX for pending).
-_transaction_id = attrgetter("id")

@@ -18,8 +18,7 @@ import struct
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from itertools import compress, repeat
-from operator import is_
+from itertools import repeat
 
 import orjson
 
@@ -146,59 +145,61 @@ class Knobs:
 
 def _without(body: dict, paths: tuple[str, ...]) -> dict:
     """A copy of `body` without `paths` (the body itself is never changed). A list the rules hand over as item
-    texts (dsop.wire.JsonItems: a transactions page) is not loaded whole: each item's text is read, changed and
-    written again by itself, and kept (_ITEMS_WITHOUT), so a page whose items were left out before (the same page
-    again, or an overlapping window: the rules share the texts of its items) costs a look-up per item, not 1000
-    dicts loaded and dumped (issue 19)."""
-    texts = {name: value.unread_texts() for name, value in body.items() if type(value) is JsonItems}
-    texts = {name: kept for name, kept in texts.items() if kept is not None}
-    rest = orjson.loads(body_bytes({k: v for k, v in body.items() if k not in texts}) if texts else body_bytes(body))
+    texts (dsop.wire.JsonItems: a transactions page, in chunks such as the months the bank keeps) is not loaded
+    whole: each chunk is read, changed and written again by itself, and kept (_Left), so a page whose months were
+    left out before (the same page again, or an overlapping window) costs a look-up per month, not 1000 dicts
+    loaded and dumped (issue 19)."""
+    chunks = {name: value.unread_chunks() for name, value in body.items() if type(value) is JsonItems}
+    chunks = {name: kept for name, kept in chunks.items() if kept is not None}
+    rest = orjson.loads(body_bytes({k: v for k, v in body.items() if k not in chunks}) if chunks else body_bytes(body))
     inside: dict[str, list] = {}  # a list of item texts → the paths inside its items (left out in one pass)
     for path in paths:
         name, _, inner = path.partition("[].")
-        if name in texts and inner:
+        if name in chunks and inner:
             inside.setdefault(name, []).append(tuple(inner.split(".")))
         else:
             _drop(rest, path.split("."))
     for name, inner in inside.items():
-        texts[name] = _items_without(texts[name], tuple(inner))
-    if not texts:
+        chunks[name] = _LEFT.chunks_without(chunks[name], tuple(inner))
+    if not chunks:
         return rest
-    return {k: JsonItems(texts[k]) if k in texts else rest[k] for k in body if k in texts or k in rest}
+    return {k: JsonItems(chunks[k], len(body[k])) if k in chunks else rest[k] for k in body if k in chunks or k in rest}
 
 
-def _items_without(texts: list[bytes], paths: tuple[tuple[str, ...], ...]) -> list[bytes]:
-    """Each item text without `paths` inside it, kept per text (the rules share texts between pages): the texts
-    not kept yet are loaded in one go, their paths dropped and each written again."""
-    kept = _ITEMS_WITHOUT.get(paths)
-    if kept is None:
-        kept = _ITEMS_WITHOUT[paths] = {}
-    found = list(map(kept.get, texts))
-    if None not in found:
-        return found
-    missing = list(compress(texts, map(is_, found, repeat(None))))
-    items = orjson.loads(b"[" + b",".join(missing) + b"]")
-    for parts in paths:
-        if len(parts) == 1:  # a key of the item itself: dict.pop on every item, in C
-            deque(map(dict.pop, items, repeat(parts[0]), repeat(None)), maxlen=0)
-        else:
-            for item in items:
-                _drop(item, list(parts))
-    written = list(map(orjson.dumps, items))
-    if sum(map(len, _ITEMS_WITHOUT.values())) + len(written) > _ITEMS_KEPT:
-        for table in _ITEMS_WITHOUT.values():
-            table.clear()
-    kept.update(zip(missing, written, strict=True))
-    if len(written) == len(texts):
-        return written
-    fresh = iter(written)
-    return [text if text is not None else next(fresh) for text in found]
+class _Left:
+    """Chunks of item texts without some paths inside their items, kept per (paths, chunk): the chunks are the
+    bank's kept months, shared by every page that lists them. Emptied past `limit` bytes of chunks held."""
+
+    def __init__(self, limit: int):
+        self.limit, self.held = limit, 0
+        self.kept: dict[tuple, dict[bytes, bytes]] = {}
+
+    def chunks_without(self, chunks: list[bytes], paths: tuple[tuple[str, ...], ...]) -> list[bytes]:
+        kept = self.kept.get(paths)
+        if kept is None:
+            kept = self.kept[paths] = {}
+        out = list(map(kept.get, chunks))
+        for n, done in enumerate(out):
+            if done is None:
+                items = orjson.loads(b"[" + chunks[n] + b"]")
+                for parts in paths:
+                    if len(parts) == 1:  # a key of the item itself: dict.pop on every item, in C
+                        deque(map(dict.pop, items, repeat(parts[0]), repeat(None)), maxlen=0)
+                    else:
+                        for item in items:
+                            _drop(item, list(parts))
+                out[n] = orjson.dumps(items)[1:-1]
+                if self.held + len(chunks[n]) > self.limit:
+                    self.kept.clear()
+                    self.held = 0
+                    kept = self.kept[paths] = {}
+                kept[chunks[n]] = out[n]
+                self.held += len(chunks[n])
+        return out
 
 
-#: paths inside an item → {the item's text: the text without them}; all emptied past _ITEMS_KEPT texts (an item
-#: text is about 800 bytes: at most ~30 MB with the texts the tables hold).
-_ITEMS_WITHOUT: dict[tuple, dict[bytes, bytes]] = {}
-_ITEMS_KEPT = 20_000
+#: about 40 000 items' texts at most, with what is kept of them (~60 MB)
+_LEFT = _Left(32 * 2**20)
 
 
 def _drop(node, parts: list[str]) -> None:

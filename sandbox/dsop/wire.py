@@ -66,30 +66,34 @@ class JsonItems(list):
     """A body's list of JSON objects held as their JSON texts until Python code reads it (issue 19).
 
     A 1000-item transactions page is written straight to JSON (bank/item_json.py): building its 1000 dicts only
-    to serialise them was most of a first render. So the list holds, until then, orjson.Fragments of its items'
-    texts, and orjson.dumps of a body that holds it writes exactly the items' JSON. Any Python-level read (len
-    excepted, which is known) first loads the items as dicts (orjson.loads: equal values, the same bytes again),
-    and from then on it is an ordinary list; json.dumps, list(), sorted() and copies read it that way too. Only C
-    code that looks at a list's storage directly sees the Fragments: orjson (which writes its bytes, as it should)
-    and `plain_list + items` (write `[*plain_list, *items]`). A copy (copy, deepcopy, pickle) is a plain list."""
+    to serialise them was most of a first render. So the list holds, until then, orjson.Fragments of chunks of
+    its items' texts (each chunk one or more whole items joined by commas: a month of a page as the bank keeps
+    it, bank/body_cache.py ItemCache), and orjson.dumps of a body that holds it writes exactly the items' JSON
+    with a comma between each two. Any Python-level read (len excepted, which is known) first loads the items as
+    dicts (orjson.loads: equal values, the same bytes again), and from then on it is an ordinary list;
+    json.dumps, list(), sorted() and copies read it that way too. Only C code that looks at a list's storage
+    directly sees the Fragments: orjson (which writes its bytes, as it should) and `plain_list + items` (write
+    `[*plain_list, *items]`). A copy (copy, deepcopy, pickle) is a plain list."""
 
-    __slots__ = ("_texts", "_count")
+    __slots__ = ("_chunks", "_count")
 
-    def __init__(self, texts: list[bytes]):
-        """From the items' JSON texts, one Fragment per _RUN items joined with commas: orjson writes them into the
-        body with the commas between, which is every item with a comma between. Not one Fragment per item: making
-        1000 Fragments was 6 % of a first render's instructions; not one for the whole page: that joins 800 kB
-        into one more fresh buffer (page faults included) before the body copies it; a run of 64 items (~50 kB)
-        is copied while it is still in the cache."""
-        runs = (b",".join(texts[i:i + _RUN]) for i in range(0, len(texts), _RUN))
-        super().__init__(map(orjson.Fragment, runs))
-        self._texts, self._count = texts, len(texts)
+    def __init__(self, chunks: list[bytes], count: int):
+        """`chunks`: the items' texts in chunks (none empty) that hold `count` items in all. A Fragment holds its
+        bytes without copying them: a month the bank keeps is written into the body straight from where it is
+        kept."""
+        super().__init__(map(orjson.Fragment, chunks))
+        self._chunks, self._count = chunks, count
+
+    @classmethod
+    def of(cls, texts: list[bytes]) -> JsonItems:
+        """From one text per item (in runs: text_runs)."""
+        return cls(text_runs(texts), len(texts))
 
     def load(self) -> JsonItems:
         """Replace the Fragments by the items as dicts (done once, by the first read; a cached body's list is shared
         by the threads of the dev server, hence the lock)."""
         if self._count is not None:
-            items = orjson.loads(b"[" + b",".join(self._texts) + b"]")
+            items = orjson.loads(b"[" + b",".join(self._chunks) + b"]")
             with _LOADING:
                 if self._count is not None:
                     list.clear(self)
@@ -100,17 +104,24 @@ class JsonItems(list):
     def __len__(self) -> int:
         return list.__len__(self) if self._count is None else self._count
 
-    def unread_texts(self) -> list[bytes] | None:
-        """The items' JSON texts while no Python code has read the list (None once it has: then it holds dicts,
-        which may have been changed since). Read them, never change them: they may be shared."""
-        return self._texts if self._count is not None else None
+    def unread_chunks(self) -> list[bytes] | None:
+        """The items' JSON texts in their chunks while no Python code has read the list (None once it has: then it
+        holds dicts, which may have been changed since). Read them, never change them: they are shared."""
+        return self._chunks if self._count is not None else None
 
     def __reduce_ex__(self, protocol):
         return list, (list(self),)
 
 
+def text_runs(texts: list[bytes]) -> list[bytes]:
+    """Items' texts as JsonItems chunks: runs of _RUN items joined with commas. Not one chunk per item (making 1000
+    Fragments was 6 % of a first render's instructions), not one for the whole page (that joins 800 kB into one
+    more fresh buffer before the body copies it; a run of ~50 kB is copied while it is still in the cache)."""
+    return [b",".join(texts[i:i + _RUN]) for i in range(0, len(texts), _RUN)]
+
+
 _LOADING = threading.Lock()
-_RUN = 64  # items per Fragment of a JsonItems
+_RUN = 64  # items per chunk of text_runs
 
 
 def _loading(name: str):

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import calendar
 import dataclasses
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import chain
+from operator import attrgetter
 
 from .activity import BALANCING, month_items, target
 from .bizdays import business_days
@@ -30,6 +33,10 @@ from .rng import rng_for
 from .steering import steer
 from .today import FollowsClock
 from .transaction import Transaction
+
+#: One month's part of a window (Ledger.booked_months): ((year, month), the month's transactions, lo, hi).
+MonthPart = tuple[tuple[int, int], tuple[Transaction, ...], int, int]
+_BOOKED = attrgetter("booking_date")
 
 
 def month_start(day: date) -> date:
@@ -188,23 +195,36 @@ class Ledger(FollowsClock):
         return datetime.combine(self.today, time(12), UTC)
 
     def booked(self, account: Account, window: Period, limit: int | None = None) -> list[Transaction]:
-        """Booked transactions in the window, oldest first. With `limit`, the months are read only until more than
-        `limit` transactions are gathered: a page needs the transactions up to its end and to know whether more
-        follow, so the first page of a 10-year window reads its first years, not all 120 months."""
+        """Booked transactions in the window, oldest first (booked_months, flattened). With `limit`, the months
+        are read only until more than `limit` transactions are gathered: a page needs the transactions up to its
+        end and to know whether more follow, so the first page of a 10-year window reads its first years."""
+        return list(chain.from_iterable(txs if lo == 0 and hi == len(txs) else txs[lo:hi]
+                                        for _, txs, lo, hi in self.booked_months(account, window, limit)))
+
+    def booked_months(self, account: Account, window: Period, limit: int | None = None) -> list[MonthPart]:
+        """The booked transactions in the window, oldest first, month by month: ((year, month), the month's
+        transactions as month() gives them, lo, hi), the window holding txs[lo:hi] (a month is in booking order,
+        so an edge month's part is one slice: bisected). Months with none in the window are left out. The same
+        month tuple is handed out for every window (cached), which lets the bank keep a month's written items
+        (bank/body_cache.py ItemCache) and a page be joined from them. `limit` as in booked()."""
         today = self.today  # the clock read once for every month of the window
         now = datetime.combine(today, time(12), UTC)
         end = window.last_day(today)
         first = max(window.start, account.opened)
-        out: list[Transaction] = []
+        out: list[MonthPart] = []
+        count = 0
         edges = ((first.year, first.month), (end.year, end.month))
         month_on = self._month_on
         for y, m in iter_months(first, end):
-            if (y, m) in edges:
-                out.extend(t for t in month_on(account, y, m, today, now) if window.start <= t.booking_date <= end)
-            else:  # a month inside the window: every transaction of it is booked within it
-                out.extend(month_on(account, y, m, today, now))
-            if limit is not None and len(out) > limit:
-                break
+            txs = month_on(account, y, m, today, now)
+            lo, hi = 0, len(txs)
+            if (y, m) in edges and txs:
+                lo, hi = bisect_left(txs, window.start, key=_BOOKED), bisect_right(txs, end, key=_BOOKED)
+            if hi > lo:
+                out.append(((y, m), txs, lo, hi))
+                count += hi - lo
+                if limit is not None and count > limit:
+                    break
         return out
 
     def _month(self, account: Account, y: int, m: int) -> tuple[Transaction, ...]:

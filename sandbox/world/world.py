@@ -131,6 +131,10 @@ class World(FollowsClock):
     def transactions(self, account: Account, window: Period, limit: int | None = None):
         return self.ledger.booked(account, window, limit)
 
+    def transaction_months(self, account: Account, window: Period, limit: int | None = None):
+        """transactions() month by month: [((year, month), the month's transactions, lo, hi)] (Ledger.booked_months)."""
+        return self.ledger.booked_months(account, window, limit)
+
     def guardianships_of(self, ward_id: str) -> list[Guardianship]:
         return [g for g in self.guardianships if g.ward_id == ward_id]
 

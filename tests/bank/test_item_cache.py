@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import orjson
+
 from sandbox.bank import wire
 from sandbox.bank.body_cache import ItemCache
 from sandbox.bank.rules import BankRules
@@ -89,22 +91,38 @@ def test_a_service_that_withholds_item_fields_neither_uses_nor_damages_shared_it
     assert again.json == plain.json  # the shared items still carry what the withholding page removed
 
 
+_MONTHS = {(2024, m): tuple(range(10 * m, 10 * m + 3)) for m in range(1, 6)}  # three items a month
+
+
+def _parts(*specs):
+    """[(key, the month's sources, lo, hi)] as the ledger hands a window out (Ledger.booked_months)."""
+    return [((2024, m), _MONTHS[2024, m], lo, hi) for m, lo, hi in specs]
+
+
+def _items(chunks) -> list:
+    assert all(chunks)  # no chunk is empty: each holds whole items joined with commas
+    return [item["n"] for item in orjson.loads(b"[" + b",".join(chunks) + b"]")]
+
+
 def test_the_item_cache_is_bounded_and_can_keep_nothing():
     calls = []
 
     def write(sources):
         calls.extend(sources)
-        return [f'{{"n":{source}}}' for source in sources]
+        return [b'{"n":%d}' % source for source in sources]
 
-    cache = ItemCache(3)
-    assert cache.page("scope", [1, 2, 1, 3], write, lambda s: s) == ['{"n":1}', '{"n":2}', '{"n":1}', '{"n":3}']
-    assert calls == [1, 2, 3]  # the item listed twice is written once
-    assert cache.page("scope", [3, 1], write, lambda s: s) == ['{"n":3}', '{"n":1}'] and calls == [1, 2, 3]
-    cache.page("scope", [4], write, lambda s: s)
-    assert len(cache) <= 3
+    cache = ItemCache(7)
+    assert cache.page("s", _parts((1, 0, 3), (2, 1, 3)), write) == ([b'{"n":10},{"n":11},{"n":12}', b'{"n":21},{"n":22}'], 5)
+    assert calls == [10, 11, 12, 20, 21, 22] and len(cache) == 6  # whole months, the edge month's too, one call
+    chunks, count = cache.page("s", _parts((2, 0, 2)), write, extra=[99])
+    assert (_items(chunks), count) == ([20, 21, 99], 3) and calls[6:] == [99]  # pending items: written each time
+    cache.page("s", _parts((3, 0, 3)), write)
+    assert len(cache) == 3  # 6 + 3 > 7: emptied, then the new month kept
     calls.clear()
-    assert ItemCache(0).page("scope", [1, 1], write, lambda s: s) == ['{"n":1}', '{"n":1}']
-    assert calls == [1, 1]
+    assert _items(ItemCache(2).page("s", _parts((1, 0, 3)), write)[0]) == [10, 11, 12] and calls == [10, 11, 12]
+    calls.clear()
+    assert ItemCache(0).page("s", _parts((1, 1, 3), (2, 0, 1)), write, [99]) == ([b'{"n":11},{"n":12},{"n":20},{"n":99}'], 4)
+    assert calls == [11, 12, 20, 99]  # keeping nothing: only the page's own items
 
 
 def test_one_renderer_per_page_renders_as_the_single_item_function(world):
@@ -118,19 +136,21 @@ def test_one_renderer_per_page_renders_as_the_single_item_function(world):
                                           for t in txs]
 
 
-def test_a_page_writes_only_what_is_not_kept_in_one_call_in_page_order():
+def test_a_page_writes_only_the_months_not_kept_in_one_call_and_hands_out_kept_months_as_they_are():
     calls = []
 
     def write(sources):
         calls.append(list(sources))
-        return [f"<{source}>" for source in sources]
+        return [b"<%d>" % source for source in sources]
 
     cache = ItemCache(100)
-    first = list(range(10))
-    assert cache.page("s", first, write, lambda s: s) == [f"<{n}>" for n in first]
-    assert calls == [first] and len(cache) == 10  # nothing kept: the whole page in one call, every item kept
-    shifted = list(range(5, 15))
-    assert cache.page("s", shifted, write, lambda s: s) == [f"<{n}>" for n in shifted]
-    assert calls[1:] == [[10, 11, 12, 13, 14]] and len(cache) == 15  # only the new ones, in page order
-    assert cache.page("other scope", [1, 2], write, lambda s: s) == ["<1>", "<2>"] and calls[2:] == [[1, 2]]
-    assert cache.page("s", shifted, write, lambda s: s) == [f"<{n}>" for n in shifted] and len(calls) == 3
+    first, count = cache.page("s", _parts((1, 2, 3), (2, 0, 3), (3, 0, 3)), write)
+    assert count == 7 and b",".join(first) == b"<12>,<20>,<21>,<22>,<30>,<31>,<32>"
+    assert calls == [[10, 11, 12, 20, 21, 22, 30, 31, 32]] and len(cache) == 9
+    shifted, count = cache.page("s", _parts((2, 1, 3), (3, 0, 3), (4, 0, 3), (5, 0, 1)), write)
+    assert count == 9 and b",".join(shifted) == b"<21>,<22>,<30>,<31>,<32>,<40>,<41>,<42>,<50>"
+    assert calls[1:] == [[40, 41, 42, 50, 51, 52]]  # only the months not kept, in page order, in one call
+    assert shifted[1] is first[2]  # a whole kept month is handed out as it is kept: no copy
+    assert cache.page("other scope", _parts((1, 0, 1)), write)[0] == [b"<10>"] and calls[2:] == [[10, 11, 12]]
+    again, _ = cache.page("s", _parts((2, 1, 3), (3, 0, 3), (4, 0, 3), (5, 0, 1)), write)
+    assert again == shifted and len(calls) == 3

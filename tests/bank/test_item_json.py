@@ -98,18 +98,18 @@ def test_amounts_below_the_plain_bound_are_written_as_orjson_writes_the_float():
 def test_json_items_read_as_the_dicts_and_dump_as_their_bytes():
     items = [{"a": 1, "b": [2.5, "æ\"\n"]}, {"c": None, "d": True}]
     texts = list(map(orjson.dumps, items))
-    kept = JsonItems(texts)
+    kept = JsonItems.of(texts)
     body = Rendered({"head": {}, "transactions": kept, "links": []})
     fragments = lambda x: {type(list.__getitem__(x, n)) for n in range(list.__len__(x))}  # noqa: E731
     assert len(kept) == 2 and fragments(kept) == {orjson.Fragment}  # known without loading: still the Fragments
     assert body.json == orjson.dumps({"head": {}, "transactions": items, "links": []})
     again = body.copy()
     assert again["transactions"] == items and kept[0] == items[0] and fragments(kept) == {dict}  # loaded once, shared
-    assert orjson.dumps(kept) == orjson.dumps(items) and json.dumps(JsonItems(texts)) == json.dumps(items)
-    assert JsonItems(texts) == JsonItems(texts) and [*JsonItems(texts)] == items
-    for twin in (copy.copy(JsonItems(texts)), copy.deepcopy(JsonItems(texts)), pickle.loads(pickle.dumps(JsonItems(texts)))):
+    assert orjson.dumps(kept) == orjson.dumps(items) and json.dumps(JsonItems.of(texts)) == json.dumps(items)
+    assert JsonItems.of(texts) == JsonItems.of(texts) and [*JsonItems.of(texts)] == items
+    for twin in (copy.copy(JsonItems.of(texts)), copy.deepcopy(JsonItems.of(texts)), pickle.loads(pickle.dumps(JsonItems.of(texts)))):
         assert type(twin) is list and twin == items
-    empty = JsonItems([])
+    empty = JsonItems.of([])
     assert len(empty) == 0 and not empty and orjson.dumps(empty) == b"[]" and empty == []
 
 
@@ -119,7 +119,7 @@ def test_json_items_of_several_runs_dump_every_item_once_in_order():
     the items with exactly one comma between each two, in order, and loads them back in order."""
     for n in (1, _RUN - 1, _RUN, _RUN + 1, 2 * _RUN, 3 * _RUN + 7):
         items = [{"n": i, "text": f"item {i}"} for i in range(n)]
-        kept = JsonItems(list(map(orjson.dumps, items)))
+        kept = JsonItems.of(list(map(orjson.dumps, items)))
         assert list.__len__(kept) == -(-n // _RUN) and len(kept) == n
         assert orjson.dumps({"transactions": kept}) == orjson.dumps({"transactions": items}), n
         assert list(kept) == items, n

@@ -22,6 +22,10 @@ class _WholeWindow:
         self.limits.append(limit)
         return self._world.transactions(account, window)
 
+    def transaction_months(self, account, window, limit=None):
+        self.limits.append(limit)
+        return self._world.transaction_months(account, window)
+
     def __getattr__(self, name):
         return getattr(self._world, name)
 

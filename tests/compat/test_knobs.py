@@ -194,9 +194,10 @@ def test_slow_pages_over_http(make_app):
 
 
 def test_leaving_out_fields_of_a_page_of_item_texts_is_the_dict_copy_byte_for_byte(make_app, monkeypatch):
-    """A transactions page reaches the knobs with its items as texts (dsop.wire.JsonItems): they are left out item
-    by item and kept for the next page, never by changing the shared body; the bytes are those of the old way
-    (the whole body loaded, the paths dropped, dumped), also when the kept texts are emptied halfway."""
+    """A transactions page reaches the knobs with its items as texts in chunks (dsop.wire.JsonItems: the bank's kept
+    months): they are left out chunk by chunk and kept for the next page, never by changing the shared body; the
+    bytes are those of the old way (the whole body loaded, the paths dropped, dumped), also when what is kept is
+    emptied before every chunk."""
     from datetime import timedelta
 
     from sandbox.bank.rules import BankRules
@@ -219,17 +220,17 @@ def test_leaving_out_fields_of_a_page_of_item_texts_is_the_dict_copy_byte_for_by
             body = rules.transactions(bank, reference, window, None, f"/accounts/{reference}/transactions", query)
         except Exception:  # noqa: BLE001 - no relation of that owner in the window
             continue
-        if len(body["transactions"]) < 20 or body["transactions"].unread_texts() is None:
+        if len(body["transactions"]) < 20 or body["transactions"].unread_chunks() is None:
             continue
         sent = body.json
         expected = orjson.loads(sent)
         for path in OPTIONAL["transactions"]:
             _drop(expected, path.split("."))
-        for kept in (knobs_module._ITEMS_KEPT, 30):  # then emptied before every page
-            monkeypatch.setattr(knobs_module, "_ITEMS_KEPT", kept)
+        for limit in (2**25, 1):  # then emptied before every chunk
+            monkeypatch.setattr(knobs_module, "_LEFT", knobs_module._Left(limit))
             for _ in range(2):  # the second time from the kept texts
                 out = k.decide("o", "transactions", "c", body).body
                 assert orjson.dumps(out) == orjson.dumps(expected), account.id
-        assert body.json == sent and body["transactions"].unread_texts() is not None  # the shared body untouched
+        assert body.json == sent and body["transactions"].unread_chunks() is not None  # the shared body untouched
         pages += 1
     assert pages >= 3

@@ -331,8 +331,9 @@ def load(wrk: str, server: kit.Server, target: str, headers: dict) -> dict:
     return kit.run_wrk(wrk, server.port, target, headers, SECONDS, CONNECTIONS, THREADS, pids)
 
 
-def profile_run(wrk: str, sb: Sandbox, target: str, headers: dict, out_dir: Path) -> dict | None:
-    """py-spy on one worker while wrk loads the sandbox: the hottest functions, self and inclusive."""
+def profile_run(wrk: str, sb: Sandbox, target: str, headers: dict, out_dir: Path, script: str | None = None) -> dict | None:
+    """py-spy on one worker while wrk loads the sandbox: the hottest functions, self and inclusive. `script`: a wrk
+    Lua script (the distinct-pages load's) instead of one target."""
     pyspy = shutil.which("py-spy") or str(kit.BIN / "py-spy")
     if not Path(pyspy).exists() or not sb.server.workers():
         return None
@@ -340,7 +341,7 @@ def profile_run(wrk: str, sb: Sandbox, target: str, headers: dict, out_dir: Path
     spy = subprocess.Popen([pyspy, "record", "--pid", str(sb.server.workers()[0]), "--duration", str(int(SECONDS)),
                             "--rate", "200", "--format", "raw", "--nonblocking", "-o", str(raw)],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    kit.run_wrk(wrk, sb.port, target, headers, SECONDS, CONNECTIONS, THREADS)
+    kit.run_wrk(wrk, sb.port, target, headers, SECONDS, CONNECTIONS, THREADS, script=script)
     spy.wait()
     if not raw.exists():
         return None
@@ -361,9 +362,10 @@ def profile_run(wrk: str, sb: Sandbox, target: str, headers: dict, out_dir: Path
 
 # ---- 6. distinct pages (distinct.py) and the first render (first_render.py) --------------------------------------
 def distinct_load(wrk: str, sb: Sandbox, tmp: Path, results: dict) -> None:
+    profile = (lambda path, script: profile_run(wrk, sb, path, {}, OUT.parent, script)) if PROFILE else None
     results["distinct"] = distinct.run(wrk, sb, tmp, {
         "workers": WORKERS, "repeat": REPEAT, "warmup": WARMUP, "seconds": SECONDS, "connections": CONNECTIONS,
-        "threads": THREADS, "urls": DISTINCT_URLS, "accounts": DISTINCT_ACCOUNTS})
+        "threads": THREADS, "urls": DISTINCT_URLS, "accounts": DISTINCT_ACCOUNTS}, profile)
 
 
 def first_render() -> dict:

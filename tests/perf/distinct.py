@@ -125,9 +125,10 @@ def choose_accounts(sb, shifts: int, limit: int) -> tuple[list[dict], list[bytes
     return chosen, bodies
 
 
-def run(wrk: str, sb, tmp: Path, knobs: dict) -> dict:
+def run(wrk: str, sb, tmp: Path, knobs: dict, profile=None) -> dict:
     """The distinct-pages load against its ceiling, `knobs["repeat"]` alternations: bench.py's results["distinct"].
-    `knobs`: workers, repeat, warmup, seconds, connections, threads (as bench.py's), urls, accounts."""
+    `knobs`: workers, repeat, warmup, seconds, connections, threads (as bench.py's), urls, accounts. `profile`
+    (BENCH_PROFILE): profile(path, wrk script) records a worker during one more sandbox run (URLs of its own)."""
     workers, repeat, warmup = knobs["workers"], max(1, knobs["repeat"]), knobs["warmup"]
     shifts = max(1, -(-knobs["urls"] // max(1, knobs["accounts"])))
     accounts, bodies = choose_accounts(sb, shifts, knobs["accounts"])
@@ -170,9 +171,12 @@ def run(wrk: str, sb, tmp: Path, knobs: dict) -> dict:
                 tries[side].append(one)
                 if side == "sandbox":
                     slot += 2 if warmup > 0 else 1
+        if profile is not None:
+            spied = profile(urls[0]["path"], wrk_script(urls, sb.tokens, headers, slot * per_run, knobs["threads"]))
     finally:
         ceiling.stop()
     return {
+        **({"profile": spied} if profile is not None else {}),
         "urls": len(urls), "accounts": len(accounts), "per_run": per_run, "bytes": len(body),
         "bytes_range": [min(map(len, bodies)), max(map(len, bodies))],
         "sandbox": kit.median_run(tries["sandbox"]), "ceiling": kit.median_run(tries["ceiling"]),

@@ -27,3 +27,29 @@ def test_months_are_kept_by_account_id_and_the_least_recently_used_goes_first():
     assert made[-1] == ("b", 2020, 1)
     cache.cache_clear()
     assert len(cache) == 0
+
+
+def test_a_window_month_by_month_is_each_months_booked_transactions_within_it(world):
+    """Ledger.booked_months: for windows starting and ending anywhere in a month, each part is the whole month as
+    month() gives it (so the texts the bank keeps of a month fit any window's part of it) and its slice is
+    exactly the month's transactions booked within the window (a month is in booking order); `limit` stops after
+    the month that passes it; booked() is the parts flattened."""
+    from datetime import timedelta
+
+    from sandbox.world import Period
+    from sandbox.world.ledger import iter_months
+
+    ledger, checked = world.ledger, 0
+    for n, account in enumerate(world.accounts.values()):
+        for start_back, end_back in ((400 + n % 29, 3 + n % 17), (45, 0), (2000, 31)):
+            window = Period(world.today - timedelta(days=start_back), world.today - timedelta(days=end_back))
+            parts = ledger.booked_months(account, window)
+            expected = [(ym, [t for t in ledger.month(account, *ym) if window.start <= t.booking_date <= window.end])
+                        for ym in iter_months(window.start, window.end)]
+            assert [(key, list(txs[lo:hi])) for key, txs, lo, hi in parts] == [e for e in expected if e[1]]
+            assert all(txs == ledger.month(account, *key) for key, txs, _, _ in parts)
+            assert ledger.booked(account, window) == [t for _, txs, lo, hi in parts for t in txs[lo:hi]]
+            limited = ledger.booked_months(account, window, 10)
+            assert limited == parts[:len(limited)] and (sum(hi - lo for *_, lo, hi in limited[:-1]) <= 10)
+            checked += sum(hi - lo for *_, lo, hi in parts)
+    assert checked > 5000
