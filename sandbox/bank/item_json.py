@@ -76,7 +76,10 @@ class TransactionWriter(TransactionRenderer):
             refs = _wrapped(references, _REF_OPEN, _REF_CLOSE)
         else:
             refs = [_wrapped((r,), _REF_OPEN, _REF_CLOSE)[0] if r else b"" for r in references]
-        heads = _parts(_HEADS, list(zip(kinds, directions, statuses, reversals, strict=True)), self._head)
+        if statuses.count("booked") == n and not any(reversals):  # the ledger's: by kind, then direction
+            heads = self._booked_heads(kinds, directions)
+        else:
+            heads = _parts(_HEADS, list(zip(kinds, directions, statuses, reversals, strict=True)), self._head)
         if values == booked:  # one day for both (the ledger's are one date object: compared by identity)
             dates = _parts(_BOOKINGS, booked, _booking)
         else:
@@ -126,6 +129,18 @@ class TransactionWriter(TransactionRenderer):
             b',"creditDebitIndicator":' + _dumps(direction) + b',"reversalIndicator":' + _dumps(reversal)
             + b',"status":' + _dumps(status) + b',"transactionCode":' + _dumps(code))
         return text
+
+    def _booked_heads(self, kinds, directions) -> list[bytes]:
+        """The heads of booked items that are not reversals, from _BOOKED_HEADS[kind][direction]: two look-ups in
+        C per item, no key to build and hash."""
+        try:
+            return list(map(getitem, map(_BOOKED_HEADS.__getitem__, kinds), directions))
+        except KeyError:
+            for kind, direction in set(zip(kinds, directions, strict=True)):
+                if direction not in _BOOKED_HEADS.get(kind, ()):
+                    text = _HEADS.get((kind, direction, "booked", False)) or self._head((kind, direction, "booked", False))
+                    _BOOKED_HEADS.setdefault(kind, {})[direction] = text
+            return list(map(getitem, map(_BOOKED_HEADS.__getitem__, kinds), directions))
 
     def _party_text(self, cp, direction: str) -> bytes:
         """The counterParties part of (cp, direction) (not None): b"" when the shield hides cp."""
@@ -317,6 +332,7 @@ _MERCHANTS: dict = dict(_ABSENT)
 #: (kind, direction, status, reversal) → the part from creditDebitIndicator to transactionCode (the codes are
 #: constants of the ledger: kept per process).
 _HEADS: dict[tuple, bytes] = {}
+_BOOKED_HEADS: dict[str, dict[str, bytes]] = {}  # kind → direction → _HEADS[kind, direction, "booked", False]
 _KEPT = 30_000
 #: A timestamp's time of day in two parts, "THH:MM:" by hour and minute and "SSZ","amount": by second, the second
 #: closing the registered date-time and opening the amount (a list's __getitem__ is the fastest look-up map() can

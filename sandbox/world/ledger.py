@@ -37,6 +37,9 @@ from .transaction import Transaction
 #: One month's part of a window (Ledger.booked_months): ((year, month), the month's transactions, lo, hi).
 MonthPart = tuple[tuple[int, int], tuple[Transaction, ...], int, int]
 _BOOKED = attrgetter("booking_date")
+#: Every booking day once: the transactions of a day share one date object (less memory; the bank's tables of
+#: written days find it by identity, bank/item_json.py). A few thousand days a process at most.
+_DAYS: dict[date, date] = {}
 
 
 def month_start(day: date) -> date:
@@ -277,7 +280,7 @@ class Ledger(FollowsClock):
     def _number(self, account: Account, y: int, m: int, items: list[dict], rng) -> list[Transaction]:
         txs = []
         for n, it in enumerate(items, start=1):
-            day = it["day"]
+            day = _DAYS.setdefault(it["day"], it["day"])  # one date object per day, shared by every account
             txs.append(Transaction(
                 id=f"TX{account.number}{y}{m:02d}{n:04d}",
                 booking_date=day, value_date=day,  # a business day (bizdays.py): interest counts from it
