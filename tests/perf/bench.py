@@ -17,7 +17,8 @@
    accounts, fromDate moved a day at a time; BENCH_DISTINCT_URLS=16000 URLs), against a ceiling that answers
    every URL with one such page's bytes (each account's months are generated in every worker first); and the
    first render of a 1000-item page in-process (first_render.py,
-   BENCH_RENDER_N=20 accounts): months generated, then rendered, each timed.
+   BENCH_RENDER_N=20 accounts): every page's months generated first, then each page rendered once, each timed.
+   BENCH_PROFILE=1 records a worker with py-spy during one more distinct run too.
 7. A national-scale world (issue 19; BENCH_NATIONAL=on|off, BENCH_NATIONAL_PEOPLE=5500000,
    BENCH_NATIONAL_ORGS=1000000): `serve`'s start-up (load, build, digest, rules) and the PSS of the process
    after it and after requests naming 40 crowd members (national.py start, median of BENCH_NATIONAL_REPEAT=3
@@ -369,7 +370,7 @@ def distinct_load(wrk: str, sb: Sandbox, tmp: Path, results: dict) -> None:
 
 
 def first_render() -> dict:
-    """first_render.py in a fresh process: the months of each page generated, then rendered, each timed."""
+    """first_render.py in a fresh process: the months of every page generated, then each page rendered once."""
     proc = subprocess.run([sys.executable, str(HERE / "first_render.py"), SCENARIO, str(RENDER_N)],
                           capture_output=True, text=True)
     if proc.returncode != 0:
