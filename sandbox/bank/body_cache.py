@@ -16,6 +16,7 @@ may change it (the rules withhold fields before caching, per withheld-field sign
 from __future__ import annotations
 
 import threading
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from itertools import accumulate, chain, count
@@ -167,13 +168,14 @@ class MonthText:
 
     __slots__ = ("blob", "ends")
 
-    def __init__(self, blob: bytes, ends: list[int]):
+    def __init__(self, blob: bytes, ends: array):
         self.blob, self.ends = blob, ends
 
     @classmethod
     def of(cls, texts: list[bytes]) -> MonthText:
-        # item i ends after the lengths of items 0..i and the i commas before it
-        return cls(b",".join(texts), list(map(add, accumulate(map(len, texts)), count())))
+        # item i ends after the lengths of items 0..i and the i commas before it; 8 bytes an offset in an array
+        # (a list would hold an int object per item, and be one more container for the collector)
+        return cls(b",".join(texts), array("q", map(add, accumulate(map(len, texts)), count())))
 
     def between(self, lo: int, hi: int) -> bytes:
         """Items lo..hi-1 (hi > lo), joined with commas."""
