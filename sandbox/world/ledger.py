@@ -181,13 +181,15 @@ class Ledger(FollowsClock):
     def month(self, account: Account, y: int, m: int) -> tuple[Transaction, ...]:
         """Booked transactions of one month up to today, oldest first."""
         today = self.today  # one clock read per call: the clock may be shared state (sandbox/clock.py)
-        return self._month_on(account, y, m, today, datetime.combine(today, time(12), UTC))
-
-    def _month_on(self, account: Account, y: int, m: int, today: date, now: datetime) -> tuple[Transaction, ...]:
-        """month() as of `today` (its noon UTC: `now`), read once by the caller for all the months it reads."""
         if (y, m) > (today.year, today.month):
             return ()
-        generated, last_booked, last_registered = self._months(account, y, m)
+        return self._as_of(self._months(account, y, m), today, datetime.combine(today, time(12), UTC))
+
+    @staticmethod
+    def _as_of(entry: tuple, today: date, now: datetime) -> tuple[Transaction, ...]:
+        """A generated month (MonthCache entry) as of `today` (its noon UTC: `now`): booked up to today, none
+        registered after now."""
+        generated, last_booked, last_registered = entry
         if last_booked <= today and last_registered <= now:
             return generated  # a month wholly in the past (nearly all of them): nothing to filter or clamp
         return tuple(t if t.registered is None or t.registered <= now else t._replace(registered=now)
@@ -214,17 +216,19 @@ class Ledger(FollowsClock):
         now = datetime.combine(today, time(12), UTC)
         end = window.last_day(today)
         first = max(window.start, account.opened)
+        first_index, end_index = first.year * 12 + first.month - 1, end.year * 12 + end.month - 1
         out: list[MonthPart] = []
         count = 0
-        edges = ((first.year, first.month), (end.year, end.month))
-        month_on = self._month_on
-        for y, m in iter_months(first, end):
-            txs = month_on(account, y, m, today, now)
+        months, as_of = self._months, self._as_of
+        # months by index (year * 12 + month - 1), none after today's (they hold nothing booked yet)
+        for index in range(first_index, min(end_index, today.year * 12 + today.month - 1) + 1):
+            y, m = divmod(index, 12)
+            txs = as_of(months(account, y, m + 1), today, now)
             lo, hi = 0, len(txs)
-            if (y, m) in edges and txs:
+            if (index == first_index or index == end_index) and txs:
                 lo, hi = bisect_left(txs, window.start, key=_BOOKED), bisect_right(txs, end, key=_BOOKED)
             if hi > lo:
-                out.append(((y, m), txs, lo, hi))
+                out.append(((y, m + 1), txs, lo, hi))
                 count += hi - lo
                 if limit is not None and count > limit:
                     break
