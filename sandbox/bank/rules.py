@@ -302,5 +302,3 @@ class BankRules:
                     entry["endDate"] = dsop_wire.day(o.period.end)
                 owners.append(entry)
         return self._out({"responseDetails": self._details(account, window, "owners"), "accountOwners": owners}, grant)
-
-
