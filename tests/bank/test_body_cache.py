@@ -219,3 +219,33 @@ def test_ledger_answers_follow_the_clock_although_they_are_memoised(world):
         cold = build_world(load_scenario(resolve("default")))
         cold.attach_clock(lambda d=day: d)
         assert answers(world, account, day) == answers(cold, cold.accounts[account.id], day), day
+
+
+def test_a_render_runs_with_the_cyclic_collector_paused_and_leaves_it_as_it_found_it():
+    """sandbox/gc_pause.py around BodyCache renders: a page's short-lived objects set off no collection, and the
+    collector is on again afterwards (also when the render fails), or still off when someone else had paused it."""
+    import gc
+
+    seen = []
+
+    def render():
+        seen.append(gc.isenabled())
+        return {"ok": True}
+
+    def failing():
+        seen.append(gc.isenabled())
+        raise RuntimeError("render failed")
+
+    cache = BodyCache(1 << 20)
+    assert gc.isenabled()
+    assert cache.get_or_render("a", render) == {"ok": True} and gc.isenabled()
+    with pytest.raises(RuntimeError):
+        cache.get_or_render("b", failing)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        cache.get_or_render("c", render)
+        assert not gc.isenabled()  # paused by someone else: left paused
+    finally:
+        gc.enable()
+    assert seen == [False, False, False]
