@@ -125,13 +125,10 @@ class Paging:
         return urlencode([(k, v) for k, v in self.query.items() if k != "page"])
 
 
-def paginate(items: list, paging: Paging, size: int, render=None):
-    """(rendered items of the requested page, links). A page past the end is an empty page, not an error."""
-    number = paging.number
-    start = (number - 1) * size
-    chunk = items[start:start + size]
-    out = [render(i) for i in chunk] if render else chunk
-    return out, page_links(paging, size, len(items))
+def paginate(items: list, paging: Paging, size: int):
+    """(the items of the requested page, links). A page past the end is an empty page, not an error."""
+    start = (paging.number - 1) * size
+    return items[start:start + size], page_links(paging, size, len(items))
 
 
 def page_links(paging: Paging, size: int, total: int) -> list[dict]:
