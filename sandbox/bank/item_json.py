@@ -46,8 +46,7 @@ class TransactionWriter(TransactionRenderer):
         """`parties`: the counterparty parts kept for every page of one shield (CounterpartyTexts; the bank rules
         keep one), else this writer keeps its own."""
         super().__init__(account, bank, cards_by_id, holders, today, shield)
-        tail = b',"currency":' + _dumps(self.currency) + b"}"
-        self._cents = [cents + tail for cents in _CENTS]  # an amount's cents (_CENTS), then its currency
+        self._cents = _cents_of(self.currency)  # an amount's cents (_CENTS), then its currency
         self._parties_kept = parties if parties is not None else CounterpartyTexts()
         self._party_texts = self._parties_kept.texts
         # card id → ,"paymentCard":{…} (one version), b"" (no card, a card not listed), None (reissued: by day)
@@ -315,6 +314,16 @@ def _merchant(merchant: str) -> bytes:
     return _kept(_MERCHANTS, merchant, b',"merchant":' + _dumps(merchant[:140]) if merchant else b"")
 
 
+def _cents_of(currency: str) -> list[bytes]:
+    """_CENTS, each followed by the rest of the amount object in `currency` (kept per currency: a writer is made
+    for every page)."""
+    cents = _CENTS_BY_CURRENCY.get(currency)
+    if cents is None:
+        tail = b',"currency":' + _dumps(currency) + b"}"
+        cents = _CENTS_BY_CURRENCY[currency] = [c + tail for c in _CENTS]
+    return cents
+
+
 def _amount(amount: int) -> bytes:
     return _dumps(amount // 100 if amount % 100 == 0 else amount / 100)
 
@@ -344,3 +353,4 @@ _SECONDS = [f'{s:02d}Z","amount":'.encode() for s in range(61)]
 #: orjson writes it.
 _PLAIN = 10**15
 _CENTS = [f".{c:02d}".rstrip("0").encode() if c else b"" for c in range(100)]
+_CENTS_BY_CURRENCY: dict[str, list[bytes]] = {}

@@ -235,14 +235,19 @@ class BankRules:
         pending = self.world.ledger.pending(account) if span.end == self.today and booked <= through else []
         parts, extra = page_parts(months, pending, through - size, through)
         links = page_links(paging, size, booked + len(pending))
-        # shielded counterparties and card holders are not named (docs/privacy.md)
-        writer = TransactionWriter(account, bank, wire.card_versions(account.cards), self.world.parties, self.today,
-                                   self.shield or None, self.counterparties)
+
+        def make_writer() -> TransactionWriter:  # shielded counterparties and card holders are not named (docs/privacy.md)
+            return TransactionWriter(account, bank, wire.card_versions(account.cards), self.world.parties,
+                                     self.today, self.shield or None, self.counterparties)
+
         if grant is None or not any(path.startswith("transactions[]") for path in grant.withheld):
             # the items' JSON written without their dicts (item_json.py), kept by month for other pages
-            # (ItemCache); the body holds them as bytes until someone reads the list (dsop/wire.py JsonItems)
-            items = JsonItems(*self.items.page((account.id, self.today), parts, writer.write_all, extra))
+            # (ItemCache); the body holds them as bytes until someone reads the list (dsop/wire.py JsonItems). A
+            # writer is made only when something is not kept
+            items = JsonItems(*self.items.page((account.id, self.today), parts, lambda txs: make_writer().write_all(txs),
+                                               extra))
         else:  # dicts: the grant deletes fields inside them
+            writer = make_writer()
             items = [writer(t) for t in chain.from_iterable(txs[lo:hi] for _, txs, lo, hi in parts)]
             items += map(writer, extra)
         return self._out({"responseDetails": self._details(account, window, "transactions"), "transactions": items,

@@ -59,7 +59,36 @@ def body_bytes(body) -> bytes:
     """A response body's JSON bytes: what every API sends (orjson, no options). A Rendered body brings its own."""
     if type(body) is Rendered and body.json is not None:
         return body.json
-    return orjson.dumps(body)
+    return dumps_body(body)
+
+
+def dumps_body(body) -> bytes:
+    """orjson.dumps(body), byte for byte, with each top-level JsonItems not read yet joined in by one b"".join.
+
+    orjson writes a body into a buffer it grows as it goes: for an 800 kB transactions page that is about ten
+    reallocations, which copy what is written so far, on top of copying each chunk in (callgrind of distinct
+    pages: the two copies were 40 % of a request's instructions). Here orjson writes the body with a mark in
+    place of each such list, a NUL byte (which orjson never writes: it escapes control characters in strings),
+    and the pieces and the lists' chunks are joined into one buffer of the final size: one copy."""
+    if not isinstance(body, dict):  # a list body (the API directory's), a string …
+        return orjson.dumps(body)
+    lists = [key for key, value in body.items() if type(value) is JsonItems and value._count is not None]
+    if not lists:
+        return orjson.dumps(body)
+    marked = dict(body)
+    for key in lists:
+        marked[key] = _MARK
+    pieces = orjson.dumps(marked).split(b"\0")  # in the order of the keys: orjson keeps a dict's order
+    parts = [pieces[0]]
+    for key, piece in zip(lists, pieces[1:], strict=True):
+        chunks = body[key]._chunks
+        parts.append(b"[")
+        if chunks:
+            joined = [b","] * (2 * len(chunks) - 1)  # chunk, comma, chunk, …
+            joined[::2] = chunks
+            parts += joined
+        parts += (b"]", piece)
+    return b"".join(parts)
 
 
 class JsonItems(list):
@@ -121,6 +150,7 @@ def text_runs(texts: list[bytes]) -> list[bytes]:
 
 
 _LOADING = threading.Lock()
+_MARK = orjson.Fragment(b"\0")  # where dumps_body joins a list in
 _RUN = 64  # items per chunk of text_runs
 
 
@@ -158,7 +188,7 @@ class Rendered(dict):
 
     def __init__(self, body: dict, data: bytes | None = None):
         super().__init__(body)
-        self.json = orjson.dumps(body) if data is None else data
+        self.json = dumps_body(body) if data is None else data
 
     def copy(self) -> Rendered:
         return Rendered(self, self.json)

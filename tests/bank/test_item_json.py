@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from sandbox.bank import wire
 from sandbox.bank.item_json import _CENTS, _PLAIN, CounterpartyTexts, TransactionWriter
 from sandbox.bank.privacy import Shield
-from sandbox.dsop.wire import _RUN, JsonItems, Rendered
+from sandbox.dsop.wire import _RUN, JsonItems, Rendered, body_bytes, dumps_body
 from sandbox.world import Period
 from sandbox.world.model import Address, Counterparty
 from sandbox.world.transaction import CODES, Transaction
@@ -113,7 +113,6 @@ def test_json_items_read_as_the_dicts_and_dump_as_their_bytes():
     assert len(empty) == 0 and not empty and orjson.dumps(empty) == b"[]" and empty == []
 
 
-
 def test_json_items_of_several_runs_dump_every_item_once_in_order():
     """JsonItems holds its texts in runs of _RUN items (one Fragment each): every count around a run's edge dumps
     the items with exactly one comma between each two, in order, and loads them back in order."""
@@ -123,6 +122,42 @@ def test_json_items_of_several_runs_dump_every_item_once_in_order():
         assert list.__len__(kept) == -(-n // _RUN) and len(kept) == n
         assert orjson.dumps({"transactions": kept}) == orjson.dumps({"transactions": items}), n
         assert list(kept) == items, n
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**15, 10**15) | st.text(),  # text: NULs and other control characters
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=8)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(st.text(max_size=8), _JSON_VALUES | st.lists(st.dictionaries(st.text(max_size=4), _JSON_VALUES,
+                                                                                    max_size=3), max_size=12),
+                       max_size=5),
+       st.data())
+def test_a_body_with_lists_of_json_items_is_dumped_as_orjson_dumps_it(body, data):
+    """dumps_body joins each top-level JsonItems not read yet into orjson's text of the rest of the body (at a NUL
+    mark): byte for byte what orjson.dumps writes for the same body, whatever the keys and strings hold (NULs
+    and other control characters among them), with none, one or several such lists, empty ones, and lists that
+    were read (dicts again); Rendered and body_bytes write the same."""
+    expected = orjson.dumps(body)
+    held = dict(body)
+    for key, value in body.items():
+        if isinstance(value, list) and all(isinstance(item, dict) for item in value) and data.draw(st.booleans()):
+            texts = list(map(orjson.dumps, value))  # in chunks of any sizes, as a page's kept months are
+            cuts = sorted(data.draw(st.sets(st.integers(1, max(1, len(texts) - 1)), max_size=4))) if texts else []
+            bounds = [0, *[c for c in cuts if c < len(texts)], len(texts)]
+            chunks = [b",".join(texts[a:b]) for a, b in zip(bounds, bounds[1:]) if b > a]
+            held[key] = JsonItems(chunks, len(texts))
+            if data.draw(st.booleans()):
+                held[key].load()  # read: dicts again, dumped by orjson
+    assert dumps_body(held) == expected
+    assert Rendered(held).json == expected and body_bytes(held) == expected
+
+
+def test_a_body_that_is_not_an_object_is_dumped_by_orjson():
+    """The API directory answers a list, an error body may be a string: no lists to join in, orjson writes it."""
+    for body in ([{"env": "test"}], "text", [], 3):
+        assert dumps_body(body) == orjson.dumps(body) == body_bytes(body)
+
 
 def test_a_day_in_another_year_is_written_as_the_renderer_writes_it(world):
     # the kept parts (days, dates, times of day) are shared by every page of the process

@@ -53,3 +53,28 @@ def test_a_window_month_by_month_is_each_months_booked_transactions_within_it(wo
             assert limited == parts[:len(limited)] and (sum(hi - lo for *_, lo, hi in limited[:-1]) <= 10)
             checked += sum(hi - lo for *_, lo, hi in parts)
     assert checked > 5000
+
+
+def test_a_window_read_month_by_month_uses_the_month_cache_as_a_call_per_month_does(world):
+    """booked_months reads the month cache without a call per month: a month it reads is the cache's most recently
+    used (moved to the end), a month not kept is generated once and kept, and nothing outside the window is
+    read, so the least recently used month is still the one evicted next."""
+    from datetime import timedelta
+
+    from sandbox.world import Period
+    from sandbox.world.ledger import Ledger, iter_months
+
+    base = world.ledger
+    ledger = Ledger(base.seed, base.today, base.pools, base.household, cache_months=10_000)
+    account = next(a for a in world.accounts.values() if a.opened < world.today - timedelta(days=400))
+    window = Period(world.today - timedelta(days=200), world.today - timedelta(days=40))
+    months = [(account.id, y, m) for y, m in iter_months(window.start, window.end)]
+    y, m = divmod(window.start.year * 12 + window.start.month - 2, 12)
+    other = (account.id, y, m + 1)  # the month before the window's
+    ledger.month(account, *other[1:])  # kept before the window's months: the oldest
+    first = ledger.booked_months(account, window)
+    assert list(ledger._months.kept)[1:] == months  # each generated once, in window order, after the other one
+    ledger.month(account, *months[0][1:])  # the window's first month used again: now the most recent
+    again = ledger.booked_months(account, window)
+    assert again == first and all(a[1] is b[1] for a, b in zip(again, first, strict=True))  # kept, not generated
+    assert list(ledger._months.kept) == [other, *months]  # read again: moved to the end
