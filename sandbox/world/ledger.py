@@ -17,7 +17,6 @@ from __future__ import annotations
 import calendar
 import dataclasses
 from bisect import bisect_left, bisect_right
-from collections import OrderedDict
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import chain
 from operator import attrgetter
@@ -26,6 +25,7 @@ from .activity import BALANCING, month_items, target
 from .bizdays import business_days
 from .household import Household
 from .model import Account, Card
+from .month_cache import MonthCache
 from .monthly import Month, at, months_between
 from .period import Period
 from .pools import Pools
@@ -361,40 +361,6 @@ class Ledger(FollowsClock):
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-class MonthCache:
-    """Generated months by (account id, year, month), least recently used evicted past `maxsize`. Keyed by the
-    account's id, not the Account: a frozen dataclass hashes every field on every look-up, and a 10-year window
-    looks up 120 months on every request, warm or cold."""
-
-    def __init__(self, generate, maxsize: int):
-        self._generate = generate
-        self.maxsize = maxsize
-        #: (account id, year, month) → entry, least recently used first. Ledger.booked_months reads it directly
-        #: (a kept month moved to the end, as here): a window's months without a call per month.
-        self.kept: OrderedDict = OrderedDict()
-
-    def __call__(self, account: Account, y: int, m: int):
-        key = (account.id, y, m)
-        entries = self.kept
-        entry = entries.get(key)
-        if entry is None:
-            entry = entries[key] = self._generate(account, y, m)
-            while len(entries) > self.maxsize:
-                entries.popitem(last=False)
-        else:
-            try:
-                entries.move_to_end(key)
-            except KeyError:  # evicted meanwhile by another thread (the dev server's): still the right answer
-                pass
-        return entry
-
-    def __len__(self) -> int:
-        return len(self.kept)
-
-    def cache_clear(self) -> None:
-        self.kept.clear()
 
 
 def _card_id(cards, rng):

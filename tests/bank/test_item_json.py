@@ -9,6 +9,7 @@ import copy
 import json
 import pickle
 from datetime import UTC, date, datetime, timedelta, timezone
+from itertools import pairwise
 
 import orjson
 from hypothesis import given, settings
@@ -145,7 +146,7 @@ def test_a_body_with_lists_of_json_items_is_dumped_as_orjson_dumps_it(body, data
             texts = list(map(orjson.dumps, value))  # in chunks of any sizes, as a page's kept months are
             cuts = sorted(data.draw(st.sets(st.integers(1, max(1, len(texts) - 1)), max_size=4))) if texts else []
             bounds = [0, *[c for c in cuts if c < len(texts)], len(texts)]
-            chunks = [b",".join(texts[a:b]) for a, b in zip(bounds, bounds[1:]) if b > a]
+            chunks = [b",".join(texts[a:b]) for a, b in pairwise(bounds) if b > a]
             held[key] = JsonItems(chunks, len(texts))
             if data.draw(st.booleans()):
                 held[key].load()  # read: dicts again, dumped by orjson

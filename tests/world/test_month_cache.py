@@ -1,10 +1,10 @@
-"""world/ledger.py MonthCache: generated months by (account id, year, month), least recently used evicted."""
+"""world/month_cache.py MonthCache: generated months by (account id, year, month), least recently used evicted."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
-from sandbox.world.ledger import MonthCache
+from sandbox.world.month_cache import MonthCache
 
 
 def test_months_are_kept_by_account_id_and_the_least_recently_used_goes_first():
