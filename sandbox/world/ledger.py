@@ -219,7 +219,7 @@ class Ledger(FollowsClock):
         first_index, end_index = first.year * 12 + first.month - 1, end.year * 12 + end.month - 1
         out: list[MonthPart] = []
         count = 0
-        # the month cache's look-ups inlined (issue 19: a distinct page of a long window reads ~55 months, and a
+        # the month cache's look-ups inlined (issue 19: a distinct page of a long window reads ~100 months, and a
         # call per month was 15 % of answering it): a kept month is moved to the end as MonthCache.__call__ does,
         # one not kept is generated through it; a month wholly in the past is as of today as generated (_as_of)
         kept = self._months.kept
