@@ -72,7 +72,8 @@ def dumps_body(body) -> bytes:
     and the pieces and the lists' chunks are joined into one buffer of the final size: one copy."""
     if not isinstance(body, dict):  # a list body (the API directory's), a string …
         return orjson.dumps(body)
-    lists = [key for key, value in body.items() if type(value) is JsonItems and value._count is not None]
+    lists = {key: chunks for key, value in body.items()
+             if type(value) is JsonItems and (chunks := value.unread_chunks()) is not None}
     if not lists:
         return orjson.dumps(body)
     marked = dict(body)
@@ -80,8 +81,7 @@ def dumps_body(body) -> bytes:
         marked[key] = _MARK
     pieces = orjson.dumps(marked).split(b"\0")  # in the order of the keys: orjson keeps a dict's order
     parts = [pieces[0]]
-    for key, piece in zip(lists, pieces[1:], strict=True):
-        chunks = body[key]._chunks
+    for chunks, piece in zip(lists.values(), pieces[1:], strict=True):
         parts.append(b"[")
         if chunks:
             joined = [b","] * (2 * len(chunks) - 1)  # chunk, comma, chunk, …
