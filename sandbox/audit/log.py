@@ -27,8 +27,11 @@ import logging
 import os
 import sqlite3
 import time
-from operator import itemgetter
+from functools import lru_cache
+from itertools import compress, groupby, repeat
+from operator import is_not, itemgetter
 
+from sandbox.audit.columns import BASE_WIDTH, COLUMNS, FIELDS, row_values
 from sandbox.audit.journal import Journal
 from sandbox.audit.query import LogQueries
 from sandbox.audit.row import api_of, build_row
@@ -36,26 +39,6 @@ from sandbox.sqlite_fork import PerThread
 
 log = logging.getLogger("dsop-sandbox.audit")
 
-#: The request log's columns and their SQLite types, in the order of a journal line. Adding a column is one line
-#: here: both stores' tables (this module's and sandbox/audit/postgres.py's), the journal and the import follow, and
-#: a table an earlier version made gets the column when the server starts (`_add_missing_columns`).
-FIELDS = (
-    ("time", "TEXT NOT NULL"), ("sandbox_date", "TEXT"), ("api", "TEXT NOT NULL"), ("bank", "TEXT"),
-    ("method", "TEXT NOT NULL"), ("endpoint", "TEXT"), ("path", "TEXT NOT NULL"), ("status", "INTEGER NOT NULL"),
-    ("error_code", "TEXT"), ("consumer", "TEXT"), ("supplier", "TEXT"), ("scope", "TEXT"), ("service", "TEXT"),
-    ("correlation_id", "TEXT"), ("case_id", "TEXT"), ("legal_mandate", "TEXT"),
-    ("additional_reference_id_type", "TEXT"), ("additional_reference_id", "TEXT"), ("requester_id", "TEXT"),
-    ("party", "TEXT"), ("account_reference", "TEXT"), ("from_date", "TEXT"), ("to_date", "TEXT"), ("page", "TEXT"),
-    ("result_count", "INTEGER"), ("response_status", "TEXT"), ("fault", "TEXT"), ("latency_ms", "REAL NOT NULL"),
-    ("worker", "INTEGER"),
-    # added later (an older journal line, without them, is imported with them empty): the conformance grader's
-    # (sandbox/conformance) and the workshop room (sandbox/rooms.py)
-    ("token_id", "TEXT"), ("token_exp", "INTEGER"), ("audience", "TEXT"), ("accept", "TEXT"),
-    ("retry_after", "TEXT"), ("next_page", "TEXT"), ("room", "TEXT"),
-)
-COLUMNS = tuple(name for name, _ in FIELDS)
-BASE_WIDTH = 30  # a journal line of the first release: seq + its 29 columns
-ADDED = dict(FIELDS[BASE_WIDTH - 1:])  # the columns added since, which older journal lines and tables lack
 
 SCHEMA = ("CREATE TABLE IF NOT EXISTS audit_log (\n    id INTEGER PRIMARY KEY,\n    seq INTEGER,\n"
           + ",\n".join(f"    {name} {kind}" for name, kind in FIELDS) + "\n);\n" + """
@@ -117,7 +100,7 @@ class AuditLog(LogQueries):
 
     def write(self, row: dict) -> None:
         """Append one row to this worker's journal: one write(2), no lock shared with other workers."""
-        self.journal.append(tuple(map(row.get, COLUMNS)))
+        self.journal.append(row_values(row))
 
     def sync_due(self) -> bool:
         rows, seconds = self.sync_every
@@ -146,7 +129,7 @@ class AuditLog(LogQueries):
             # each file's lines are in seq order already: the sort merges the files' runs
             records = sorted((r if len(r) == width else r + [None] * (width - len(r)) for c in chunks
                               for r in c.records if BASE_WIDTH <= len(r) <= width), key=itemgetter(0))
-            conn.executemany(_INSERT, records)
+            insert_records(conn, records)
             conn.executemany(_OFFSET, [(c.name, c.end) for c in chunks if c.end != offsets.get(c.name)])
             if self.keep and records:  # the oldest imports go: ids count imports, so one range delete
                 conn.execute("DELETE FROM audit_log WHERE id <= (SELECT max(id) FROM audit_log) - ?", (self.keep,))
@@ -197,6 +180,29 @@ class AuditLog(LogQueries):
         return self.store.connection().execute(sql, args)
 
 
+def insert_records(conn: sqlite3.Connection, records: list) -> None:
+    """INSERT journal records ([seq, *COLUMNS], in `seq` order) without binding their NULLs: each run of consecutive
+    records with the same columns present goes in one executemany of an INSERT that names only those columns
+    (the others are NULL, their default).
+
+    Why not one INSERT of every column: Python's sqlite3 binds an int, float or str directly but sends every other
+    value, None too, through its adapter registry (a tuple built, a dict missed, two attribute look-ups) before
+    binding it. A bank request's row has about ten NULLs, and their adapting cost a third of its import
+    (tests/perf/bench_audit.py's `import_us`). The ids stay in `seq` order: runs are taken in order."""
+    for present, run in groupby(records, key=_present):
+        conn.executemany(_insert_sql(present), [list(compress(r, present)) for r in run])
+
+
+def _present(record: list) -> tuple[bool, ...]:
+    return tuple(map(is_not, record, repeat(None)))
+
+
+@lru_cache(maxsize=256)
+def _insert_sql(present: tuple[bool, ...]) -> str:
+    names = list(compress(("seq", *COLUMNS), present))
+    return f"INSERT INTO audit_log ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})"
+
+
 def _add_missing_columns(conn: sqlite3.Connection) -> None:
     """A state file of an earlier version lacks the columns added since: add them (NULL in its old rows). Its rows
     have no `seq` either: they are numbered before any new one."""
@@ -236,16 +242,18 @@ def install(app, services):
 
     @app.after_request
     def _write_row(response):
-        started = g.get("_audit_started")
-        if started is None or api_of(request.path) is None:
+        req = request._get_current_object()  # one proxy look-up each, not one per attribute read
+        state = g._get_current_object()
+        started = state.__dict__.get("_audit_started")
+        if started is None or api_of(req.path) is None:
             return response
         try:
-            row = build_row(request, response, g, started, world.today)
+            row = build_row(req, response, state, started, world.today)
             rooms = app.extensions.get("sandbox.rooms")  # sandbox/rooms.py: the workshop room of the request
-            row["room"] = rooms.room_of(request.environ, row["consumer"]) if rooms is not None else None
+            row["room"] = rooms.room_of(req.environ, row["consumer"]) if rooms is not None else None
             audit.write(row)
         except Exception:  # noqa: BLE001 - the log must never break an answer; say so loudly instead
-            log.exception("audit row for %s %s was not written", request.method, request.path[:200])
+            log.exception("audit row for %s %s was not written", req.method, req.path[:200])
         if audit.sync_due():
             response.call_on_close(audit.after_response)  # after the body has left
         return response

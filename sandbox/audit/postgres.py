@@ -14,7 +14,7 @@ before it is sent, so rows sort in the order the database saw the answers, whate
 (each row's `time` is still its replica's wall clock). `seq` is exposed as the same number, so the admin API's
 rows have the same keys on either store.
 
-The columns are sandbox/audit/log.py's `FIELDS`: adding one there adds it here (and to an existing table at
+The columns are sandbox/audit/columns.py's `FIELDS`: adding one there adds it here (and to an existing table at
 start-up).
 """
 
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 
-from sandbox.audit.log import COLUMNS, FIELDS
+from sandbox.audit.columns import COLUMNS, FIELDS, row_values
 from sandbox.audit.query import LogQueries
 
 log = logging.getLogger("dsop-sandbox.audit")
@@ -66,7 +66,7 @@ class PostgresAuditLog(LogQueries):
 
     def write(self, row: dict) -> None:
         """One INSERT, committed before this returns (the answer has not left yet)."""
-        self.store.execute(_INSERT, tuple(map(row.get, COLUMNS)))
+        self.store.execute(_INSERT, row_values(row))
         self._written += 1
 
     def sync_due(self) -> bool:

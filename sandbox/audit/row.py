@@ -23,8 +23,10 @@ from functools import lru_cache
 from urllib.parse import unquote
 
 import orjson
+from werkzeug.local import LocalProxy
 
 from sandbox import jwt_segments
+from sandbox.audit.columns import BLANK_ROW
 from sandbox.audit.journal import current_pid
 from sandbox.profiles.extradition import order_id_of
 from sandbox.web import query_args
@@ -167,10 +169,11 @@ def _from_body(row: dict, body: dict) -> None:
     code = body.get("code") or body.get("errorCode")
     if code is None and isinstance(body.get("error"), str):
         code = body["error"]  # OAuth error of the token endpoint
-    row["error_code"] = _cut(code, 40)
+    row["error_code"] = None if code is None else _cut(code, 40)  # (a success has none: no call)
     details = body.get("responseDetails")
     if isinstance(details, dict):
-        row["response_status"] = _cut(details.get("status"), 20)
+        status = details.get("status")
+        row["response_status"] = None if status is None else _cut(status, 20)
     if row["status"] < 400:
         for key in LIST_KEYS:
             if isinstance(body.get(key), list):
@@ -189,8 +192,8 @@ def _from_body(row: dict, body: dict) -> None:
 
 
 def _unproxied(obj):
-    real = getattr(obj, "_get_current_object", None)
-    return real() if real is not None else obj
+    """The object behind flask's `request` or `g` (the request log's hook hands in the objects themselves)."""
+    return obj._get_current_object() if type(obj) is LocalProxy else obj
 
 
 def log_time(now_ns: int | None = None) -> str:
@@ -233,7 +236,7 @@ def _request_columns(request, env) -> dict:
     endpoint = ENDPOINTS.get(request.endpoint or "", request.endpoint)
     mandate = env.get("HTTP_LEGAL_MANDATE")
     ref_type = env.get("HTTP_ADDITIONALREFERENCEIDTYPE")
-    return {
+    return BLANK_ROW | {  # every column, so that the row holds them all (columns.row_values)
         "api": api,
         "bank": _cut(view_args.get("orgnr"), 20) if api == "bank" else None,
         "method": request.method,
@@ -267,27 +270,49 @@ def request_columns(request, env) -> dict:
     return known.copy()
 
 
-#: _caller_columns' last answers: id(caller) → (caller, columns); a Caller comes from the token check's cache, so
-#: the same token gives the same object (the object is kept with its answer, so an id is never reused wrongly).
-_CALLER_COLUMNS: dict[int, tuple] = {}
+#: _who's answers: (id(caller), id(grant)) → (caller, grant, columns). A Caller comes from the token check's cache and
+#: a Grant from the service profiles' (the same token and case give the same two objects); both are held with their
+#: answer, so an id is never reused wrongly.
+_WHO_COLUMNS: dict[tuple, tuple] = {}
+_WHO_LIMIT = 1024
 
 
-def _caller_columns(caller) -> tuple:
-    """consumer, supplier, scope and the token's columns (audience, token_id, token_exp) of a verified caller."""
-    known = _CALLER_COLUMNS.get(id(caller))
-    if known is not None and known[0] is caller:
-        return known[1]
-    scopes = getattr(caller, "scopes", None)
-    claims = getattr(caller, "claims", None)
-    token = {}
-    if claims:
-        _token_columns(token, claims)
-    answer = (getattr(caller, "org", None), getattr(caller, "supplier", None),
-              " ".join(sorted(scopes)) if scopes else None, token)
-    if len(_CALLER_COLUMNS) >= 1024:
-        _CALLER_COLUMNS.clear()
-    _CALLER_COLUMNS[id(caller)] = (caller, answer)
-    return answer
+def _who(caller, grant) -> dict:
+    """The row's consumer, supplier, scope and service, and its token's columns (audience, token_id, token_exp), of a
+    verified caller (or None) under a grant (or None), cut to their widths; kept by the pair (one look-up per
+    request instead of a call per column)."""
+    key = (id(caller), id(grant))
+    known = _WHO_COLUMNS.get(key)
+    if known is not None and known[0] is caller and known[1] is grant:
+        return known[2]
+    consumer = supplier = scope = None
+    columns = {}
+    if caller is not None:
+        scopes = getattr(caller, "scopes", None)
+        claims = getattr(caller, "claims", None)
+        consumer, supplier = getattr(caller, "org", None), getattr(caller, "supplier", None)
+        scope = " ".join(sorted(scopes)) if scopes else None
+        if claims:
+            _token_columns(columns, claims)
+    # with auth off there is no token: the consumer is the one the service profile assumed (if any)
+    consumer = consumer or getattr(getattr(grant, "consumer", None), "org_number", None)
+    columns.update(consumer=_cut(consumer, 20), supplier=_cut(supplier, 40), scope=_cut(scope, 200),
+                   service=_cut(_service_of(grant), 40))
+    if len(_WHO_COLUMNS) >= _WHO_LIMIT:
+        _WHO_COLUMNS.clear()
+    _WHO_COLUMNS[key] = (caller, grant, columns)
+    return columns
+
+
+def _refused_who(grant, authorization: str) -> dict:
+    """_who of a call refused by the token check (or before it): still say whom a token of ours names. Not kept."""
+    columns = _who(None, grant).copy()
+    named = _token_names(authorization)
+    if named:
+        columns.update(consumer=_cut(columns["consumer"] or named["consumer"], 20), scope=_cut(named["scope"], 200),
+                       supplier=_cut(named["supplier"], 40))
+        _token_columns(columns, named)
+    return columns
 
 
 def build_row(request, response, g, started: float, today) -> dict:
@@ -297,36 +322,26 @@ def build_row(request, response, g, started: float, today) -> dict:
     g = _unproxied(g).__dict__  # a missing attribute of flask.g costs an AttributeError: read its dict instead
     env = request.environ
     row = request_columns(request, env)
-    api = row["api"]
-    caller = g.get("caller")
     grant = g.get("grant")
-    consumer, supplier, scope, token = _caller_columns(caller) if caller is not None else (None, None, None, None)
-    # with auth off there is no token: the consumer is the one the service profile assumed (if any)
-    consumer = consumer or getattr(getattr(grant, "consumer", None), "org_number", None)
-    if caller is None and api in ("bank", "register") and env.get("HTTP_AUTHORIZATION"):
-        # refused by the token check (or before it): still say whom a token of ours names
-        named = _token_names(env["HTTP_AUTHORIZATION"])
-        if named:
-            consumer, scope, supplier = consumer or named["consumer"], named["scope"], named["supplier"]
-            token = {}
-            _token_columns(token, named)
+    caller = g.get("caller")
+    if caller is None and env.get("HTTP_AUTHORIZATION") and row["api"] in ("bank", "register"):
+        row.update(_refused_who(grant, env["HTTP_AUTHORIZATION"]))
+    else:
+        row.update(_who(caller, grant))
     status = response.status_code
     row["time"] = log_time()
     row["sandbox_date"] = today.isoformat() if today else None
     row["status"] = status
-    row["consumer"] = _cut(consumer, 20)
-    row["supplier"] = _cut(supplier, 40)
-    row["scope"] = _cut(scope, 200)
-    row["service"] = _cut(_service_of(grant), 40)
-    row["correlation_id"] = _cut(env.get("HTTP_CORRELATIONID"), 100)
-    row["fault"] = _cut(g.get("audit_fault"), 300)
+    correlation_id = env.get("HTTP_CORRELATIONID")  # a str (WSGI) or None: cut only when long
+    row["correlation_id"] = correlation_id if correlation_id is None or len(correlation_id) <= 100 \
+        else correlation_id[:100]
+    fault = g.get("audit_fault")
+    row["fault"] = None if fault is None else _cut(fault, 300)
     row["worker"] = current_pid()
     row["retry_after"] = _cut(response.headers.get("Retry-After"), 40) if status in (429, 503) else None
-    if token:
-        row.update(token)
     # The body as the view built it (bank views leave it on g: no parsing, and it works for JWE bodies too);
     # else the response's own JSON, parsed only when small (a 1000-item page is too big to parse again per request).
-    body = g.get("audit_body") if response.status_code < 400 else None
+    body = g.get("audit_body") if status < 400 else None
     if body is None and response.mimetype == "application/json" and not response.direct_passthrough \
             and (response.content_length or 0) <= PARSE_LIMIT:
         try:

@@ -52,7 +52,8 @@ def test_token_accept_and_next_cursor_columns(make_app):
 
 
 def test_an_older_state_file_gets_the_new_columns(tmp_path):
-    from sandbox.audit.log import ADDED, SCHEMA, AuditLog
+    from sandbox.audit.columns import ADDED
+    from sandbox.audit.log import SCHEMA, AuditLog
     from sandbox.state import StateStore
 
     old_schema = "\n".join(line for line in SCHEMA.splitlines()

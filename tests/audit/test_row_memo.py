@@ -23,28 +23,29 @@ VARIANTS = [
 ]
 
 
-def _row(app, path, query, headers, caller):
+def _row(app, path, query, headers, caller, grant=None):
     with app.test_request_context(path, query_string=query, headers=headers):
         from flask import request
 
         request.url_rule  # noqa: B018 - routed like a real request (view_args, endpoint)
         g.caller = caller
+        g.grant = grant
         return audit_row.build_row(request, Response(b"{}", 200, mimetype="application/json"), g, 0.0, None)
 
 
-def _fresh(app, *args):
+def _fresh(app, *args, **kwargs):
     """The row built from scratch; the kept answers of earlier rows are put back after (so that a later row whose
     inputs differ from an earlier one in a single input finds that one's answer kept)."""
-    kept = dict(audit_row._REQUEST_COLUMNS), dict(audit_row._CALLER_COLUMNS)
+    kept = dict(audit_row._REQUEST_COLUMNS), dict(audit_row._WHO_COLUMNS)
     audit_row._REQUEST_COLUMNS.clear()
-    audit_row._CALLER_COLUMNS.clear()
+    audit_row._WHO_COLUMNS.clear()
     try:
-        return _row(app, *args)
+        return _row(app, *args, **kwargs)
     finally:
         audit_row._REQUEST_COLUMNS.clear()
         audit_row._REQUEST_COLUMNS.update(kept[0])
-        audit_row._CALLER_COLUMNS.clear()
-        audit_row._CALLER_COLUMNS.update(kept[1])
+        audit_row._WHO_COLUMNS.clear()
+        audit_row._WHO_COLUMNS.update(kept[1])
 
 
 def _comparable(row: dict) -> dict:
@@ -81,3 +82,23 @@ def test_a_new_token_of_the_same_consumer_gets_its_own_token_columns(make_app):
             for n in range(3)]
     assert len({r["token_id"] for r in rows}) == 3 and [r["token_exp"] for r in rows] == [1_900_000_000 + n
                                                                                          for n in range(3)]
+
+
+def test_consumer_and_service_follow_the_grant_whoever_calls(make_app):
+    """The consumer, supplier, scope and service columns are kept per (caller, grant): another grant with the same
+    caller, or another caller under the same grant, gets its own, equal to a row built from scratch."""
+    from types import SimpleNamespace
+
+    app = make_app()
+    grants = [SimpleNamespace(profile=SimpleNamespace(key=key), consumer=SimpleNamespace(org_number=org))
+              for key, org in (("skatt", "974761076"), ("politi", "915429785"))]
+    caller = Caller(SimpleNamespace(org_number="999999999"), frozenset({"bits:kontoinformasjon"}), "client", None,
+                    {"jti": "j-9"})
+    path = "/banks/320907063/v2/accounts"
+    for who, grant in itertools.product((None, caller), grants):
+        kept = _row(app, path, "", BASE, who, grant)
+        assert _comparable(kept) == _comparable(_fresh(app, path, "", BASE, who, grant))
+        assert kept["service"] == grant.profile.key
+        # no token (auth off): the consumer is the one the grant's service profile assumed
+        assert kept["consumer"] == (grant.consumer.org_number if who is None else "999999999")
+        assert kept["scope"] == (None if who is None else "bits:kontoinformasjon")
