@@ -263,7 +263,8 @@ def _request_columns(request, env) -> dict:
 def request_columns(request, env) -> dict:
     """`_request_columns`, kept by the raw values it reads, in a fresh row with every column (BLANK_ROW: the row
     is changed after, and columns.row_values reads every column). The kept answers hold only their own columns:
-    kept with all 37, they cost a worker 30-40 MB more RSS after the distinct-pages load (make bench: 3 runs with, 4 without)."""
+    kept with all 37, they left a worker 30-40 MB more RSS after the distinct-pages load (make bench: 3 runs
+    with, 4 without)."""
     key = _request_key(request, env)
     known = _REQUEST_COLUMNS.get(key)
     if known is None:
