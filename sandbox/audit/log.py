@@ -60,7 +60,6 @@ DROP INDEX IF EXISTS audit_log_correlation;
 DROP INDEX IF EXISTS audit_log_case;
 """
 
-_INSERT = f"INSERT INTO audit_log (seq, {', '.join(COLUMNS)}) VALUES (?, {', '.join('?' * len(COLUMNS))})"
 _OFFSET = ("INSERT INTO audit_journal (name, offset) VALUES (?, ?) "
            "ON CONFLICT (name) DO UPDATE SET offset = excluded.offset")
 

@@ -51,15 +51,15 @@ def in_memory(log: LogBuilder) -> tuple[float, float]:
 
 
 def from_database(log: LogBuilder) -> float:
-    from sandbox.audit.log import _INSERT, COLUMNS, AuditLog
+    from sandbox.audit.log import COLUMNS, AuditLog, insert_records
     from sandbox.state import StateStore
 
     audit = AuditLog(StateStore(tempfile.mkdtemp(prefix="bench-grade-")))
     rows = sorted(log.rows + log.context, key=lambda r: r["seq"])
     conn = audit.store.connection()
     conn.execute("BEGIN")
-    conn.executemany(_INSERT, [(r["seq"], *[r.get(c) if c != "time" else "2025-06-30T00:00:00Z" for c in COLUMNS])
-                               for r in rows])
+    insert_records(conn, [(r["seq"], *[r.get(c) if c != "time" else "2025-06-30T00:00:00Z" for c in COLUMNS])
+                          for r in rows])
     conn.execute("COMMIT")
     walls, cpus = [], []
     for _ in range(RUNS):
